@@ -1,0 +1,206 @@
+// All of learnstream's settings in one zod schema. Each setting has a
+// description, a default, and an environment variable; an optional JSON config
+// file (LEARNSTREAM_CONFIG) supplies values that environment variables override.
+// Parsed once at start-up; an invalid value fails fast naming the variable.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigFileUnreadable, ConfigInvalid, LearnstreamError } from './errors.js';
+
+const bool = () =>
+  z.preprocess((v) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['0', 'false', 'no', 'off'].includes(s)) return false;
+    return v;
+  }, z.boolean());
+const int = () => z.coerce.number().int();
+const list = () =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    z.array(z.string().min(1)),
+  );
+
+/**
+ * The schema. Section and field names map to environment variables as
+ * `LEARNSTREAM_<SECTION>_<FIELD>` in upper snake case (e.g. `server.port` →
+ * `LEARNSTREAM_SERVER_PORT`), except where `envAliases` names a shorter one.
+ */
+export const configSchema = z.object({
+  server: z
+    .object({
+      host: z.string().default('127.0.0.1').describe('Interface the HTTP server (API, live feed, metrics) binds to.'),
+      port: int()
+        .min(0)
+        .max(65535)
+        .default(8080)
+        .describe('HTTP port of the API, live feed, /healthz, /readyz and /metrics.'),
+      shutdownTimeoutMs: int()
+        .positive()
+        .default(4000)
+        .describe('Longest graceful shutdown before the process exits anyway.'),
+    })
+    .prefault({}),
+  log: z
+    .object({
+      level: z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info')
+        .describe('pino log level.'),
+    })
+    .prefault({}),
+  source: z
+    .object({
+      kind: z
+        .enum(['embedded', 'kafka'])
+        .default('embedded')
+        .describe(
+          'Where events come from: `embedded` (in-process source fed by the simulator and the collector) or `kafka`.',
+        ),
+      simulate: bool()
+        .default(true)
+        .describe('In embedded mode, feed the pipeline with the simulator on an accelerated clock.'),
+      simulateSeed: int().default(7).describe('Seed of the embedded simulator.'),
+      simulateSpeedup: z.coerce
+        .number()
+        .positive()
+        .default(600)
+        .describe('Simulated seconds per wall-clock second in embedded mode.'),
+    })
+    .prefault({}),
+  kafka: z
+    .object({
+      brokers: list().default(['127.0.0.1:9092']).describe('Kafka bootstrap brokers, comma separated.'),
+      clientId: z.string().default('learnstream').describe('Kafka client id.'),
+      topic: z.string().default('learnstream.events').describe('Topic the engine consumes events from.'),
+      groupId: z.string().default('learnstream-engine').describe('Consumer group shared by all engine instances.'),
+      deadLetterTopic: z
+        .string()
+        .default('learnstream.events.dlq')
+        .describe('Topic receiving every rejected record, with its reason.'),
+      lateTopic: z
+        .string()
+        .default('learnstream.events.late')
+        .describe('Topic receiving events too late for their window.'),
+      partitions: int().positive().default(6).describe('Partitions when learnstream creates the events topic itself.'),
+    })
+    .prefault({}),
+  clickhouse: z
+    .object({
+      url: z.string().url().optional().describe('ClickHouse server HTTP URL. Unset: the embedded chdb engine is used.'),
+      database: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .default('learnstream')
+        .describe('Database holding learnstream tables.'),
+      username: z.string().default('default').describe('ClickHouse user.'),
+      password: z.string().default('').describe('ClickHouse password.'),
+      chdbPath: z.string().default('.learnstream/chdb').describe('Data directory of the embedded chdb engine.'),
+      migrate: bool().default(true).describe('Run migrations at engine start.'),
+    })
+    .prefault({}),
+  privacy: z
+    .object({
+      pseudonymSecret: z
+        .string()
+        .min(16)
+        .default('learnstream-dev-secret-change-me')
+        .describe('HMAC secret turning learner ids into pseudonyms. Set your own in production.'),
+      kAnonymity: int().min(1).default(5).describe('Cohorts smaller than this are suppressed.'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Shorter names kept for compatibility with common tooling. */
+export const envAliases: Record<string, string> = {
+  'kafka.brokers': 'KAFKA_BROKERS',
+  'clickhouse.url': 'CLICKHOUSE_URL',
+  'server.port': 'LEARNSTREAM_PORT',
+  'log.level': 'LEARNSTREAM_LOG_LEVEL',
+};
+
+export function envName(section: string, field: string): string {
+  const alias = envAliases[`${section}.${field}`];
+  if (alias) return alias;
+  const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  return `LEARNSTREAM_${snake(section)}_${snake(field)}`;
+}
+
+/** Every setting with its env var, description and default (README reference is checked against this). */
+export function describeSettings(): { path: string; env: string; description: string; default: unknown }[] {
+  const out: { path: string; env: string; description: string; default: unknown }[] = [];
+  const defaults = configSchema.parse({}) as Record<string, Record<string, unknown>>;
+  for (const [section, sectionSchema] of Object.entries(configSchema.shape)) {
+    const inner = unwrapObject(sectionSchema);
+    for (const [field, fieldSchema] of Object.entries(inner.shape)) {
+      out.push({
+        path: `${section}.${field}`,
+        env: envName(section, field),
+        description: (fieldSchema as z.ZodType).description ?? '',
+        default: defaults[section]?.[field],
+      });
+    }
+  }
+  return out;
+}
+
+function unwrapObject(schema: unknown): z.ZodObject {
+  let s = schema as z.ZodType;
+  for (let i = 0; i < 5 && !(s instanceof z.ZodObject); i++) {
+    const def = (s as unknown as { def: { innerType?: z.ZodType; in?: z.ZodType } }).def;
+    s = (def.innerType ?? def.in) as z.ZodType;
+  }
+  return s as z.ZodObject;
+}
+
+/** Builds the raw input from a config file and the environment (environment wins). */
+export function rawConfigInput(env: NodeJS.ProcessEnv): Record<string, Record<string, unknown>> {
+  const raw: Record<string, Record<string, unknown>> = {};
+  const file = env.LEARNSTREAM_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new LearnstreamError(ConfigFileUnreadable, `LEARNSTREAM_CONFIG=${file}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    if (typeof parsed !== 'object' || parsed === null) {
+      throw new LearnstreamError(ConfigFileUnreadable, `LEARNSTREAM_CONFIG=${file}: expected a JSON object`);
+    }
+    for (const [k, v] of Object.entries(parsed)) raw[k] = { ...(v as Record<string, unknown>) };
+  }
+  for (const [section, sectionSchema] of Object.entries(configSchema.shape)) {
+    for (const field of Object.keys(unwrapObject(sectionSchema).shape)) {
+      const value = env[envName(section, field)];
+      if (value !== undefined && value !== '') {
+        raw[section] ??= {};
+        raw[section][field] = value;
+      }
+    }
+  }
+  return raw;
+}
+
+/** Parses configuration; throws LS_CONFIG_INVALID naming each offending variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = rawConfigInput(env);
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const [section, field] = issue.path.map(String);
+    const where = section && field ? `${envName(section, field)} (${section}.${field})` : issue.path.join('.');
+    const got = section && field ? raw[section]?.[field] : undefined;
+    return `${where}: ${issue.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`;
+  });
+  throw new LearnstreamError(ConfigInvalid, problems.join('; '), { details: { problems } });
+}

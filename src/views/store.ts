@@ -1,0 +1,237 @@
+// The store port: what learnstream needs from ClickHouse, implemented by two
+// adapters over the same SQL — the HTTP client for any ClickHouse server and
+// chdb for the embedded, in-process engine. Callers never see which one runs.
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { LearnstreamError } from '../core/errors.js';
+import { StoreEngineMissing, translateStoreError } from './errors.js';
+
+export type StoreEngine = 'server' | 'chdb';
+
+export interface ClickHouseStore {
+  readonly engine: StoreEngine;
+  readonly database: string;
+  /** DDL / mutations / statements without a result. */
+  command(sql: string): Promise<void>;
+  /** A SELECT; rows come back as objects (JSONEachRow), 64-bit integers as numbers. */
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Batched JSONEachRow insert into a table of this store's database. */
+  insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
+  ping(): Promise<boolean>;
+  /** The engine's version string, e.g. "18.16.1" or "26.7.2.1". */
+  version(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface ServerStoreOptions {
+  url: string;
+  database: string;
+  username?: string;
+  password?: string;
+  requestTimeoutMs?: number;
+}
+
+const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkIdentifier(name: string, what: string): void {
+  if (!identifier.test(name)) throw new Error(`invalid ${what} name: ${JSON.stringify(name)}`);
+}
+
+/** HTTP adapter (`@clickhouse/client`), works with any ClickHouse server from 18.16 on. */
+export async function openServerStore(opts: ServerStoreOptions): Promise<ClickHouseStore> {
+  checkIdentifier(opts.database, 'database');
+  const common = {
+    url: opts.url,
+    username: opts.username ?? 'default',
+    password: opts.password ?? '',
+    request_timeout: opts.requestTimeoutMs ?? 30_000,
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 as const },
+  };
+  const bootstrap = createClient(common);
+  try {
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${opts.database}` });
+  } catch (err) {
+    throw translateStoreError(err, 'CREATE DATABASE');
+  } finally {
+    await bootstrap.close();
+  }
+  const client: ClickHouseClient = createClient({ ...common, database: opts.database });
+  const store: ClickHouseStore = {
+    engine: 'server',
+    database: opts.database,
+    async command(sql) {
+      try {
+        await client.command({ query: sql });
+      } catch (err) {
+        throw translateStoreError(err, sql);
+      }
+    },
+    async query<T>(sql: string) {
+      try {
+        const rs = await client.query({ query: sql, format: 'JSONEachRow' });
+        return (await rs.json()) as T[];
+      } catch (err) {
+        throw translateStoreError(err, sql);
+      }
+    },
+    async insert(table, rows) {
+      checkIdentifier(table, 'table');
+      if (rows.length === 0) return;
+      try {
+        await client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+      } catch (err) {
+        throw translateStoreError(err, `INSERT INTO ${table}`);
+      }
+    },
+    async ping() {
+      const r = await client.ping();
+      return r.success;
+    },
+    async version() {
+      const rows = await store.query<{ v: string }>('SELECT version() AS v');
+      return rows[0]?.v ?? 'unknown';
+    },
+    async close() {
+      await client.close();
+    },
+  };
+  return store;
+}
+
+interface ChdbSession {
+  queryAsync(sql: string, opts?: { format?: string }): Promise<{ text(): string }>;
+  insert(p: { table: string; values: string; format: 'JSONEachRow' }): Promise<unknown>;
+  close(): void;
+}
+
+/**
+ * chdb allows one active data directory per process, so every store on the
+ * same path shares one session. Work is queued on it in order; before each
+ * statement the queue switches the session to the calling store's database.
+ */
+interface SharedSession {
+  path: string;
+  session: ChdbSession;
+  refs: number;
+  currentDb: string | undefined;
+  tail: Promise<unknown>;
+}
+
+let shared: SharedSession | undefined;
+
+async function acquireSession(path: string): Promise<SharedSession> {
+  if (shared && shared.path === path) {
+    shared.refs++;
+    return shared;
+  }
+  if (shared) {
+    throw new LearnstreamError(
+      StoreEngineMissing,
+      `chdb allows one data directory per process: ${shared.path} is open, cannot open ${path}`,
+    );
+  }
+  let mod: { Session: new (path?: string) => ChdbSession };
+  try {
+    mod = (await import('chdb')) as unknown as typeof mod;
+  } catch (err) {
+    throw new LearnstreamError(StoreEngineMissing, 'install the optional dependency `chdb` or set CLICKHOUSE_URL', {
+      cause: err,
+    });
+  }
+  shared = { path, session: new mod.Session(path), refs: 1, currentDb: undefined, tail: Promise.resolve() };
+  return shared;
+}
+
+/** Embedded adapter: chdb runs the ClickHouse engine inside this process. */
+export async function openChdbStore(opts: { path: string; database: string }): Promise<ClickHouseStore> {
+  checkIdentifier(opts.database, 'database');
+  const s = await acquireSession(opts.path);
+  const db = opts.database;
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = s.tail.then(fn, fn);
+    s.tail = next.catch(() => undefined);
+    return next;
+  };
+  const exec = async (sql: string, format?: string): Promise<string> => {
+    try {
+      return (await s.session.queryAsync(sql, format ? { format } : undefined)).text();
+    } catch (err) {
+      throw translateStoreError(err, sql);
+    }
+  };
+  const useDb = async () => {
+    if (s.currentDb !== db) {
+      await exec(`USE ${db}`);
+      s.currentDb = db;
+    }
+  };
+  const run = (sql: string, format?: string) =>
+    serial(async () => {
+      await useDb();
+      return exec(sql, format);
+    });
+  await serial(() => exec(`CREATE DATABASE IF NOT EXISTS ${db}`));
+  let closed = false;
+  const store: ClickHouseStore = {
+    engine: 'chdb',
+    database: db,
+    async command(sql) {
+      await run(sql);
+    },
+    async query<T>(sql: string) {
+      const text = await run(sql, 'JSONEachRow');
+      const out: T[] = [];
+      for (const line of text.split('\n')) if (line) out.push(JSON.parse(line) as T);
+      return out;
+    },
+    async insert(table, rows) {
+      checkIdentifier(table, 'table');
+      if (rows.length === 0) return;
+      const payload = `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
+      await serial(async () => {
+        try {
+          await s.session.insert({ table: `${db}.${table}`, values: payload, format: 'JSONEachRow' });
+        } catch (err) {
+          throw translateStoreError(err, `INSERT INTO ${table}`);
+        }
+      });
+    },
+    async ping() {
+      return !closed;
+    },
+    async version() {
+      const rows = await store.query<{ v: string }>('SELECT version() AS v');
+      return rows[0]?.v ?? 'unknown';
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await s.tail.catch(() => undefined);
+      s.refs--;
+      if (s.refs === 0 && shared === s) {
+        shared = undefined;
+        s.session.close();
+      }
+    },
+  };
+  return store;
+}
+
+export interface StoreSettings {
+  url?: string;
+  database: string;
+  username?: string;
+  password?: string;
+  chdbPath: string;
+}
+
+/** CLICKHOUSE_URL set → server; else embedded chdb. */
+export function openStore(settings: StoreSettings): Promise<ClickHouseStore> {
+  return settings.url
+    ? openServerStore({
+        url: settings.url,
+        database: settings.database,
+        username: settings.username,
+        password: settings.password,
+      })
+    : openChdbStore({ path: settings.chdbPath, database: settings.database });
+}
