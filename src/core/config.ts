@@ -113,6 +113,50 @@ export const configSchema = z.object({
         .default('learnstream-dev-secret-change-me')
         .describe('HMAC secret turning learner ids into pseudonyms. Set your own in production.'),
       kAnonymity: int().min(1).default(5).describe('Cohorts smaller than this are suppressed.'),
+      noiseSecret: z
+        .string()
+        .min(16)
+        .default('learnstream-dev-noise-secret-change-me')
+        .describe('HMAC secret seeding differential-privacy noise, so a repeated query gets the same answer.'),
+      budgetEpsilon: z.coerce
+        .number()
+        .positive()
+        .default(10)
+        .describe('Privacy budget (total epsilon) each tenant may spend on DP queries per budget period.'),
+      budgetPeriod: z
+        .enum(['day', 'week', 'month'])
+        .default('month')
+        .describe('Accounting period of the per-tenant privacy budget (UTC calendar day, ISO week or month).'),
+    })
+    .prefault({}),
+  auth: z
+    .object({
+      jwtSecret: z
+        .string()
+        .min(32)
+        .default('learnstream-dev-jwt-secret-change-me-please')
+        .describe('HS256 secret verifying API bearer tokens. Set your own in production.'),
+      jwksUrl: z
+        .string()
+        .url()
+        .optional()
+        .describe('JWKS URL of an identity provider: RS256 tokens are verified against its keys.'),
+      issuer: z.string().optional().describe('Required `iss` claim of API tokens, if set.'),
+      audience: z.string().optional().describe('Required `aud` claim of API tokens, if set.'),
+    })
+    .prefault({}),
+  api: z
+    .object({
+      maxRangeDays: int().positive().default(366).describe('Longest period (days) one metrics request may cover.'),
+      liveHeartbeatMs: int().positive().default(15000).describe('Interval of live feed heartbeats.'),
+      liveAuthTimeoutMs: int()
+        .positive()
+        .default(5000)
+        .describe('A live feed client that has not authenticated by then is closed.'),
+      liveMaxBufferedBytes: int()
+        .positive()
+        .default(1024 * 1024)
+        .describe('Bytes queued for one live feed client before it is closed as too slow.'),
     })
     .prefault({}),
 });
