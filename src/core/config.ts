@@ -105,6 +105,74 @@ export const configSchema = z.object({
       migrate: bool().default(true).describe('Run migrations at engine start.'),
     })
     .prefault({}),
+  engine: z
+    .object({
+      sessionGapMs: int().positive().default(1_800_000).describe('Inactivity (event time) that ends a session.'),
+      maxSessionMs: int()
+        .positive()
+        .default(14_400_000)
+        .describe('Longest session; a longer run of activity is split into consecutive sessions.'),
+      idleThresholdMs: int()
+        .positive()
+        .default(300_000)
+        .describe('Gaps between events shorter than this count as active time in a session.'),
+      outOfOrdernessMs: int()
+        .min(0)
+        .default(300_000)
+        .describe('Bounded out-of-orderness: a partition watermark trails its highest event time by this much.'),
+      allowedLatenessMs: int()
+        .min(0)
+        .default(600_000)
+        .describe('How far past the watermark a window still accepts events; later ones go to the late output.'),
+      idlePartitionTimeoutMs: int()
+        .positive()
+        .default(60_000)
+        .describe('Wall-clock quiet time after which a partition no longer holds back the engine watermark.'),
+      tickIntervalMs: int()
+        .positive()
+        .default(10_000)
+        .describe('Wall-clock quiet time after which the engine appends a watermark tick to a partition.'),
+      bktPrior: z.coerce.number().min(0).max(1).default(0.2).describe('BKT P(L0): prior that a topic is known.'),
+      bktLearn: z.coerce.number().min(0).max(1).default(0.15).describe('BKT P(T): chance of learning per attempt.'),
+      bktSlip: z.coerce.number().min(0).max(1).default(0.1).describe('BKT P(S): chance a knowing learner errs.'),
+      bktGuess: z.coerce
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.2)
+        .describe('BKT P(G): chance an unknowing learner is right.'),
+      bktTopics: z
+        .preprocess(
+          (v) => {
+            if (typeof v !== 'string') return v;
+            try {
+              return JSON.parse(v);
+            } catch {
+              return v; // zod then reports the variable as not a JSON object
+            }
+          },
+          z.record(
+            z.string(),
+            z
+              .object({
+                prior: z.number().min(0).max(1),
+                learn: z.number().min(0).max(1),
+                slip: z.number().min(0).max(1),
+                guess: z.number().min(0).max(1),
+              })
+              .partial(),
+          ),
+        )
+        .default({})
+        .describe('Per-topic BKT overrides as JSON, e.g. {"algebra":{"slip":0.05}}.'),
+      fsrsRequestRetention: z.coerce
+        .number()
+        .gt(0)
+        .lt(1)
+        .default(0.9)
+        .describe('FSRS target recall probability that schedules the next review.'),
+    })
+    .prefault({}),
   privacy: z
     .object({
       pseudonymSecret: z
