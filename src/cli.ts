@@ -25,7 +25,7 @@ async function runStart(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const logger = createRootLogger(config.log.level);
-  const { startEngine } = await import('./engine.js');
+  const { startEngine } = await import('./engine/engine.js');
   const engine = await startEngine(config, logger);
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -1,11 +1,11 @@
 // Composition root of the engine process: opens the store, starts the HTTP
 // server, and (as later layers land) the source → operators → sink pipeline.
 // Owns graceful shutdown: stop intake, flush, checkpoint, close.
-import { createHttpServer } from './api/index.js';
-import type { Config } from './core/config.js';
-import type { Logger } from './core/logger.js';
-import { enableDefaultMetrics } from './core/metrics.js';
-import { type ClickHouseStore, openStore } from './views/index.js';
+import { createHttpServer } from '../api/index.js';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { enableDefaultMetrics } from '../core/metrics.js';
+import { type ClickHouseStore, openStore } from '../views/index.js';
 
 export interface RunningEngine {
   address: string;
