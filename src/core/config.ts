@@ -105,6 +105,43 @@ export const configSchema = z.object({
       migrate: bool().default(true).describe('Run migrations at engine start.'),
     })
     .prefault({}),
+  views: z
+    .object({
+      sinkBatchRows: int()
+        .positive()
+        .default(5000)
+        .describe('Rows per ClickHouse insert; a full buffer is flushed at once.'),
+      sinkFlushIntervalMs: int()
+        .positive()
+        .default(1000)
+        .describe('Longest time a result waits in the sink buffer before it is inserted.'),
+      sinkMaxBufferedRows: int()
+        .positive()
+        .default(50000)
+        .describe('Buffered + in-flight sink rows above which consumption pauses (backpressure).'),
+      sinkRetryMaxMs: int()
+        .positive()
+        .default(5000)
+        .describe('Cap of the exponential backoff between retries of a failed insert.'),
+    })
+    .prefault({}),
+  retention: z
+    .object({
+      identifierHorizonDays: int()
+        .positive()
+        .default(90)
+        .describe('Raw events, late events and dead letters keep learner identifiers this many days.'),
+      rawEventsDays: int().positive().default(730).describe('Raw events are deleted after this many days.'),
+      aggregatesDays: int()
+        .positive()
+        .default(365)
+        .describe('Closed-window results and per-tenant rollups are deleted after this many days.'),
+      intervalMs: int()
+        .positive()
+        .default(3_600_000)
+        .describe('How often the engine runs the retention and anonymisation jobs.'),
+    })
+    .prefault({}),
   engine: z
     .object({
       sessionGapMs: int().positive().default(1_800_000).describe('Inactivity (event time) that ends a session.'),

@@ -11,6 +11,23 @@ export const StoreEngineMissing = defineErrorCode(
   false,
 );
 
+export const SqlUnsafeValue = defineErrorCode('LS_SQL_UNSAFE', 'Value cannot be rendered into SQL safely', 500, false);
+export const MigrationEdited = defineErrorCode(
+  'LS_MIGRATION_EDITED',
+  'An applied migration file was edited; add a new numbered migration instead',
+  500,
+  false,
+);
+export const MigrationFailed = defineErrorCode('LS_MIGRATION_FAILED', 'Migration failed', 500, false);
+export const SinkFailed = defineErrorCode('LS_SINK_FAILED', 'ClickHouse sink gave up on a batch', 500, false);
+export const SinkClosed = defineErrorCode('LS_SINK_CLOSED', 'ClickHouse sink is closed', 500, false);
+export const MutationTimeout = defineErrorCode(
+  'LS_MUTATION_TIMEOUT',
+  'ClickHouse mutation did not finish in time',
+  503,
+  true,
+);
+
 const retriableCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

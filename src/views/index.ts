@@ -1,5 +1,61 @@
-// Public surface of the ClickHouse layer (views): the store port and its adapters.
-export { StoreEngineMissing, StoreQueryFailed, StoreUnavailable, translateStoreError } from './errors.js';
+// Public surface of the ClickHouse layer (views): the store port and its
+// adapters, migrations, the SQL builder, the sink, checkpoints, typed reads of
+// the rollups, and the retention / privacy jobs.
+export { ClickHouseCheckpointStore } from './checkpoints.js';
+export {
+  MigrationEdited,
+  MigrationFailed,
+  MutationTimeout,
+  SinkClosed,
+  SinkFailed,
+  SqlUnsafeValue,
+  StoreEngineMissing,
+  StoreQueryFailed,
+  StoreUnavailable,
+  translateStoreError,
+} from './errors.js';
+export {
+  defaultMigrationsDir,
+  loadMigrations,
+  type Migration,
+  type MigrationReport,
+  runMigrations,
+} from './migrations.js';
+export {
+  type DailySessionsRow,
+  readDailySessions,
+  readTopicMastery,
+  readTopicPopularity,
+  readWeeklyActive,
+  type TopicMasteryRow,
+  type TopicPopularityRow,
+  type WeeklyActiveRow,
+} from './read.js';
+export {
+  anonymiseExpiredIdentifiers,
+  defaultRetentionPolicy,
+  deleteExpired,
+  eraseLearner,
+  type MutationReport,
+  type RetentionPolicy,
+  type RetentionScheduler,
+  scheduleRetention,
+  waitForMutations,
+} from './retention.js';
+export { type DeadLetterRecord, resultRow } from './rows.js';
+export { ClickHouseSink, type ClickHouseSinkOptions } from './sink.js';
+export {
+  day,
+  formatDateTime,
+  formatDay,
+  ident,
+  join,
+  literal,
+  quoteString,
+  type Sql,
+  type SqlValue,
+  sql,
+} from './sql.js';
 export {
   type ClickHouseStore,
   openChdbStore,
@@ -9,3 +65,5 @@ export {
   type StoreEngine,
   type StoreSettings,
 } from './store.js';
+export { materializedViews, outputTables, type TableName, tableColumns } from './tables.js';
+export { type RawEventRecord, writeDeadLetters, writeRawEvents } from './writers.js';

@@ -1,7 +1,7 @@
 // The store port: what learnstream needs from ClickHouse, implemented by two
 // adapters over the same SQL — the HTTP client for any ClickHouse server and
 // chdb for the embedded, in-process engine. Callers never see which one runs.
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { LearnstreamError } from '../core/errors.js';
 import { StoreEngineMissing, translateStoreError } from './errors.js';
 
@@ -45,6 +45,8 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<ClickHo
     password: opts.password ?? '',
     request_timeout: opts.requestTimeoutMs ?? 30_000,
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 as const },
+    // Errors reach callers translated (and the sink logs them once); the client's own log would repeat each.
+    log: { level: ClickHouseLogLevel.OFF },
   };
   const bootstrap = createClient(common);
   try {

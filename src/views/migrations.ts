@@ -1,0 +1,124 @@
+// Versioned schema: numbered SQL files in schemas/clickhouse/, applied in
+// order and recorded with their sha256 in `schema_migrations`. A rerun applies
+// only new files; an applied file whose text changed stops the run, because
+// editing history silently would leave servers with different schemas.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LearnstreamError } from '../core/errors.js';
+import { componentLogger, type Logger } from '../core/logger.js';
+import { MigrationEdited, MigrationFailed } from './errors.js';
+import { ident, sql } from './sql.js';
+import type { ClickHouseStore } from './store.js';
+
+/** schemas/clickhouse at the package root: the same path from src/views and dist/views. */
+export const defaultMigrationsDir = fileURLToPath(new URL('../../schemas/clickhouse/', import.meta.url));
+
+export interface Migration {
+  name: string;
+  checksum: string;
+  statements: string[];
+}
+
+export interface MigrationReport {
+  applied: string[];
+  alreadyApplied: string[];
+}
+
+const fileName = /^(\d{3,})_[a-z0-9_]+\.sql$/;
+
+/** Splits a migration into statements: `;` at the end of a line ends one; `--` lines are comments. */
+export function splitStatements(text: string): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  for (const line of text.split('\n')) {
+    if (/^\s*--/.test(line)) continue;
+    current.push(line);
+    if (/;\s*$/.test(line)) {
+      const stmt = current.join('\n').trim().replace(/;\s*$/, '');
+      if (stmt) out.push(stmt);
+      current = [];
+    }
+  }
+  const rest = current.join('\n').trim();
+  if (rest) out.push(rest);
+  return out;
+}
+
+export function loadMigrations(dir = defaultMigrationsDir): Migration[] {
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+  const seen = new Map<string, string>();
+  return names.map((name) => {
+    const m = fileName.exec(name);
+    if (!m) throw new LearnstreamError(MigrationFailed, `${join(dir, name)}: name must look like 001_what_it_does.sql`);
+    const number = m[1] as string;
+    const clash = seen.get(number);
+    if (clash) throw new LearnstreamError(MigrationFailed, `${name} and ${clash} share the number ${number}`);
+    seen.set(number, name);
+    const text = readFileSync(join(dir, name), 'utf8');
+    return {
+      name,
+      checksum: createHash('sha256').update(text).digest('hex'),
+      statements: splitStatements(text),
+    };
+  });
+}
+
+async function ensureMigrationsTable(store: ClickHouseStore): Promise<void> {
+  await store.command(
+    sql`CREATE TABLE IF NOT EXISTS ${ident('schema_migrations')} (name String, checksum String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY name`
+      .text,
+  );
+}
+
+/** Applies every migration not yet recorded; refuses when a recorded one changed. */
+export async function runMigrations(
+  store: ClickHouseStore,
+  opts: { dir?: string; logger?: Logger } = {},
+): Promise<MigrationReport> {
+  const log = opts.logger ?? componentLogger('migrations');
+  const migrations = loadMigrations(opts.dir);
+  await ensureMigrationsTable(store);
+  const rows = await store.query<{ name: string; checksum: string }>(
+    sql`SELECT name, checksum FROM ${ident('schema_migrations')} ORDER BY name`.text,
+  );
+  const recorded = new Map(rows.map((r) => [r.name, r.checksum]));
+  // Check every applied file before touching anything, so a refusal changes nothing.
+  for (const m of migrations) {
+    const sum = recorded.get(m.name);
+    if (sum !== undefined && sum !== m.checksum) {
+      throw new LearnstreamError(
+        MigrationEdited,
+        `${m.name} (applied with sha256 ${sum.slice(0, 12)}…, file now ${m.checksum.slice(0, 12)}…)`,
+        { details: { file: m.name, applied: sum, current: m.checksum } },
+      );
+    }
+  }
+  const report: MigrationReport = { applied: [], alreadyApplied: [] };
+  for (const m of migrations) {
+    if (recorded.has(m.name)) {
+      report.alreadyApplied.push(m.name);
+      continue;
+    }
+    for (const [i, stmt] of m.statements.entries()) {
+      try {
+        await store.command(stmt);
+      } catch (err) {
+        throw new LearnstreamError(MigrationFailed, `${m.name}, statement ${i + 1}: ${(err as Error).message}`, {
+          cause: err,
+          retriable: (err as LearnstreamError).retriable === true,
+          details: { file: m.name, statement: i + 1 },
+        });
+      }
+    }
+    await store.insert('schema_migrations', [
+      { name: m.name, checksum: m.checksum, applied_at: new Date().toISOString().slice(0, 19).replace('T', ' ') },
+    ]);
+    report.applied.push(m.name);
+    log.info({ migration: m.name, statements: m.statements.length }, 'migration applied');
+  }
+  return report;
+}

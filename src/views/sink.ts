@@ -1,0 +1,354 @@
+// ClickHouseSink: the end of the pipeline. Buffers stamped results per output,
+// inserts them in batches (row or time threshold), retries retriable failures
+// with exponential backoff, and tells the pipeline to pause when too many rows
+// wait. Idempotent through sequence numbers: a result whose seq is not above
+// the highest one ClickHouse holds for its (partition, output) is skipped.
+import { EventEmitter } from 'node:events';
+import { isRetriable, LearnstreamError } from '../core/errors.js';
+import { componentLogger, type Logger } from '../core/logger.js';
+import { counter, gauge, histogram } from '../core/metrics.js';
+import type { OutputName, StampedResult } from '../processors/results.js';
+import { SinkClosed, SinkFailed } from './errors.js';
+import { type Row, resultRow } from './rows.js';
+import { ident, sql } from './sql.js';
+import type { ClickHouseStore } from './store.js';
+import { outputTables } from './tables.js';
+
+export interface ClickHouseSinkOptions {
+  /** Rows per insert; a buffer this full is flushed at once. @default 5000 */
+  maxBatchRows?: number;
+  /** Longest time a row waits in the buffer before a flush. @default 1000 */
+  flushIntervalMs?: number;
+  /** Buffered plus in-flight rows above which the sink asks for backpressure. @default 50000 */
+  maxBufferedRows?: number;
+  /** Backpressure ends when buffered rows drop to this. @default maxBufferedRows / 2 */
+  resumeBelowRows?: number;
+  /** First retry delay; doubles each attempt. @default 100 */
+  retryInitialMs?: number;
+  /** Cap of the retry delay. @default 5000 */
+  retryMaxMs?: number;
+  /** Retries of a retriable failure before giving up. @default Infinity (a down server is waited for) */
+  maxRetries?: number;
+  logger?: Logger;
+}
+
+interface Pending {
+  partition: number;
+  seq: number;
+  row: Row;
+}
+
+const outputs = Object.keys(outputTables) as OutputName[];
+
+const metrics = {
+  rows: counter<'output'>({
+    name: 'learnstream_sink_rows_total',
+    help: 'Rows written to ClickHouse by the sink.',
+    labelNames: ['output'],
+  }),
+  skipped: counter<'output'>({
+    name: 'learnstream_sink_skipped_rows_total',
+    help: 'Results skipped because ClickHouse already holds their sequence number (replays).',
+    labelNames: ['output'],
+  }),
+  batches: counter<'output'>({
+    name: 'learnstream_sink_batches_total',
+    help: 'Batched inserts that succeeded.',
+    labelNames: ['output'],
+  }),
+  retries: counter<'output'>({
+    name: 'learnstream_sink_retries_total',
+    help: 'Insert attempts retried after a retriable error.',
+    labelNames: ['output'],
+  }),
+  failures: counter<'output'>({
+    name: 'learnstream_sink_failures_total',
+    help: 'Batches the sink gave up on (fatal error or retries exhausted).',
+    labelNames: ['output'],
+  }),
+  latency: histogram<'output'>({
+    name: 'learnstream_sink_insert_duration_seconds',
+    help: 'Duration of one successful batched insert.',
+    labelNames: ['output'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  }),
+  buffered: gauge({ name: 'learnstream_sink_buffered_rows', help: 'Rows buffered or in flight in the sink.' }),
+  backpressure: gauge({
+    name: 'learnstream_sink_backpressure',
+    help: '1 while the sink asks the pipeline to pause consumption.',
+  }),
+};
+
+const key = (output: OutputName, partition: number) => `${output}/${partition}`;
+
+export interface ClickHouseSinkEvents {
+  backpressure: [];
+  writable: [];
+  error: [LearnstreamError];
+}
+
+export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
+  private readonly store: ClickHouseStore;
+  private readonly maxBatchRows: number;
+  private readonly flushIntervalMs: number;
+  private readonly maxBufferedRows: number;
+  private readonly resumeBelowRows: number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+  private readonly maxRetries: number;
+  private readonly log: Logger;
+
+  private readonly buffers = new Map<OutputName, Pending[]>(outputs.map((o) => [o, []]));
+  /** Highest seq known to be in ClickHouse per (output, partition); absent = ask ClickHouse. */
+  private readonly durable = new Map<string, number>();
+  /** Sequence floors from checkpoints, kept across re-queries. */
+  private readonly floors = new Map<string, number>();
+  /** Highest seq accepted into the buffers per (output, partition). */
+  private readonly accepted = new Map<string, number>();
+  private inFlightRows = 0;
+  private draining: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private paused = false;
+  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private failure: LearnstreamError | undefined;
+  private closed = false;
+
+  constructor(
+    store: ClickHouseStore,
+    {
+      maxBatchRows = 5000,
+      flushIntervalMs = 1000,
+      maxBufferedRows = 50_000,
+      resumeBelowRows,
+      retryInitialMs = 100,
+      retryMaxMs = 5000,
+      maxRetries = Number.POSITIVE_INFINITY,
+      logger,
+    }: ClickHouseSinkOptions = {},
+  ) {
+    super();
+    if (maxBatchRows < 1) throw new Error('maxBatchRows must be at least 1');
+    if (maxBufferedRows < maxBatchRows) {
+      throw new Error('maxBufferedRows must be at least maxBatchRows, or backpressure would stop every batch filling');
+    }
+    this.store = store;
+    this.maxBatchRows = maxBatchRows;
+    this.flushIntervalMs = flushIntervalMs;
+    this.maxBufferedRows = maxBufferedRows;
+    this.resumeBelowRows = resumeBelowRows ?? Math.floor(maxBufferedRows / 2);
+    this.retryInitialMs = retryInitialMs;
+    this.retryMaxMs = retryMaxMs;
+    this.maxRetries = maxRetries;
+    this.log = logger ?? componentLogger('sink');
+  }
+
+  /** Highest sequence number ClickHouse holds for this partition and output (0 when none; at least the checkpoint floor). */
+  async highestSeq(partition: number, output: OutputName): Promise<number> {
+    const rows = await this.store.query<{ s: number | string }>(
+      sql`SELECT max(${ident('seq')}) AS s FROM ${ident(outputTables[output])} WHERE ${ident('source_partition')} = ${partition}`
+        .text,
+    );
+    const k = key(output, partition);
+    const seq = Math.max(Number(rows[0]?.s ?? 0), this.floors.get(k) ?? 0);
+    this.durable.set(k, seq);
+    return seq;
+  }
+
+  /**
+   * Called when the pipeline takes ownership of a partition: learns what
+   * ClickHouse already holds, so replayed results are skipped. `checkpointSeqs`
+   * (from the partition's checkpoint) is a floor, in case retention removed rows.
+   */
+  async restore(
+    partition: number,
+    checkpointSeqs?: Partial<Record<OutputName, number>>,
+  ): Promise<Record<OutputName, number>> {
+    const out = {} as Record<OutputName, number>;
+    for (const output of outputs) {
+      const floor = checkpointSeqs?.[output];
+      if (floor !== undefined) this.floors.set(key(output, partition), floor);
+      out[output] = await this.highestSeq(partition, output);
+    }
+    return out;
+  }
+
+  /** Buffers results; never blocks. Check `needsBackpressure()` or await `whenWritable()` after. */
+  write(results: readonly StampedResult[]): void {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new LearnstreamError(SinkClosed);
+    let added = 0;
+    for (const r of results) {
+      const k = key(r.output, r.partition);
+      const floor = Math.max(this.accepted.get(k) ?? 0, this.durable.get(k) ?? 0);
+      if (r.seq <= floor) {
+        metrics.skipped.inc({ output: r.output });
+        continue;
+      }
+      this.accepted.set(k, r.seq);
+      (this.buffers.get(r.output) as Pending[]).push({ partition: r.partition, seq: r.seq, row: resultRow(r) });
+      added++;
+    }
+    if (added === 0) return;
+    this.updatePressure();
+    if (outputs.some((o) => (this.buffers.get(o) as Pending[]).length >= this.maxBatchRows)) this.kick();
+    else this.timer ??= setTimeout(() => this.kick(), this.flushIntervalMs).unref();
+  }
+
+  /** Rows waiting in buffers plus the batch being inserted. */
+  bufferedRows(): number {
+    let n = this.inFlightRows;
+    for (const b of this.buffers.values()) n += b.length;
+    return n;
+  }
+
+  /** True while the pipeline should stop consuming (too many rows wait). */
+  needsBackpressure(): boolean {
+    return this.paused;
+  }
+
+  /** Resolves at once, or when backpressure ends; rejects if the sink failed. */
+  whenWritable(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (!this.paused) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Resolves when every result written so far is durable in ClickHouse. */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (!this.draining && this.bufferedRows() === 0) return;
+      this.kick();
+      await this.draining;
+    }
+  }
+
+  /** Flushes, then refuses further writes. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** The fatal error the sink stopped on, if any. */
+  get failed(): LearnstreamError | undefined {
+    return this.failure;
+  }
+
+  private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+      // Rows written while the last batch was in flight start their own timer.
+      if (!this.failure && this.bufferedRows() > 0) this.timer ??= setTimeout(() => this.kick(), 0).unref();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.failure) {
+      const output = this.fullestOutput();
+      if (!output) return;
+      const buffer = this.buffers.get(output) as Pending[];
+      const batch = buffer.splice(0, this.maxBatchRows);
+      this.inFlightRows += batch.length;
+      try {
+        await this.insertWithRetry(output, batch);
+      } catch (err) {
+        this.fail(output, err);
+        // Put the batch back so buffered counts and a later inspection stay truthful.
+        buffer.unshift(...batch);
+      } finally {
+        this.inFlightRows -= batch.length;
+        this.updatePressure();
+      }
+    }
+  }
+
+  private fullestOutput(): OutputName | undefined {
+    let best: OutputName | undefined;
+    let size = 0;
+    for (const o of outputs) {
+      const n = (this.buffers.get(o) as Pending[]).length;
+      if (n > size) {
+        best = o;
+        size = n;
+      }
+    }
+    return best;
+  }
+
+  /** Drops rows ClickHouse already holds, asking it for any (output, partition) not known yet. */
+  private async unwritten(output: OutputName, batch: Pending[]): Promise<Pending[]> {
+    for (const p of new Set(batch.map((b) => b.partition))) {
+      if (!this.durable.has(key(output, p))) await this.highestSeq(p, output);
+    }
+    return batch.filter((b) => b.seq > (this.durable.get(key(output, b.partition)) ?? 0));
+  }
+
+  private async insertWithRetry(output: OutputName, batch: Pending[]): Promise<void> {
+    const table = outputTables[output];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const rows = await this.unwritten(output, batch);
+        if (rows.length < batch.length) metrics.skipped.inc({ output }, batch.length - rows.length);
+        if (rows.length === 0) return;
+        const end = metrics.latency.startTimer({ output });
+        await this.store.insert(
+          table,
+          rows.map((r) => r.row),
+        );
+        end();
+        metrics.rows.inc({ output }, rows.length);
+        metrics.batches.inc({ output });
+        for (const r of rows) {
+          const k = key(output, r.partition);
+          if (r.seq > (this.durable.get(k) ?? 0)) this.durable.set(k, r.seq);
+        }
+        return;
+      } catch (err) {
+        if (!isRetriable(err) || attempt >= this.maxRetries) throw err;
+        // The insert may have landed before the connection broke: ask again before retrying.
+        for (const p of new Set(batch.map((b) => b.partition))) this.durable.delete(key(output, p));
+        const delay = Math.min(this.retryMaxMs, this.retryInitialMs * 2 ** Math.min(attempt, 30));
+        const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
+        metrics.retries.inc({ output });
+        this.log.warn(
+          { output, table, rows: batch.length, attempt: attempt + 1, delayMs: jittered, err: (err as Error).message },
+          'ClickHouse insert failed; retrying',
+        );
+        await new Promise((r) => setTimeout(r, jittered));
+      }
+    }
+  }
+
+  private fail(output: OutputName, err: unknown): void {
+    metrics.failures.inc({ output });
+    this.failure = new LearnstreamError(SinkFailed, `${outputTables[output]}: ${(err as Error).message}`, {
+      cause: err,
+      details: { output, table: outputTables[output] },
+    });
+    this.log.error({ err: this.failure, output }, 'ClickHouse sink stopped: a batch could not be written');
+    for (const w of this.waiters.splice(0)) w.reject(this.failure);
+    if (this.listenerCount('error') > 0) this.emit('error', this.failure);
+  }
+
+  private updatePressure(): void {
+    const n = this.bufferedRows();
+    metrics.buffered.set(n);
+    if (!this.paused && n > this.maxBufferedRows) {
+      this.paused = true;
+      metrics.backpressure.set(1);
+      this.emit('backpressure');
+    } else if (this.paused && n <= this.resumeBelowRows) {
+      this.paused = false;
+      metrics.backpressure.set(0);
+      for (const w of this.waiters.splice(0)) w.resolve();
+      this.emit('writable');
+    }
+  }
+}
