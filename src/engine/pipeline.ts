@@ -1,0 +1,359 @@
+// The pipeline: source → partition processors → ClickHouse sink → live feed.
+// Per batch it restores a partition's checkpoint on first sight, skips records
+// the checkpoint already covers, feeds the processor, and hands results to the
+// sink (awaiting it when it signals backpressure). Periodically it makes
+// everything durable in order: results flushed → checkpoints saved → Kafka
+// offsets committed. Quiet partitions get watermark ticks appended to the log.
+import type { Logger } from '../core/logger.js';
+import { counter, gauge, histogram } from '../core/metrics.js';
+import type { SourceRecord } from '../ingest/event.js';
+import type { EventSource, SourceBatch } from '../ingest/source.js';
+import type { OutputName, StampedResult } from '../processors/results.js';
+import type { CheckpointStore, PartitionCheckpoint } from '../processors/state/checkpoint-store.js';
+import type { SupervisedTask } from './supervisor.js';
+
+/** What the pipeline needs from a partition's processor. */
+export interface PartitionProcessorPort {
+  /** Results that became final with this record, stamped with partition and seq. */
+  process(record: SourceRecord): StampedResult[];
+  /** Marks offsets up to `offset` (exclusive) as consumed, e.g. past dead-lettered records. */
+  advanceTo(offset: string): void;
+  /** Next offset to process; undefined before the first record. */
+  nextOffset(): string | undefined;
+  /** Current partition watermark, epoch ms (−Infinity before any record). */
+  watermark(): number;
+  /** Last emitted seq per output. */
+  seqs(): Record<OutputName, number>;
+  /** Serialized operator state. */
+  snapshotState(): string;
+}
+
+/** What the pipeline needs from the sink (ClickHouseSink implements it). */
+export interface ResultSinkPort {
+  restore(partition: number, checkpointSeqs?: Partial<Record<OutputName, number>>): Promise<Record<OutputName, number>>;
+  write(results: readonly StampedResult[]): void;
+  needsBackpressure(): boolean;
+  whenWritable(): Promise<void>;
+  flush(): Promise<void>;
+  forget?(partition: number): void;
+}
+
+export interface PipelineOptions {
+  source: EventSource;
+  sink: ResultSinkPort;
+  checkpoints: CheckpointStore;
+  createProcessor: (partition: number, checkpoint: PartitionCheckpoint | undefined) => PartitionProcessorPort;
+  group: string;
+  topic: string;
+  logger: Logger;
+  /** Results are flushed, checkpointed and committed at least this often. */
+  checkpointIntervalMs: number;
+  /** A partition quiet this long (wall clock) gets a watermark tick. 0 disables ticks. */
+  tickIntervalMs: number;
+  /** Event-time "now" carried by ticks: wall clock in production, the simulated clock in embedded mode. */
+  eventClock: () => number;
+  /** Called with every batch of final results, right after they are emitted (the live feed). */
+  onResults?: (results: StampedResult[]) => void;
+}
+
+const m = {
+  records: counter({
+    name: 'learnstream_pipeline_records_total',
+    help: 'Records processed by the pipeline.',
+    labelNames: ['type'] as const,
+  }),
+  replayed: counter({
+    name: 'learnstream_pipeline_replayed_records_total',
+    help: 'Records skipped because a checkpoint already covered them.',
+  }),
+  windows: counter({
+    name: 'learnstream_windows_closed_total',
+    help: 'Final results emitted, per output.',
+    labelNames: ['output'] as const,
+  }),
+  late: counter({
+    name: 'learnstream_late_events_total',
+    help: 'Events too late for their window (routed to the late output).',
+  }),
+  checkpoints: counter({ name: 'learnstream_checkpoints_total', help: 'Partition checkpoints written.' }),
+  checkpointAge: gauge({
+    name: 'learnstream_checkpoint_age_seconds',
+    help: 'Seconds since the oldest owned partition was last checkpointed.',
+  }),
+  checkpointDuration: histogram({
+    name: 'learnstream_checkpoint_duration_seconds',
+    help: 'Flush + checkpoint + commit duration.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  }),
+  watermarkLag: gauge({
+    name: 'learnstream_watermark_lag_seconds',
+    help: 'Event clock minus the engine watermark (min over owned partitions).',
+  }),
+  partitions: gauge({ name: 'learnstream_owned_partitions', help: 'Source partitions this instance owns.' }),
+  ticks: counter({ name: 'learnstream_watermark_ticks_total', help: 'Watermark ticks appended to quiet partitions.' }),
+  backpressure: counter({
+    name: 'learnstream_backpressure_pauses_total',
+    help: 'Times consumption paused because the sink was full.',
+  }),
+};
+
+interface OwnedPartition {
+  processor: PartitionProcessorPort;
+  version: number;
+  dirty: boolean;
+  lastCheckpointWallMs: number;
+  lastRecordWallMs: number;
+}
+
+export interface PartitionStatus {
+  partition: number;
+  watermarkMs: number | null;
+  nextOffset: string | null;
+  lastCheckpointMs: number;
+  seqs: Record<OutputName, number>;
+}
+
+export class Pipeline implements SupervisedTask {
+  private readonly owned = new Map<number, OwnedPartition>();
+  private readonly loading = new Map<number, Promise<OwnedPartition>>();
+  private stopped = false;
+  private fail: ((err: unknown) => void) | undefined;
+  private finish: (() => void) | undefined;
+  private checkpointing: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private lastCheckpointRun = Date.now();
+  private readonly log: Logger;
+
+  constructor(private readonly o: PipelineOptions) {
+    this.log = o.logger.child({ component: 'pipeline' });
+  }
+
+  run(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.finish = resolve;
+      this.fail = (err) => {
+        if (this.stopped) return;
+        this.stopped = true;
+        this.clearTimers();
+        reject(err);
+      };
+      this.o.source
+        .run({
+          onBatch: (batch) =>
+            this.onBatch(batch).catch((err) => {
+              this.fail?.(err);
+              throw err;
+            }),
+          onAssignment: (partitions) => this.onAssignment(partitions),
+        })
+        .catch((err) => this.fail?.(err));
+      this.timers.push(
+        setInterval(
+          () => {
+            if (Date.now() - this.lastCheckpointRun >= this.o.checkpointIntervalMs) {
+              this.checkpoint().catch((err) => this.fail?.(err));
+            }
+            this.updateGauges();
+          },
+          Math.max(50, Math.min(1000, this.o.checkpointIntervalMs / 2)),
+        ),
+      );
+      if (this.o.tickIntervalMs > 0) {
+        this.timers.push(
+          setInterval(
+            () => this.appendTicks().catch((err) => this.log.warn({ err }, 'tick append failed')),
+            Math.max(20, this.o.tickIntervalMs / 4),
+          ),
+        );
+      }
+    });
+  }
+
+  /** Stops intake, then flushes, checkpoints and commits what was processed. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearTimers();
+    await this.o.source.stop();
+    await this.checkpoint(true);
+    this.finish?.();
+  }
+
+  status(): PartitionStatus[] {
+    return [...this.owned.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([partition, p]) => ({
+        partition,
+        watermarkMs: Number.isFinite(p.processor.watermark()) ? p.processor.watermark() : null,
+        nextOffset: p.processor.nextOffset() ?? null,
+        lastCheckpointMs: p.lastCheckpointWallMs,
+        seqs: p.processor.seqs(),
+      }));
+  }
+
+  /** Min over owned partitions' watermarks (the engine watermark). */
+  engineWatermark(): number | undefined {
+    let min: number | undefined;
+    for (const p of this.owned.values()) {
+      const wm = p.processor.watermark();
+      if (Number.isFinite(wm)) min = min === undefined ? wm : Math.min(min, wm);
+    }
+    return min;
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  private async onAssignment(partitions: number[]): Promise<void> {
+    const keep = new Set(partitions);
+    for (const p of [...this.owned.keys()]) {
+      if (!keep.has(p)) {
+        // Another instance owns it now and replays from the last checkpoint; the
+        // sink skips what we already wrote by sequence number.
+        this.owned.delete(p);
+        this.o.sink.forget?.(p);
+        this.log.info({ partition: p }, 'partition revoked');
+      }
+    }
+    m.partitions.set(this.owned.size);
+  }
+
+  private async own(partition: number): Promise<OwnedPartition> {
+    const existing = this.owned.get(partition);
+    if (existing) return existing;
+    let pending = this.loading.get(partition);
+    if (!pending) {
+      pending = (async () => {
+        const cp = await this.o.checkpoints.load(this.o.group, this.o.topic, partition);
+        const processor = this.o.createProcessor(partition, cp);
+        await this.o.sink.restore(partition, cp?.seqs);
+        const owned: OwnedPartition = {
+          processor,
+          version: cp?.version ?? 0,
+          dirty: false,
+          lastCheckpointWallMs: Date.now(),
+          lastRecordWallMs: Date.now(),
+        };
+        this.owned.set(partition, owned);
+        m.partitions.set(this.owned.size);
+        this.log.info(
+          { partition, offset: cp?.offset ?? null, version: owned.version },
+          cp ? 'partition restored from checkpoint' : 'partition started fresh',
+        );
+        return owned;
+      })();
+      this.loading.set(partition, pending);
+    }
+    try {
+      return await pending;
+    } finally {
+      this.loading.delete(partition);
+    }
+  }
+
+  private async onBatch(batch: SourceBatch): Promise<void> {
+    if (this.stopped) return;
+    const owned = await this.own(batch.partition);
+    const proc = owned.processor;
+    const emitted: StampedResult[] = [];
+    for (const record of batch.records) {
+      const next = proc.nextOffset();
+      if (next !== undefined && BigInt(record.offset) < BigInt(next)) {
+        m.replayed.inc();
+        continue;
+      }
+      m.records.inc({ type: record.type });
+      const results = proc.process(record);
+      for (const r of results) emitted.push(r);
+    }
+    proc.advanceTo((BigInt(batch.lastOffset) + 1n).toString());
+    owned.dirty = true;
+    owned.lastRecordWallMs = Date.now();
+    if (emitted.length > 0) {
+      for (const r of emitted) {
+        m.windows.inc({ output: r.output });
+        if (r.output === 'late_events') m.late.inc();
+      }
+      this.o.sink.write(emitted);
+      this.o.onResults?.(emitted);
+    }
+    if (this.o.sink.needsBackpressure()) {
+      m.backpressure.inc();
+      this.o.source.pause();
+      try {
+        await this.o.sink.whenWritable();
+      } finally {
+        this.o.source.resume();
+      }
+    }
+  }
+
+  /** Results durable → checkpoints durable → offsets committed, in that order. */
+  checkpoint(final = false): Promise<void> {
+    if (this.checkpointing) return final ? this.checkpointing.then(() => this.checkpoint(true)) : this.checkpointing;
+    this.lastCheckpointRun = Date.now();
+    this.checkpointing = (async () => {
+      const end = m.checkpointDuration.startTimer();
+      const dirty = [...this.owned.entries()].filter(([, p]) => p.dirty);
+      // Capture state before awaiting: the flush below covers every result emitted up to here.
+      const captured = dirty.map(([partition, p]) => {
+        p.dirty = false;
+        return {
+          partition,
+          owned: p,
+          offset: p.processor.nextOffset(),
+          seqs: p.processor.seqs(),
+          state: p.processor.snapshotState(),
+        };
+      });
+      await this.o.sink.flush();
+      const commits: { partition: number; offset: string }[] = [];
+      for (const c of captured) {
+        if (c.offset === undefined) continue;
+        if (this.owned.get(c.partition) !== c.owned) continue; // revoked meanwhile
+        c.owned.version++;
+        await this.o.checkpoints.save({
+          group: this.o.group,
+          topic: this.o.topic,
+          partition: c.partition,
+          offset: c.offset,
+          seqs: c.seqs,
+          state: c.state,
+          version: c.owned.version,
+          createdAtMs: Date.now(),
+        });
+        c.owned.lastCheckpointWallMs = Date.now();
+        m.checkpoints.inc();
+        commits.push({ partition: c.partition, offset: c.offset });
+      }
+      if (commits.length > 0) await this.o.source.commit(commits);
+      end();
+    })().finally(() => {
+      this.checkpointing = undefined;
+    });
+    return this.checkpointing;
+  }
+
+  private async appendTicks(): Promise<void> {
+    if (this.stopped) return;
+    const now = Date.now();
+    for (const [partition, p] of this.owned) {
+      if (now - p.lastRecordWallMs >= this.o.tickIntervalMs) {
+        p.lastRecordWallMs = now;
+        m.ticks.inc();
+        await this.o.source.appendTick(partition, this.o.eventClock());
+      }
+    }
+  }
+
+  private updateGauges(): void {
+    const now = Date.now();
+    let oldest = now;
+    for (const p of this.owned.values()) oldest = Math.min(oldest, p.lastCheckpointWallMs);
+    m.checkpointAge.set((now - oldest) / 1000);
+    const wm = this.engineWatermark();
+    if (wm !== undefined) m.watermarkLag.set(Math.max(0, (this.o.eventClock() - wm) / 1000));
+  }
+}
