@@ -27,32 +27,32 @@ export async function readDailySessions(
 ): Promise<DailySessionsRow[]> {
   const rows = await store.query<{
     tenant_id: string;
-    day: string;
-    sessions: number;
-    learners: number;
+    day_text: string;
+    n_sessions: number;
+    n_learners: number;
     q: number[];
-    duration_ms_sum: number;
-    learning_hours: number;
-    active_seconds_sum: number;
+    ms_sum: number;
+    hours: number;
+    active_sum: number;
   }>(
-    sql`SELECT tenant_id, toString(day) AS day, countMerge(sessions) AS sessions, uniqExactMerge(learners) AS learners,
-          quantilesMerge(0.5, 0.9, 0.99)(duration_quantiles) AS q, sumMerge(duration_ms_sum) AS duration_ms_sum,
-          sumMerge(learning_hours) AS learning_hours, sumMerge(active_seconds_sum) AS active_seconds_sum
+    sql`SELECT tenant_id, toString(day) AS day_text, countMerge(sessions) AS n_sessions, uniqExactMerge(learners) AS n_learners,
+          quantilesMerge(0.5, 0.9, 0.99)(duration_quantiles) AS q, sumMerge(duration_ms_sum) AS ms_sum,
+          sumMerge(learning_hours) AS hours, sumMerge(active_seconds_sum) AS active_sum
         FROM ${ident('tenant_daily_sessions')}
         WHERE tenant_id = ${tenantId} AND day >= ${day(fromDay)} AND day <= ${day(toDay)}
         GROUP BY tenant_id, day ORDER BY day`.text,
   );
   return rows.map((r) => ({
     tenantId: r.tenant_id,
-    day: r.day,
-    sessions: Number(r.sessions),
-    learners: Number(r.learners),
+    day: r.day_text,
+    sessions: Number(r.n_sessions),
+    learners: Number(r.n_learners),
     durationP50Ms: Number(r.q[0]),
     durationP90Ms: Number(r.q[1]),
     durationP99Ms: Number(r.q[2]),
-    durationMsSum: Number(r.duration_ms_sum),
-    learningHours: Number(r.learning_hours),
-    activeSecondsSum: Number(r.active_seconds_sum),
+    durationMsSum: Number(r.ms_sum),
+    learningHours: Number(r.hours),
+    activeSecondsSum: Number(r.active_sum),
   }));
 }
 
@@ -79,25 +79,25 @@ export async function readWeeklyActive(
   toWeekStart: string,
 ): Promise<WeeklyActiveRow[]> {
   const rows = await store.query<Record<string, number | string>>(
-    sql`SELECT tenant_id, toString(week_start) AS week_start, iso_week, sum(active) AS active, sum(new) AS new_learners,
-          sum(returning) AS returning, sum(reactivated) AS reactivated, sum(churned) AS churned,
-          sum(sessions) AS sessions, sum(learning_minutes) AS learning_minutes, sum(partials) AS partials
+    sql`SELECT tenant_id, toString(week_start) AS week_text, iso_week, sum(active) AS n_active, sum(new) AS n_new,
+          sum(returning) AS n_returning, sum(reactivated) AS n_reactivated, sum(churned) AS n_churned,
+          sum(sessions) AS n_sessions, sum(learning_minutes) AS minutes, sum(partials) AS n_partials
         FROM ${ident('tenant_weekly_active')}
         WHERE tenant_id = ${tenantId} AND week_start >= ${day(fromWeekStart)} AND week_start <= ${day(toWeekStart)}
         GROUP BY tenant_id, week_start, iso_week ORDER BY week_start`.text,
   );
   return rows.map((r) => ({
     tenantId: String(r.tenant_id),
-    weekStart: String(r.week_start),
+    weekStart: String(r.week_text),
     isoWeek: String(r.iso_week),
-    active: Number(r.active),
-    new: Number(r.new_learners),
-    returning: Number(r.returning),
-    reactivated: Number(r.reactivated),
-    churned: Number(r.churned),
-    sessions: Number(r.sessions),
-    learningMinutes: Number(r.learning_minutes),
-    partials: Number(r.partials),
+    active: Number(r.n_active),
+    new: Number(r.n_new),
+    returning: Number(r.n_returning),
+    reactivated: Number(r.n_reactivated),
+    churned: Number(r.n_churned),
+    sessions: Number(r.n_sessions),
+    learningMinutes: Number(r.minutes),
+    partials: Number(r.n_partials),
   }));
 }
 
@@ -122,8 +122,8 @@ export async function readTopicMastery(
 ): Promise<TopicMasteryRow[]> {
   const topicFilter = topicId === undefined ? sql`` : sql`AND topic_id = ${topicId}`;
   const rows = await store.query<Record<string, number | string>>(
-    sql`SELECT tenant_id, topic_id, toString(day) AS day, countMerge(snapshots) AS snapshots,
-          uniqExactMerge(learners) AS learners, avgMerge(avg_mastery) AS avg_mastery, avgMerge(avg_p_known) AS avg_p_known,
+    sql`SELECT tenant_id, topic_id, toString(day) AS day_text, countMerge(snapshots) AS n_snapshots,
+          uniqExactMerge(learners) AS n_learners, avgMerge(avg_mastery) AS mastery, avgMerge(avg_p_known) AS p_known,
           sumMerge(bucket_00_20) AS b0, sumMerge(bucket_20_40) AS b1, sumMerge(bucket_40_60) AS b2,
           sumMerge(bucket_60_80) AS b3, sumMerge(bucket_80_100) AS b4
         FROM ${ident('tenant_topic_mastery_daily')}
@@ -133,11 +133,11 @@ export async function readTopicMastery(
   return rows.map((r) => ({
     tenantId: String(r.tenant_id),
     topicId: String(r.topic_id),
-    day: String(r.day),
-    snapshots: Number(r.snapshots),
-    learners: Number(r.learners),
-    avgMastery: Number(r.avg_mastery),
-    avgPKnown: Number(r.avg_p_known),
+    day: String(r.day_text),
+    snapshots: Number(r.n_snapshots),
+    learners: Number(r.n_learners),
+    avgMastery: Number(r.mastery),
+    avgPKnown: Number(r.p_known),
     buckets: [Number(r.b0), Number(r.b1), Number(r.b2), Number(r.b3), Number(r.b4)],
   }));
 }
@@ -158,17 +158,17 @@ export async function readTopicPopularity(
   toDay: string,
 ): Promise<TopicPopularityRow[]> {
   const rows = await store.query<Record<string, number | string>>(
-    sql`SELECT tenant_id, topic_id, toString(day) AS day, countMerge(sessions) AS sessions,
-          uniqExactMerge(learners) AS learners
+    sql`SELECT tenant_id, topic_id, toString(day) AS day_text, countMerge(sessions) AS n_sessions,
+          uniqExactMerge(learners) AS n_learners
         FROM ${ident('topic_popularity_daily')}
         WHERE tenant_id = ${tenantId} AND day >= ${day(fromDay)} AND day <= ${day(toDay)}
-        GROUP BY tenant_id, topic_id, day ORDER BY day, sessions DESC, topic_id`.text,
+        GROUP BY tenant_id, topic_id, day ORDER BY day, n_sessions DESC, topic_id`.text,
   );
   return rows.map((r) => ({
     tenantId: String(r.tenant_id),
     topicId: String(r.topic_id),
-    day: String(r.day),
-    sessions: Number(r.sessions),
-    learners: Number(r.learners),
+    day: String(r.day_text),
+    sessions: Number(r.n_sessions),
+    learners: Number(r.n_learners),
   }));
 }
