@@ -30,7 +30,7 @@ forEachStore('migrations', ({ newStore }) => {
       'SELECT table, name FROM system.columns WHERE database = currentDatabase() ORDER BY table, name',
     );
     const actual: Record<string, string[]> = {};
-    for (const c of cols) (actual[c.table] ??= []).push(c.name);
+    for (const c of cols) actual[c.table] = [...(actual[c.table] ?? []), c.name];
     for (const [table, columns] of Object.entries(tableColumns)) {
       expect(actual[table], table).toEqual([...columns].sort());
     }
