@@ -1,3 +1,13 @@
-// Public surface of the API layer: the HTTP server of the engine process.
+// Public surface of the API layer: the HTTP server of the engine process, the
+// REST API and live feed that register onto it, auth helpers (dev token) and
+// the privacy mechanisms.
+export { type ApiDeps, createApi, createLiveFeedFromConfig, registerApiRoutes } from './api.js';
+export { type AuditEntry, type AuditLog, createAuditLog } from './audit.js';
+export { issueDevToken, type Principal, type Role, signToken, type TokenClaims } from './auth/index.js';
+export * from './errors.js';
 export { type HealthOptions, type ReadinessCheck, registerHealthRoutes } from './health.js';
+export { createLiveFeed, type LiveFeed, type LiveFeedOptions } from './live-feed.js';
+export { closeCodes, decodeResume, encodeResume, type LiveKind, liveKinds } from './live-messages.js';
+export type { ClosedWindowMark, PartitionStatus, PipelineStatus } from './pipeline-status.js';
+export { type PrivacyLevelName, privacyLevelNames } from './privacy/index.js';
 export { createHttpServer, type HttpServer } from './server.js';

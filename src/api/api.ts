@@ -1,0 +1,131 @@
+// Registers the REST API (/v1), the live feed route (/v1/live) and the
+// OpenAPI document (/docs, /docs/json) on the engine's fastify instance, in
+// one encapsulated plugin with zod validation and the API's error bodies.
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import type { ClickHouseStore } from '../views/store.js';
+import { createAuditLog } from './audit.js';
+import { createTokenVerifier } from './auth/tokens.js';
+import { createApiContext } from './context.js';
+import { installErrorHandling } from './error-handler.js';
+import { createLiveFeed, type LiveFeed } from './live-feed.js';
+import { httpRequestDuration } from './metrics.js';
+import { emptyPipelineStatus, type PipelineStatus } from './pipeline-status.js';
+import { createPrivacyBudget } from './privacy/budget.js';
+import { createPrivacyGuard } from './privacy/release.js';
+import { registerLearnerRoutes } from './routes/learners.js';
+import { registerMetaRoutes } from './routes/meta.js';
+import { registerTenantRoutes } from './routes/tenants.js';
+
+export interface ApiDeps {
+  store: ClickHouseStore;
+  config: Config;
+  logger: Logger;
+  /** The engine's live state; defaults to "no partitions" (e.g. an API-only process). */
+  pipelineStatus?: () => PipelineStatus | Promise<PipelineStatus>;
+  /** Created by `createApi` when omitted. */
+  liveFeed?: LiveFeed;
+}
+
+/** A live feed wired to the configuration and the store (for resume and audit). */
+export function createLiveFeedFromConfig(deps: { store: ClickHouseStore; config: Config; logger: Logger }): LiveFeed {
+  return createLiveFeed({
+    verifier: createTokenVerifier(deps.config.auth),
+    logger: deps.logger,
+    store: deps.store,
+    audit: createAuditLog(deps.store),
+    k: deps.config.privacy.kAnonymity,
+    heartbeatMs: deps.config.api.liveHeartbeatMs,
+    authTimeoutMs: deps.config.api.liveAuthTimeoutMs,
+    maxBufferedBytes: deps.config.api.liveMaxBufferedBytes,
+  });
+}
+
+export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const { store, config, logger } = deps;
+  const ctx = createApiContext({
+    store,
+    config,
+    logger,
+    verifier: createTokenVerifier(config.auth),
+    privacy: createPrivacyGuard({
+      k: config.privacy.kAnonymity,
+      noiseSecret: config.privacy.noiseSecret,
+      budget: createPrivacyBudget({
+        store,
+        budgetEpsilon: config.privacy.budgetEpsilon,
+        period: config.privacy.budgetPeriod,
+      }),
+    }),
+    audit: createAuditLog(store),
+    liveFeed: deps.liveFeed,
+    pipelineStatus: deps.pipelineStatus ?? emptyPipelineStatus,
+  });
+  await app.register(async (api) => {
+    api.setValidatorCompiler(validatorCompiler);
+    api.setSerializerCompiler(serializerCompiler);
+    installErrorHandling(api);
+    api.addHook('onResponse', async (req, reply) => {
+      httpRequestDuration.observe(
+        { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+    await api.register(fastifySwagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'learnstream API',
+          description:
+            'Learning analytics from closed windows: tenant and learner metrics, weekly activity, mastery, privacy levels, pipeline status. Live feed: WebSocket /v1/live.',
+          version: '1',
+        },
+        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      },
+      transform: jsonSchemaTransform,
+    });
+    await api.register(fastifySwaggerUi, { routePrefix: '/docs' });
+    await api.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+    registerTenantRoutes(api, ctx);
+    registerLearnerRoutes(api, ctx);
+    registerMetaRoutes(api, ctx);
+    const feed = deps.liveFeed;
+    if (feed) {
+      api.withTypeProvider<ZodTypeProvider>().get(
+        '/v1/live',
+        {
+          websocket: true,
+          schema: {
+            tags: ['live'],
+            summary:
+              'WebSocket live feed: authenticate (?token=, Authorization header or {"type":"auth"}), then {"type":"subscribe","tenants":[...],"kinds":[...],"resume"?}',
+            querystring: z.object({ token: z.string().optional() }),
+          },
+        },
+        (socket, req) => feed.accept(socket, req),
+      );
+      api.addHook('onClose', async () => feed.close());
+    }
+  });
+}
+
+/** `registerApiRoutes` with a live feed built from the configuration; the pipeline publishes to `liveFeed`. */
+export async function createApi(
+  app: FastifyInstance,
+  deps: Omit<ApiDeps, 'liveFeed'>,
+): Promise<{ liveFeed: LiveFeed }> {
+  const liveFeed = createLiveFeedFromConfig(deps);
+  await registerApiRoutes(app, { ...deps, liveFeed });
+  return { liveFeed };
+}

@@ -1,0 +1,19 @@
+// Error codes of the API layer. Every error a client sees has one of these
+// codes (or a code from another layer) and the body `{ code, message, details? }`;
+// `error-handler.ts` translates validation and driver errors at the boundary.
+import { defineErrorCode } from '../core/errors.js';
+
+export const ApiBadRequest = defineErrorCode('LS_API_BAD_REQUEST', 'Invalid request', 400);
+export const ApiRangeInvalid = defineErrorCode('LS_API_RANGE_INVALID', 'Invalid time range', 400);
+export const ApiRangeTooLarge = defineErrorCode('LS_API_RANGE_TOO_LARGE', 'Time range too large', 400);
+export const ApiPrivacyLevelUnknown = defineErrorCode('LS_API_PRIVACY_LEVEL', 'Unknown privacy level', 400);
+export const ApiUnauthenticated = defineErrorCode('LS_API_UNAUTHENTICATED', 'Missing or invalid bearer token', 401);
+export const ApiForbidden = defineErrorCode('LS_API_FORBIDDEN', 'Not allowed for this role', 403);
+export const ApiNotFound = defineErrorCode('LS_API_NOT_FOUND', 'Not found', 404);
+export const ApiPrivacyBudgetSpent = defineErrorCode(
+  'LS_API_PRIVACY_BUDGET_SPENT',
+  'Privacy budget of this tenant is spent for the current period',
+  429,
+);
+export const ApiAuditFailed = defineErrorCode('LS_API_AUDIT_FAILED', 'Could not record the audit entry', 503, true);
+export const ApiInternal = defineErrorCode('LS_API_INTERNAL', 'Internal error', 500);

@@ -1,0 +1,408 @@
+// The WebSocket live feed (/v1/live). The pipeline calls `publish` with every
+// batch of results right after they are final and durable; each closed window
+// becomes one JSON message, serialised once and written to every matching
+// subscriber without waiting for any of them. A client whose unsent bytes pass
+// the limit is closed (4008) — a slow client never slows the pipeline. A
+// reconnecting client hands back its resume token and gets what it missed
+// from the ClickHouse result tables, then the live stream, without duplicates.
+import type { FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { LearnstreamError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { StampedResult } from '../processors/results.js';
+import { join, type Sql, sql } from '../views/sql.js';
+import type { ClickHouseStore } from '../views/store.js';
+import type { AuditLog } from './audit.js';
+import type { Principal } from './auth/principal.js';
+import { bearerToken, type TokenVerifier } from './auth/tokens.js';
+import { ApiBadRequest, ApiForbidden, ApiPrivacyLevelUnknown } from './errors.js';
+import {
+  type ClientMessage,
+  clientMessageSchema,
+  closeCodes,
+  dataOf,
+  decodeResume,
+  encodeResume,
+  type LiveKind,
+  learnerOf,
+  type Positions,
+  resultFromRow,
+  tenantOf,
+  windowEndOf,
+} from './live-messages.js';
+import { liveClients, liveDroppedClients, liveMessagesSent, livePushLatency } from './metrics.js';
+import type { ClosedWindowMark } from './pipeline-status.js';
+
+export interface LiveFeedOptions {
+  verifier: TokenVerifier;
+  logger: Logger;
+  /** Where a resume reads missed windows from; without it, resume tokens are refused. */
+  store?: ClickHouseStore | undefined;
+  audit?: AuditLog | undefined;
+  /** k-anonymity threshold applied to tenant-level messages (weekly partials). */
+  k: number;
+  heartbeatMs: number;
+  authTimeoutMs: number;
+  maxBufferedBytes: number;
+  /** Most windows one resume may replay; a client further behind should use REST. */
+  maxReplay?: number;
+}
+
+export interface LiveFeed {
+  /** Hands final results to the feed. Synchronous: never waits for a client. */
+  publish(results: readonly StampedResult[], opts?: { finalAtMs?: number }): void;
+  /** Serves one WebSocket connection (the /v1/live route handler). */
+  accept(socket: WebSocket, req: FastifyRequest): void;
+  clientCount(): number;
+  lastClosedWindows(): ClosedWindowMark[];
+  close(): Promise<void>;
+}
+
+const learnerKinds: ReadonlySet<LiveKind> = new Set(['sessions', 'mastery', 'late_events']);
+const tables: Record<LiveKind, Sql> = {
+  sessions: sql`sessions`,
+  mastery: sql`mastery_snapshots`,
+  weekly_active: sql`weekly_active_partials`,
+  late_events: sql`late_events`,
+};
+
+interface Subscription {
+  tenants: ReadonlySet<string> | 'all';
+  kinds: ReadonlySet<LiveKind>;
+  /** Set for learners and parents: only these learners' windows. */
+  learners: ReadonlySet<string> | undefined;
+}
+
+interface Client {
+  socket: WebSocket;
+  principal: Principal | undefined;
+  subscription: Subscription | undefined;
+  /** While a resume replays, live messages wait here (bounded) and are deduplicated after. */
+  pending: { key: string; seq: number; payload: string; finalAt: number; kind: LiveKind }[] | undefined;
+  alive: boolean;
+  closed: boolean;
+}
+
+export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
+  const log = opts.logger.child({ component: 'live-feed' });
+  const clients = new Set<Client>();
+  const positions: Positions = {};
+  const lastClosed = new Map<string, ClosedWindowMark>();
+  const maxReplay = opts.maxReplay ?? 10_000;
+  const maxPending = 10_000;
+
+  const sendRaw = (c: Client, payload: string, onSent?: () => void): boolean => {
+    if (c.closed) return false;
+    if (c.socket.bufferedAmount + payload.length > opts.maxBufferedBytes) {
+      drop(c, closeCodes.slowConsumer, 'slow consumer: send buffer limit exceeded', 'slow_consumer');
+      return false;
+    }
+    c.socket.send(payload, onSent ? (err) => err || onSent() : undefined);
+    return true;
+  };
+  const sendJson = (c: Client, msg: Record<string, unknown>) => sendRaw(c, JSON.stringify(msg));
+  const sendError = (c: Client, err: LearnstreamError) =>
+    sendJson(c, { type: 'error', status: err.status, ...err.toJSON() });
+
+  function drop(c: Client, code: number, reason: string, metricReason: string): void {
+    if (c.closed) return;
+    c.closed = true;
+    clients.delete(c);
+    liveClients.set(clients.size);
+    liveDroppedClients.inc({ reason: metricReason });
+    log.warn({ reason, role: c.principal?.role }, 'live feed client dropped');
+    try {
+      c.socket.close(code, reason);
+    } catch {
+      /* already gone */
+    }
+    // A client that stopped reading never acknowledges the close frame: cut the socket after a grace period.
+    setTimeout(() => c.socket.terminate(), 1000).unref();
+  }
+
+  const matches = (sub: Subscription, s: StampedResult): boolean => {
+    if (!sub.kinds.has(s.output)) return false;
+    if (sub.tenants !== 'all' && !sub.tenants.has(tenantOf(s))) return false;
+    if (sub.learners) {
+      const learner = learnerOf(s);
+      if (learner === undefined || !sub.learners.has(learner)) return false;
+    }
+    return true;
+  };
+
+  const windowMessage = (s: StampedResult, resume: string, replay: boolean) =>
+    JSON.stringify({
+      type: 'window',
+      kind: s.output,
+      tenantId: tenantOf(s),
+      partition: s.partition,
+      seq: s.seq,
+      final: true,
+      provisional: false,
+      replay,
+      windowEndMs: windowEndOf(s),
+      data: dataOf(s, opts.k),
+      resume,
+    });
+
+  const deliver = (c: Client, kind: LiveKind, payload: string, finalAt: number) =>
+    sendRaw(c, payload, () => {
+      livePushLatency.observe((Date.now() - finalAt) / 1000);
+      liveMessagesSent.inc({ kind });
+    });
+
+  function publish(results: readonly StampedResult[], publishOpts?: { finalAtMs?: number }): void {
+    const finalAt = publishOpts?.finalAtMs ?? Date.now();
+    for (const s of results) {
+      const key = `${s.output}:${s.partition}`;
+      if ((positions[key] ?? 0) < s.seq) positions[key] = s.seq;
+      lastClosed.set(key, { output: s.output, partition: s.partition, seq: s.seq, windowEndMs: windowEndOf(s) });
+      let payload: string | undefined;
+      for (const c of clients) {
+        if (!c.subscription || c.closed || !matches(c.subscription, s)) continue;
+        payload ??= windowMessage(s, encodeResume(positions), false);
+        if (c.pending) {
+          if (c.pending.length >= maxPending) {
+            drop(c, closeCodes.slowConsumer, 'slow consumer: too far behind during resume', 'slow_consumer');
+          } else {
+            c.pending.push({ key, seq: s.seq, payload, finalAt, kind: s.output });
+          }
+          continue;
+        }
+        deliver(c, s.output, payload, finalAt);
+      }
+    }
+  }
+
+  async function replay(c: Client, sub: Subscription, from: Positions): Promise<void> {
+    const store = opts.store!;
+    const replayed: Positions = {};
+    let count = 0;
+    for (const kind of sub.kinds) {
+      const after: Sql[] = [];
+      const known: number[] = [];
+      for (const [key, seq] of Object.entries(from)) {
+        const [output, partition] = key.split(':');
+        if (output !== kind) continue;
+        known.push(Number(partition));
+        after.push(sql`(source_partition = ${Number(partition)} AND seq > ${seq})`);
+      }
+      // Partitions the token does not know are replayed from their first window.
+      after.push(known.length ? sql`source_partition NOT IN (${join(known)})` : sql`1`);
+      const tenantFilter = sub.tenants === 'all' ? sql`1` : sql`tenant_id IN (${join([...sub.tenants])})`;
+      const learnerFilter = sub.learners ? sql`learner_id IN (${join([...sub.learners])})` : sql`1`;
+      const rows = await store.query(
+        sql`SELECT * FROM ${tables[kind]} WHERE ${tenantFilter} AND ${learnerFilter} AND (${join(after, sql` OR `)})
+          ORDER BY source_partition, seq LIMIT ${maxReplay + 1}`.text,
+      );
+      if (count + rows.length > maxReplay) {
+        throw new LearnstreamError(
+          ApiBadRequest,
+          `more than ${maxReplay} windows missed: read them over REST and resubscribe`,
+        );
+      }
+      for (const row of rows) {
+        const s = resultFromRow(kind, row);
+        const key = `${s.output}:${s.partition}`;
+        replayed[key] = Math.max(replayed[key] ?? 0, s.seq);
+        const resume = encodeResume({ ...from, ...replayed });
+        if (!sendRaw(c, windowMessage(s, resume, true))) return;
+        count++;
+      }
+    }
+    const waiting = c.pending ?? [];
+    c.pending = undefined;
+    sendJson(c, { type: 'replay_complete', replayed: count, resume: encodeResume({ ...from, ...replayed }) });
+    for (const m of waiting) {
+      if ((replayed[m.key] ?? 0) >= m.seq) continue;
+      if (!deliver(c, m.kind, m.payload, m.finalAt)) return;
+    }
+  }
+
+  async function subscribe(c: Client, msg: Extract<ClientMessage, { type: 'subscribe' }>): Promise<void> {
+    const who = c.principal!;
+    if (msg.privacyLevel !== 'anonymized') {
+      const known = ['dp_low', 'dp_medium', 'dp_high'].includes(msg.privacyLevel);
+      throw new LearnstreamError(
+        known ? ApiBadRequest : ApiPrivacyLevelUnknown,
+        known
+          ? `the live feed releases at privacy level anonymized only; read ${msg.privacyLevel} figures over REST`
+          : `${msg.privacyLevel} (levels: anonymized, dp_low, dp_medium, dp_high)`,
+      );
+    }
+    const requested = msg.tenants ?? (who.tenantId ? [who.tenantId] : ['*']);
+    if (requested.includes('*') && who.role !== 'admin') {
+      throw new LearnstreamError(ApiForbidden, 'only admins may subscribe to every tenant');
+    }
+    const foreign = requested.filter((t) => t !== '*' && who.role !== 'admin' && t !== who.tenantId);
+    if (foreign.length)
+      throw new LearnstreamError(ApiForbidden, `role ${who.role} cannot read tenant ${foreign.join(', ')}`);
+    const kinds = new Set<LiveKind>(msg.kinds);
+    const personal = who.role === 'learner' || who.role === 'parent';
+    if (personal) {
+      const tenantLevel = [...kinds].filter((k) => k === 'weekly_active' || k === 'late_events');
+      if (tenantLevel.length) {
+        throw new LearnstreamError(
+          ApiForbidden,
+          `a ${who.role} may subscribe to sessions and mastery only, not ${tenantLevel.join(', ')}`,
+        );
+      }
+    }
+    const sub: Subscription = {
+      tenants: requested.includes('*') ? 'all' : new Set(requested),
+      kinds,
+      learners: personal ? new Set(who.learnerIds) : undefined,
+    };
+    let resumeFrom: Positions | undefined;
+    if (msg.resume !== undefined) {
+      resumeFrom = decodeResume(msg.resume);
+      if (!resumeFrom) throw new LearnstreamError(ApiBadRequest, 'resume token is not one this feed issued');
+      if (!opts.store) throw new LearnstreamError(ApiBadRequest, 'this feed has no store to resume from');
+    }
+    if (opts.audit && [...kinds].some((k) => learnerKinds.has(k))) {
+      const tenants = sub.tenants === 'all' ? ['*'] : [...sub.tenants];
+      for (const tenantId of tenants) {
+        for (const learnerId of personal ? who.learnerIds : ['']) {
+          await opts.audit.record(who, {
+            action: 'subscribe_live',
+            resource: `/v1/live?kinds=${[...kinds].join(',')}`,
+            tenantId,
+            learnerId,
+          });
+        }
+      }
+    }
+    if (c.closed) return;
+    c.subscription = sub;
+    if (resumeFrom) c.pending = [];
+    sendJson(c, {
+      type: 'subscribed',
+      tenants: requested,
+      kinds: [...kinds],
+      privacyLevel: 'anonymized',
+      resume: encodeResume(positions),
+    });
+    if (resumeFrom) {
+      try {
+        await replay(c, sub, resumeFrom);
+      } catch (err) {
+        c.pending = undefined;
+        c.subscription = undefined;
+        throw err;
+      }
+    }
+  }
+
+  async function authenticate(c: Client, token: string): Promise<void> {
+    c.principal = await opts.verifier.verify(token);
+    sendJson(c, { type: 'welcome', role: c.principal.role, heartbeatMs: opts.heartbeatMs });
+  }
+
+  async function onMessage(c: Client, raw: string): Promise<void> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new LearnstreamError(ApiBadRequest, 'messages are JSON objects');
+    }
+    const result = clientMessageSchema.safeParse(parsed);
+    if (!result.success) {
+      throw new LearnstreamError(ApiBadRequest, 'unknown or malformed message', {
+        details: { issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+      });
+    }
+    const msg = result.data;
+    if (msg.type === 'ping') {
+      sendJson(c, { type: 'pong', at: Date.now() });
+      return;
+    }
+    if (msg.type === 'auth') {
+      if (c.principal) throw new LearnstreamError(ApiBadRequest, 'already authenticated');
+      await authenticate(c, msg.token);
+      return;
+    }
+    if (!c.principal) {
+      drop(c, closeCodes.unauthenticated, 'authenticate first: {"type":"auth","token":"..."}', 'unauthenticated');
+      return;
+    }
+    await subscribe(c, msg);
+  }
+
+  const heartbeat = setInterval(() => {
+    const at = Date.now();
+    const resume = encodeResume(positions);
+    for (const c of clients) {
+      if (!c.principal) continue;
+      if (!c.alive) {
+        drop(c, closeCodes.heartbeatTimeout, 'no pong within a heartbeat interval', 'heartbeat_timeout');
+        continue;
+      }
+      c.alive = false;
+      c.socket.ping();
+      if (!c.pending) sendJson(c, { type: 'heartbeat', at, resume });
+    }
+  }, opts.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    publish,
+    accept(socket, req) {
+      const c: Client = {
+        socket,
+        principal: undefined,
+        subscription: undefined,
+        pending: undefined,
+        alive: true,
+        closed: false,
+      };
+      clients.add(c);
+      liveClients.set(clients.size);
+      // Messages are handled one after another, so a subscribe's audit write cannot reorder with the next message.
+      let chain = Promise.resolve();
+      const handle = (work: () => Promise<void>) => {
+        chain = chain.then(work).catch((err: unknown) => {
+          if (err instanceof LearnstreamError) {
+            if (err.status === 401) drop(c, closeCodes.unauthenticated, err.message.slice(0, 120), 'unauthenticated');
+            else sendError(c, err);
+          } else {
+            log.error({ err }, 'live feed message failed');
+            sendJson(c, { type: 'error', status: 500, code: 'LS_API_INTERNAL', message: 'internal error' });
+          }
+        });
+      };
+      socket.on('pong', () => {
+        c.alive = true;
+      });
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return drop(c, closeCodes.badMessage, 'text frames only', 'bad_message');
+        handle(() => onMessage(c, data.toString()));
+      });
+      socket.on('close', () => {
+        c.closed = true;
+        if (clients.delete(c)) liveClients.set(clients.size);
+      });
+      socket.on('error', () => socket.terminate());
+      const query = req.query as { token?: string } | undefined;
+      const token = query?.token ?? bearerToken(req.headers.authorization);
+      if (token) handle(() => authenticate(c, token));
+      setTimeout(() => {
+        if (!c.principal && !c.closed)
+          drop(c, closeCodes.unauthenticated, 'not authenticated in time', 'unauthenticated');
+      }, opts.authTimeoutMs).unref();
+    },
+    clientCount: () => clients.size,
+    lastClosedWindows: () =>
+      [...lastClosed.values()].sort((a, b) =>
+        a.output < b.output ? -1 : a.output > b.output ? 1 : a.partition - b.partition,
+      ),
+    async close() {
+      clearInterval(heartbeat);
+      for (const c of [...clients]) {
+        c.closed = true;
+        clients.delete(c);
+        c.socket.close(closeCodes.shuttingDown, 'server shutting down');
+      }
+      liveClients.set(0);
+    },
+  };
+}

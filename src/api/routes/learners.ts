@@ -1,0 +1,109 @@
+// GET /v1/learners/:learnerId/metrics — one learner's own data, for admins,
+// staff of the learner's tenant, the learner, and linked parents. Every read
+// is written to the audit log before the data leaves.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { LearnstreamError } from '../../core/errors.js';
+import { canReadLearner } from '../auth/principal.js';
+import type { ApiContext } from '../context.js';
+import { ApiBadRequest, ApiForbidden, ApiNotFound } from '../errors.js';
+import { tenantsOfLearner } from '../queries/directory.js';
+import { learnerMastery, learnerSessionTotals } from '../queries/learner-metrics.js';
+import { parsePeriod, previousPeriod } from '../queries/period.js';
+import { errorResponses, learnerMetricsQuery, learnerMetricsResponse, learnerParams } from '../schemas.js';
+import { trendOf } from './tenants.js';
+
+const round = (v: number, digits = 2) => Number(v.toFixed(digits));
+const iso = (ms: number | null) => (ms === null || ms <= 0 ? null : new Date(ms).toISOString());
+
+export function registerLearnerRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/v1/learners/:learnerId/metrics',
+    {
+      schema: {
+        tags: ['learners'],
+        summary: "A learner's sessions, mastery per topic with next review, IEP activity and data completeness",
+        security: [{ bearerAuth: [] }],
+        params: learnerParams,
+        querystring: learnerMetricsQuery,
+        response: { 200: learnerMetricsResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const who = await ctx.authenticate(req);
+      const { learnerId } = req.params;
+      const q = req.query;
+      const period = parsePeriod(q, { maxRangeDays: ctx.config.api.maxRangeDays });
+      if ((who.role === 'learner' || who.role === 'parent') && !who.learnerIds.includes(learnerId)) {
+        throw new LearnstreamError(
+          ApiForbidden,
+          `a ${who.role} may read only ${who.role === 'learner' ? 'their own' : "linked learners'"} data`,
+        );
+      }
+      const wanted = who.tenantId ?? q.tenant_id;
+      const tenants = (await tenantsOfLearner(ctx.store, learnerId)).filter((t) => !wanted || t === wanted);
+      // Staff of another tenant get the same 404 as for a learner that does not exist.
+      const tenantId = tenants[0];
+      if (!tenantId || !canReadLearner(who, tenantId, learnerId)) {
+        throw new LearnstreamError(
+          ApiNotFound,
+          `learner ${learnerId} has no results${wanted ? ` in tenant ${wanted}` : ''}`,
+        );
+      }
+      if (tenants.length > 1) {
+        throw new LearnstreamError(ApiBadRequest, 'this pseudonym has results in several tenants: pass tenant_id', {
+          details: { tenants },
+        });
+      }
+      await ctx.audit.record(who, {
+        action: 'read_learner_metrics',
+        resource: `/v1/learners/${learnerId}/metrics?from=${period.fromDay}&to=${period.toDay}`,
+        tenantId,
+        learnerId,
+      });
+      const [now, before, mastery] = await Promise.all([
+        learnerSessionTotals(ctx.store, tenantId, learnerId, period),
+        learnerSessionTotals(ctx.store, tenantId, learnerId, previousPeriod(period)),
+        learnerMastery(ctx.store, tenantId, learnerId, period),
+      ]);
+      const daysInPeriod = Math.ceil((period.toMs - period.fromMs) / 86_400_000);
+      return {
+        learnerId,
+        tenantId,
+        period: { from: new Date(period.fromMs).toISOString(), to: new Date(period.toMs).toISOString() },
+        sessions: {
+          count: now.sessions,
+          avgDurationMinutes: now.sessions ? round(now.durationMs / now.sessions / 60_000) : null,
+          medianDurationMinutes: now.medianDurationMs === null ? null : round(now.medianDurationMs / 60_000),
+          totalHours: round(now.durationMs / 3_600_000),
+          activeHours: round(now.activeSeconds / 3600),
+          trend: trendOf(now.sessions, before.sessions) ?? 'flat',
+          previousCount: before.sessions,
+          lastSessionAt: iso(now.lastSessionEndMs),
+        },
+        mastery: mastery.map((m) => ({
+          topicId: m.topicId,
+          day: m.day,
+          masteryScore: round(m.masteryScore, 4),
+          pKnown: round(m.pKnown, 4),
+          accuracy: round(m.accuracy, 4),
+          firstAttemptAccuracy: round(m.firstAttemptAccuracy, 4),
+          retrievalStrength: round(m.retrievalStrength, 4),
+          materialCompletion: round(m.materialCompletion, 4),
+          attempts: m.attempts,
+          nextReviewAt: iso(m.nextReviewMs),
+          trend: m.trend,
+          change: round(m.change, 4),
+        })),
+        iep: { updates: now.iepUpdates, sessionsWithUpdates: now.sessionsWithIep },
+        dataCompleteness: {
+          daysWithData: now.daysWithData,
+          daysInPeriod,
+          ratio: round(Math.min(1, now.daysWithData / daysInPeriod), 4),
+          topicsWithMastery: mastery.length,
+          questionAttempts: now.questionAttempts,
+        },
+      };
+    },
+  );
+}

@@ -1,0 +1,471 @@
+// Tenant aggregates: GET /v1/tenants/:tenantId/metrics, /weekly-active and
+// /mastery. Each reads exact figures, hands them to the privacy guard at the
+// requested level, and shapes what it released (JSON, or CSV for the series).
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { LearnstreamError } from '../../core/errors.js';
+import { canReadTenant, type Principal } from '../auth/principal.js';
+import type { ApiContext } from '../context.js';
+import { toCsv } from '../csv.js';
+import { ApiForbidden } from '../errors.js';
+import { contributionCaps, type PrivacyLevelName, privacyLevels } from '../privacy/levels.js';
+import type { CohortInput, FigureInput, Released } from '../privacy/release.js';
+import { topicMastery } from '../queries/mastery.js';
+import { addDays, mondayOf, parseInstant, parsePeriod, previousPeriod } from '../queries/period.js';
+import {
+  dailyPoints,
+  knownLearners,
+  periodTotals,
+  topicRows,
+  type WeekRow,
+  weeklyRows,
+  weeksOfPeriod,
+} from '../queries/tenant-metrics.js';
+import {
+  errorResponses,
+  masteryQuery,
+  masteryResponse,
+  tenantMetricsQuery,
+  tenantMetricsResponse,
+  tenantParams,
+  weeklyActiveQuery,
+  weeklyActiveResponse,
+} from '../schemas.js';
+
+const round = (v: number | null | undefined, digits = 2): number | null =>
+  v === null || v === undefined || !Number.isFinite(v) ? null : Number(v.toFixed(digits));
+
+/** Up / down / flat: a change of more than 5 % either way counts. */
+export function trendOf(current: number | null, previous: number | null): 'up' | 'down' | 'flat' | null {
+  if (current === null || previous === null) return null;
+  if (previous === 0) return current > 0 ? 'up' : 'flat';
+  const change = (current - previous) / previous;
+  return change > 0.05 ? 'up' : change < -0.05 ? 'down' : 'flat';
+}
+
+async function authorizeTenant(ctx: ApiContext, who: Principal, tenantId: string): Promise<void> {
+  if (!canReadTenant(who, tenantId)) {
+    throw new LearnstreamError(ApiForbidden, `role ${who.role} cannot read tenant ${tenantId}'s aggregates`);
+  }
+  await ctx.requireTenant(tenantId);
+}
+
+function privacyInfo(ctx: ApiContext, released: Released, withheld: string[]) {
+  const dp = privacyLevels[released.level].epsilon !== undefined;
+  return {
+    level: released.level,
+    k: ctx.config.privacy.kAnonymity,
+    epsilonCharged: released.epsilonCharged,
+    epsilonPerFigure: released.epsilonPerFigure,
+    noisy: dp,
+    withheld: dp ? withheld : [],
+  };
+}
+
+function sendCsv(reply: FastifyReply, name: string, columns: string[], rows: Record<string, unknown>[]) {
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${name}.csv"`)
+    .serializer((p) => p as string)
+    .send(toCsv(columns, rows as Record<string, string | number | null>[]));
+}
+
+/** Cohort and figures of one week of the weekly-active series. */
+function weekInputs(w: WeekRow, dp: boolean): { cohort: CohortInput; figures: FigureInput[] } {
+  const key = `week:${w.weekStart}`;
+  const fig = (name: string, value: number): FigureInput => ({
+    key: `${key}:${name}`,
+    value,
+    sensitivity: 1,
+    cohort: key,
+  });
+  const figures = [
+    fig('new', w.new),
+    fig('returning', w.returning),
+    fig('reactivated', w.reactivated),
+    fig('churned', w.churned),
+  ];
+  // Sessions and minutes per week come from per-partition partials, uncapped: not releasable under DP.
+  if (!dp) figures.push(fig('sessions', w.sessions), fig('minutes', w.learningMinutes));
+  return { cohort: { key, size: w.active }, figures };
+}
+
+function weekPoint(w: WeekRow, r: Released, dp: boolean) {
+  const key = `week:${w.weekStart}`;
+  const c = r.cohorts.get(key)!;
+  const f = (name: string) =>
+    dp && (name === 'sessions' || name === 'minutes') ? null : (r.figures.get(`${key}:${name}`) ?? null);
+  return {
+    weekStart: w.weekStart,
+    isoWeek: w.isoWeek,
+    suppressed: c.suppressed,
+    active: c.size,
+    new: f('new'),
+    returning: f('returning'),
+    reactivated: f('reactivated'),
+    churned: f('churned'),
+    sessions: f('sessions'),
+    learningMinutes: round(f('minutes')),
+  };
+}
+
+/** Every ISO week between two Mondays, so weeks without results show as zero (and suppressed). */
+function fillWeeks(rows: WeekRow[], fromWeek: string, toWeek: string): WeekRow[] {
+  const byWeek = new Map(rows.map((r) => [r.weekStart, r]));
+  const out: WeekRow[] = [];
+  for (let w = fromWeek; w <= toWeek; w = addDays(w, 7)) {
+    out.push(
+      byWeek.get(w) ?? {
+        weekStart: w,
+        isoWeek: isoWeekLabel(w),
+        active: 0,
+        new: 0,
+        returning: 0,
+        reactivated: 0,
+        churned: 0,
+        sessions: 0,
+        learningMinutes: 0,
+      },
+    );
+  }
+  return out;
+}
+
+function isoWeekLabel(monday: string): string {
+  const thursday = new Date(Date.parse(`${monday}T00:00:00Z`) + 3 * 86_400_000);
+  const year = thursday.getUTCFullYear();
+  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * 86_400_000)) + 1;
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const maxRangeDays = ctx.config.api.maxRangeDays;
+
+  r.get(
+    '/v1/tenants/:tenantId/metrics',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'Tenant metrics for a period, at a privacy level',
+        security: [{ bearerAuth: [] }],
+        params: tenantParams,
+        querystring: tenantMetricsQuery,
+        response: { 200: tenantMetricsResponse, ...errorResponses, 429: errorResponses[400] },
+      },
+    },
+    async (req, reply) => {
+      const who = await ctx.authenticate(req);
+      const { tenantId } = req.params;
+      const q = req.query;
+      const period = parsePeriod(q, { maxRangeDays });
+      const prev = previousPeriod(period);
+      await authorizeTenant(ctx, who, tenantId);
+      const level: PrivacyLevelName = q.privacy_level;
+      const dp = privacyLevels[level].epsilon !== undefined;
+      const { fromWeek, toWeek } = weeksOfPeriod(period);
+      const [totals, prevTotals, known, days, weeks, topics] = await Promise.all([
+        periodTotals(ctx.store, tenantId, period),
+        periodTotals(ctx.store, tenantId, prev),
+        knownLearners(ctx.store, tenantId, period),
+        dailyPoints(ctx.store, tenantId, period),
+        weeklyRows(ctx.store, tenantId, fromWeek, toWeek),
+        // Under DP the top list is chosen on noisy values, so every candidate is released.
+        topicRows(ctx.store, tenantId, period, dp ? 200 : q.top),
+      ]);
+      const caps = contributionCaps;
+      const cohorts: CohortInput[] = [
+        { key: 'period', size: totals.learners },
+        { key: 'known', size: known },
+        { key: 'previous', size: prevTotals.learners },
+        { key: 'iep', size: totals.iepLearners },
+      ];
+      const figures: FigureInput[] = [
+        {
+          key: 'sessions',
+          value: dp ? totals.sessionsCapped : totals.sessions,
+          sensitivity: caps.sessionsPerPeriod,
+          cohort: 'period',
+        },
+        {
+          key: 'activeMinutes',
+          value: dp ? totals.activeMinutesCapped : totals.activeMinutes,
+          sensitivity: caps.minutesPerPeriod,
+          cohort: 'period',
+        },
+        {
+          key: 'durationMinutes',
+          value: dp ? totals.durationMinutesCapped : totals.durationMinutes,
+          sensitivity: caps.minutesPerPeriod,
+          cohort: 'period',
+        },
+        {
+          key: 'previousSessions',
+          value: dp ? prevTotals.sessionsCapped : prevTotals.sessions,
+          sensitivity: caps.sessionsPerPeriod,
+          cohort: 'previous',
+        },
+      ];
+      if (!dp) figures.push({ key: 'iepUpdates', value: totals.iepUpdates, sensitivity: 1, cohort: 'iep' });
+      for (const d of days) {
+        const key = `day:${d.day}`;
+        cohorts.push({ key, size: d.learners });
+        figures.push(
+          {
+            key: `${key}:sessions`,
+            value: dp ? d.sessionsCapped : d.sessions,
+            sensitivity: caps.sessionsPerDay,
+            cohort: key,
+          },
+          {
+            key: `${key}:minutes`,
+            value: dp ? d.activeMinutesCapped : d.activeMinutes,
+            sensitivity: caps.minutesPerDay,
+            cohort: key,
+          },
+        );
+      }
+      const weekList = fillWeeks(weeks, fromWeek, toWeek);
+      for (const w of weekList) {
+        const inputs = weekInputs(w, dp);
+        cohorts.push(inputs.cohort);
+        figures.push(...inputs.figures);
+      }
+      for (const t of topics) {
+        const key = `topic:${t.topicId}`;
+        cohorts.push({ key, size: t.learners });
+        figures.push({
+          key: `${key}:sessions`,
+          value: dp ? t.sessionsCapped : t.sessions,
+          sensitivity: caps.sessionsPerPeriod,
+          cohort: key,
+        });
+      }
+      const released = await ctx.privacy.release({
+        tenantId,
+        level,
+        period: period.label,
+        actor: who.subject,
+        query: { route: 'tenant-metrics', top: q.top },
+        cohorts,
+        figures,
+      });
+      const cohort = (k: string) => released.cohorts.get(k)!;
+      const fig = (k: string) => released.figures.get(k) ?? null;
+      const active = cohort('period').size;
+      const knownSize = cohort('known').size;
+      const sessions = fig('sessions');
+      const durationMinutes = fig('durationMinutes');
+      const activeMinutes = fig('activeMinutes');
+      const dataPoints = days.map((d) => {
+        const key = `day:${d.day}`;
+        const minutes = fig(`${key}:minutes`);
+        return {
+          day: d.day,
+          suppressed: cohort(key).suppressed,
+          learners: cohort(key).size,
+          sessions: fig(`${key}:sessions`),
+          learningHours: minutes === null ? null : round(minutes / 60),
+        };
+      });
+      if (q.format === 'csv') {
+        return sendCsv(
+          reply,
+          `${tenantId}-daily`,
+          ['day', 'suppressed', 'learners', 'sessions', 'learningHours'],
+          dataPoints,
+        );
+      }
+      const topTopics = topics
+        .map((t) => {
+          const key = `topic:${t.topicId}`;
+          return {
+            topicId: t.topicId,
+            suppressed: cohort(key).suppressed,
+            learners: cohort(key).size,
+            sessions: fig(`${key}:sessions`),
+          };
+        })
+        .sort((a, b) => (b.learners ?? -1) - (a.learners ?? -1) || (a.topicId < b.topicId ? -1 : 1))
+        .slice(0, q.top);
+      const previousCount = fig('previousSessions');
+      return {
+        tenantId,
+        period: { from: new Date(period.fromMs).toISOString(), to: new Date(period.toMs).toISOString() },
+        privacy: privacyInfo(ctx, released, [
+          'sessions.medianDurationMinutes',
+          'weeklyActivity.sessions',
+          'weeklyActivity.learningMinutes',
+          'iepSummary.updates',
+        ]),
+        suppressed: cohort('period').suppressed,
+        activeLearners: active,
+        learningHours: activeMinutes === null ? null : round(activeMinutes / 60),
+        engagementRate: active !== null && knownSize ? round(Math.min(1, active / knownSize), 4) : null,
+        sessions: {
+          count: sessions,
+          avgDurationMinutes: sessions && durationMinutes !== null ? round(durationMinutes / sessions) : null,
+          medianDurationMinutes:
+            dp || cohort('period').suppressed || totals.medianDurationMs === null
+              ? null
+              : round(totals.medianDurationMs / 60_000),
+          totalHours: durationMinutes === null ? null : round(durationMinutes / 60),
+          trend: trendOf(sessions, previousCount),
+          previousCount,
+          dataPoints,
+        },
+        weeklyActivity: weekList.map((w) => weekPoint(w, released, dp)),
+        topTopics,
+        iepSummary: {
+          suppressed: cohort('iep').suppressed,
+          learnersWithUpdates: cohort('iep').size,
+          updates: dp ? null : fig('iepUpdates'),
+        },
+      };
+    },
+  );
+
+  r.get(
+    '/v1/tenants/:tenantId/weekly-active',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'Weekly active learners (new, returning, reactivated, churned) for the last N ISO weeks',
+        security: [{ bearerAuth: [] }],
+        params: tenantParams,
+        querystring: weeklyActiveQuery,
+        response: { 200: weeklyActiveResponse, ...errorResponses, 429: errorResponses[400] },
+      },
+    },
+    async (req, reply) => {
+      const who = await ctx.authenticate(req);
+      const { tenantId } = req.params;
+      const q = req.query;
+      const endMs = q.to ? parseInstant(q.to, 'to') : Date.now();
+      await authorizeTenant(ctx, who, tenantId);
+      const toWeek = mondayOf(endMs);
+      const fromWeek = addDays(toWeek, -7 * (q.weeks - 1));
+      const dp = privacyLevels[q.privacy_level].epsilon !== undefined;
+      const weeks = fillWeeks(await weeklyRows(ctx.store, tenantId, fromWeek, toWeek), fromWeek, toWeek);
+      const inputs = weeks.map((w) => weekInputs(w, dp));
+      const released = await ctx.privacy.release({
+        tenantId,
+        level: q.privacy_level,
+        period: `${fromWeek}..${toWeek}`,
+        actor: who.subject,
+        query: { route: 'weekly-active' },
+        cohorts: inputs.map((i) => i.cohort),
+        figures: inputs.flatMap((i) => i.figures),
+      });
+      const points = weeks.map((w) => weekPoint(w, released, dp));
+      if (q.order === 'desc') points.reverse();
+      if (q.format === 'csv') {
+        const cols = [
+          'weekStart',
+          'isoWeek',
+          'suppressed',
+          'active',
+          'new',
+          'returning',
+          'reactivated',
+          'churned',
+          'sessions',
+          'learningMinutes',
+        ];
+        return sendCsv(reply, `${tenantId}-weekly-active`, cols, points);
+      }
+      return { tenantId, privacy: privacyInfo(ctx, released, ['sessions', 'learningMinutes']), weeks: points };
+    },
+  );
+
+  r.get(
+    '/v1/tenants/:tenantId/mastery',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'Mastery by topic: learners, average mastery and trend counts (paginated)',
+        security: [{ bearerAuth: [] }],
+        params: tenantParams,
+        querystring: masteryQuery,
+        response: { 200: masteryResponse, ...errorResponses, 429: errorResponses[400] },
+      },
+    },
+    async (req, reply) => {
+      const who = await ctx.authenticate(req);
+      const { tenantId } = req.params;
+      const q = req.query;
+      const period = parsePeriod(q, { maxRangeDays });
+      await authorizeTenant(ctx, who, tenantId);
+      const dp = privacyLevels[q.privacy_level].epsilon !== undefined;
+      // Ordering by exact values would leak them past the noise: under DP the order is by topic.
+      const sort = dp ? 'topic' : q.sort;
+      const { rows, total } = await topicMastery(ctx.store, tenantId, period, {
+        topic: q.topic,
+        sort,
+        order: q.order,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      const cohorts: CohortInput[] = [];
+      const figures: FigureInput[] = [];
+      for (const t of rows) {
+        const key = `topic:${t.topicId}`;
+        cohorts.push({ key, size: t.learners });
+        figures.push(
+          { key: `${key}:score`, value: t.scoreSumPct, sensitivity: 100, cohort: key },
+          { key: `${key}:pKnown`, value: t.pKnownSumPct, sensitivity: 100, cohort: key },
+          { key: `${key}:improving`, value: t.improving, sensitivity: 1, cohort: key },
+          { key: `${key}:stable`, value: t.stable, sensitivity: 1, cohort: key },
+          { key: `${key}:declining`, value: t.declining, sensitivity: 1, cohort: key },
+        );
+      }
+      const released = await ctx.privacy.release({
+        tenantId,
+        level: q.privacy_level,
+        period: period.label,
+        actor: who.subject,
+        query: { route: 'mastery', topic: q.topic ?? null, sort, order: q.order, limit: q.limit, offset: q.offset },
+        cohorts,
+        figures,
+      });
+      const topics = rows.map((t) => {
+        const key = `topic:${t.topicId}`;
+        const c = released.cohorts.get(key)!;
+        const f = (n: string) => released.figures.get(`${key}:${n}`) ?? null;
+        const avg = (sum: number | null) =>
+          sum === null || !c.size ? null : round(Math.min(1, sum / 100 / c.size), 4);
+        return {
+          topicId: t.topicId,
+          suppressed: c.suppressed,
+          learners: c.size,
+          avgMasteryScore: avg(f('score')),
+          avgPKnown: avg(f('pKnown')),
+          improving: f('improving'),
+          stable: f('stable'),
+          declining: f('declining'),
+        };
+      });
+      if (q.format === 'csv') {
+        const cols = [
+          'topicId',
+          'suppressed',
+          'learners',
+          'avgMasteryScore',
+          'avgPKnown',
+          'improving',
+          'stable',
+          'declining',
+        ];
+        return sendCsv(reply, `${tenantId}-mastery`, cols, topics);
+      }
+      const nextOffset = q.offset + rows.length < total ? q.offset + rows.length : null;
+      return {
+        tenantId,
+        period: { from: new Date(period.fromMs).toISOString(), to: new Date(period.toMs).toISOString() },
+        privacy: privacyInfo(ctx, released, []),
+        topics,
+        page: { limit: q.limit, offset: q.offset, total, nextOffset },
+      };
+    },
+  );
+}
