@@ -8,6 +8,10 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
   start: { summary: 'Run the engine (embedded defaults need no settings)', run: runStart },
   services: { summary: 'Local Kafka + ClickHouse: services up|down|status', run: runServices },
   config: { summary: 'Print every setting with its environment variable and default', run: runConfig },
+  simulate: {
+    summary: 'Synthetic learning events, deterministic by --seed (file, stdout or Kafka)',
+    run: async (argv) => (await import('./ingest/simulator/cli.js')).runSimulate(argv),
+  },
 };
 
 function usage(): string {

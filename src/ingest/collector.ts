@@ -1,0 +1,117 @@
+// The collector endpoint, POST /v1/events: JSON batches from clients that
+// cannot speak Avro (mobile offline sync). Each event is validated on its own
+// with the contract's rules; valid ones go to the intake, invalid ones come
+// back with field-level reasons. Limits on body bytes and event count.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { CollectorIntake } from './collector-intake.js';
+import type { ContractOptions } from './contract.js';
+import { parseJsonEvent } from './json-event.js';
+import { collectorEvents } from './metrics.js';
+import type { Rejection } from './rejection.js';
+import { eventSchemas } from './schema-registry.js';
+
+export interface CollectorOptions {
+  intake: CollectorIntake;
+  /** Most events in one batch. */
+  maxEvents?: number;
+  /** Largest request body in bytes. */
+  maxBytes?: number;
+  contract?: ContractOptions;
+  /** Route path (default /v1/events). */
+  path?: string;
+  /** Clock filling `received_at` when a client omits it. */
+  now?: () => number;
+}
+
+export interface CollectorEventResult {
+  index: number;
+  event_id: string | null;
+  status: 'accepted' | 'rejected';
+  errors?: { reason: string; field: string | null; message: string }[];
+}
+
+export interface CollectorResponse {
+  accepted: number;
+  rejected: number;
+  results: CollectorEventResult[];
+}
+
+function problem(reply: FastifyReply, status: number, error: string, message: string) {
+  return reply.code(status).send({ error, message });
+}
+
+export function registerCollectorRoutes(app: FastifyInstance, opts: CollectorOptions): void {
+  const { intake, maxEvents = 1000, maxBytes = 1024 * 1024, path = '/v1/events', now = Date.now } = opts;
+  const currentSchemaVersion = eventSchemas().current.version;
+
+  app.post(
+    path,
+    {
+      bodyLimit: maxBytes,
+      errorHandler: (err, _request, reply) => {
+        const e = err as { code?: string; statusCode?: number; message: string };
+        if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+          return problem(reply, 413, 'payload_too_large', `request body exceeds ${maxBytes} bytes; split the batch`);
+        }
+        if ((e.statusCode ?? 500) < 500) return problem(reply, e.statusCode ?? 400, 'bad_request', e.message);
+        reply.log.error({ err }, 'collector failed');
+        return problem(reply, 500, 'internal', 'the collector failed; retry the batch');
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as unknown;
+      const events = Array.isArray(body) ? body : (body as { events?: unknown } | null)?.events;
+      if (!Array.isArray(events)) {
+        return problem(reply, 400, 'bad_request', 'expected a JSON array of events or an object { "events": [...] }');
+      }
+      if (events.length > maxEvents) {
+        return problem(
+          reply,
+          413,
+          'too_many_events',
+          `batch has ${events.length} events; at most ${maxEvents} per request`,
+        );
+      }
+      const receivedAt = now();
+      const results: CollectorEventResult[] = [];
+      const valid: { index: number; event: Parameters<CollectorIntake['accept']>[0][number] }[] = [];
+      events.forEach((raw, index) => {
+        const parsed = parseJsonEvent(raw, { contract: opts.contract, receivedAt, currentSchemaVersion });
+        const eventId =
+          typeof (raw as { event_id?: unknown })?.event_id === 'string' ? (raw as { event_id: string }).event_id : null;
+        if (parsed.ok) {
+          valid.push({ index, event: parsed.event });
+          results[index] = { index, event_id: eventId, status: 'accepted' };
+        } else {
+          results[index] = { index, event_id: eventId, status: 'rejected', errors: parsed.errors.map(errorOf) };
+        }
+      });
+      let unavailable = false;
+      if (valid.length > 0) {
+        const outcome = await intake.accept(valid.map((v) => v.event));
+        outcome.forEach((r, i) => {
+          const { index } = valid[i] as { index: number };
+          if (!r.ok) {
+            if (r.reason === 'produce_failed') unavailable = true;
+            results[index] = {
+              index,
+              event_id: (results[index] as CollectorEventResult).event_id,
+              status: 'rejected',
+              errors: [errorOf(r as Rejection)],
+            };
+          }
+        });
+      }
+      const accepted = results.filter((r) => r.status === 'accepted').length;
+      collectorEvents.inc({ outcome: 'accepted' }, accepted);
+      collectorEvents.inc({ outcome: 'rejected' }, results.length - accepted);
+      const response: CollectorResponse = { accepted, rejected: results.length - accepted, results };
+      // 503 tells a syncing client to retry the batch (event ids make the retry safe to deduplicate).
+      return reply.code(unavailable ? 503 : 200).send(response);
+    },
+  );
+}
+
+function errorOf(r: { reason: string; message: string; field?: string }) {
+  return { reason: r.reason, field: r.field ?? null, message: r.message };
+}

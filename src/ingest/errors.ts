@@ -1,0 +1,13 @@
+// Error codes of the ingest layer. Bad *input* never throws (it becomes a typed
+// Rejection); these are for broken setup and for Kafka failures at the boundary.
+import { defineErrorCode } from '../core/errors.js';
+
+export const SchemaRegistryInvalid = defineErrorCode(
+  'LS_INGEST_SCHEMAS',
+  'Event schemas in schemas/ are missing or do not match schemas/registry.json',
+  500,
+  false,
+);
+export const IngestOptionInvalid = defineErrorCode('LS_INGEST_OPTION', 'Invalid ingest option', 500, false);
+export const KafkaUnavailable = defineErrorCode('LS_INGEST_KAFKA', 'Kafka request failed', 503, true);
+export const SourceStopped = defineErrorCode('LS_INGEST_STOPPED', 'The event source is stopped', 503, false);

@@ -1,0 +1,224 @@
+// The JSON form of an event, as posted to the collector: the Avro field names
+// (snake_case) with the body's kind spelled out. Validated with zod for types,
+// then with the shared contract rules, each problem reported per field.
+import { z } from 'zod';
+import { type ContractOptions, contractViolations } from './contract.js';
+import type { EventBody, LearningEvent } from './event.js';
+import { type Rejection, reject } from './rejection.js';
+
+const nullableString = z.string().nullable().optional();
+const epochMs = z.number().int();
+
+const bodySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('activity'),
+    category: z.string(),
+    action: z.string(),
+    object_id: nullableString,
+    duration_ms: z.number().int().nullable().optional(),
+  }),
+  z.object({
+    kind: z.literal('question_attempt'),
+    item_id: z.string(),
+    topic_ids: z.array(z.string()),
+    correct: z.boolean(),
+    score: z.number(),
+    attempt_number: z.number().int(),
+    response_time_ms: z.number().int(),
+    hints_used: z.number().int(),
+    confidence: z.number().nullable().optional(),
+  }),
+  z.object({
+    kind: z.literal('content_interaction'),
+    content_id: z.string(),
+    topic_ids: z.array(z.string()),
+    progress: z.number(),
+    active_seconds: z.number(),
+  }),
+  z.object({
+    kind: z.literal('iep_goal_progress'),
+    goal_id: z.string(),
+    category: z.string(),
+    baseline: z.number(),
+    current: z.number(),
+    target: z.number(),
+    measured_at: epochMs,
+  }),
+]);
+
+export const jsonEventSchema = z.object({
+  event_id: z.string(),
+  tenant_id: z.string(),
+  learner_id: z.string(),
+  occurred_at: epochMs,
+  /** Optional: the collector's clock when absent. */
+  received_at: epochMs.optional(),
+  source: z.string(),
+  /** Optional: the current envelope version when absent. */
+  schema_version: z.number().int().optional(),
+  client_session_id: nullableString,
+  body: bodySchema,
+});
+
+export type JsonEvent = z.infer<typeof jsonEventSchema>;
+
+export type JsonEventResult = { ok: true; event: LearningEvent } | { ok: false; errors: Rejection[] };
+
+export interface JsonEventOptions {
+  contract?: ContractOptions;
+  /** Fills `received_at` when the client did not send one. */
+  receivedAt: number;
+  currentSchemaVersion: number;
+}
+
+/** Parses one posted event; every problem comes back with its field path. */
+export function parseJsonEvent(input: unknown, opts: JsonEventOptions): JsonEventResult {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, errors: [reject('malformed_json', 'an event must be a JSON object')] };
+  }
+  const parsed = jsonEventSchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((issue) => {
+        const field = issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+          .join('.')
+          .replace(/\.\[/g, '[');
+        const missing = valueAt(input, issue.path) === undefined;
+        return reject(
+          missing ? 'missing_field' : 'invalid_field',
+          `${field || 'event'}: ${issue.message}`,
+          field || undefined,
+        );
+      }),
+    };
+  }
+  const event = fromJson(parsed.data, opts);
+  const errors = contractViolations(event, opts.contract);
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, event };
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let cur: unknown = input;
+  for (const key of path) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+function fromJson(j: JsonEvent, opts: JsonEventOptions): LearningEvent {
+  const b = j.body;
+  let body: EventBody;
+  switch (b.kind) {
+    case 'activity':
+      body = {
+        kind: b.kind,
+        category: b.category,
+        action: b.action,
+        objectId: b.object_id ?? null,
+        durationMs: b.duration_ms ?? null,
+      };
+      break;
+    case 'question_attempt':
+      body = {
+        kind: b.kind,
+        itemId: b.item_id,
+        topicIds: b.topic_ids,
+        correct: b.correct,
+        score: b.score,
+        attemptNumber: b.attempt_number,
+        responseTimeMs: b.response_time_ms,
+        hintsUsed: b.hints_used,
+        confidence: b.confidence ?? null,
+      };
+      break;
+    case 'content_interaction':
+      body = {
+        kind: b.kind,
+        contentId: b.content_id,
+        topicIds: b.topic_ids,
+        progress: b.progress,
+        activeSeconds: b.active_seconds,
+      };
+      break;
+    case 'iep_goal_progress':
+      body = {
+        kind: b.kind,
+        goalId: b.goal_id,
+        category: b.category,
+        baseline: b.baseline,
+        current: b.current,
+        target: b.target,
+        measuredAt: b.measured_at,
+      };
+      break;
+  }
+  return {
+    eventId: j.event_id,
+    tenantId: j.tenant_id,
+    learnerId: j.learner_id,
+    occurredAt: j.occurred_at,
+    receivedAt: j.received_at ?? opts.receivedAt,
+    source: j.source,
+    schemaVersion: j.schema_version ?? opts.currentSchemaVersion,
+    clientSessionId: j.client_session_id ?? null,
+    body,
+  };
+}
+
+/** The JSON form of an event (what the simulator writes to NDJSON and the collector accepts). */
+export function eventToJson(e: LearningEvent): Record<string, unknown> {
+  const b = e.body;
+  let body: Record<string, unknown>;
+  switch (b.kind) {
+    case 'activity':
+      body = { kind: b.kind, category: b.category, action: b.action, object_id: b.objectId, duration_ms: b.durationMs };
+      break;
+    case 'question_attempt':
+      body = {
+        kind: b.kind,
+        item_id: b.itemId,
+        topic_ids: b.topicIds,
+        correct: b.correct,
+        score: b.score,
+        attempt_number: b.attemptNumber,
+        response_time_ms: b.responseTimeMs,
+        hints_used: b.hintsUsed,
+        confidence: b.confidence,
+      };
+      break;
+    case 'content_interaction':
+      body = {
+        kind: b.kind,
+        content_id: b.contentId,
+        topic_ids: b.topicIds,
+        progress: b.progress,
+        active_seconds: b.activeSeconds,
+      };
+      break;
+    case 'iep_goal_progress':
+      body = {
+        kind: b.kind,
+        goal_id: b.goalId,
+        category: b.category,
+        baseline: b.baseline,
+        current: b.current,
+        target: b.target,
+        measured_at: b.measuredAt,
+      };
+      break;
+  }
+  return {
+    event_id: e.eventId,
+    tenant_id: e.tenantId,
+    learner_id: e.learnerId,
+    occurred_at: e.occurredAt,
+    received_at: e.receivedAt,
+    source: e.source,
+    schema_version: e.schemaVersion,
+    client_session_id: e.clientSessionId ?? null,
+    body,
+  };
+}

@@ -1,0 +1,170 @@
+// The Kafka source: a consumer-group member reading the events topic batch by
+// batch (heartbeats, manual commits, pause/resume), decoding and
+// pseudonymising each record, and sending every rejected record to the
+// dead-letter topic before the batch reaches the engine.
+import { LearnstreamError } from '../core/errors.js';
+import { componentLogger } from '../core/logger.js';
+import type { BatchControl, BrokerClient, FetchedBatch, OutgoingMessage } from './broker.js';
+import { createEventCodec, type EventCodec, type EventCodecOptions } from './codec.js';
+import { deadLetterMessage, deadLetterPayload } from './dead-letter.js';
+import { SourceStopped } from './errors.js';
+import type { SourceRecord } from './event.js';
+import { createKafkajsClient } from './kafkajs-broker.js';
+import { deadLetters, recordsConsumed, recordsRejected } from './metrics.js';
+import { pseudonymizeEvent } from './pseudonym.js';
+import { reject } from './rejection.js';
+import type { EventSource, PartitionLag, SourceHandler } from './source.js';
+import { decodeTick, isTick, tickMessage } from './tick.js';
+
+export interface KafkaSourceOptions {
+  brokers: string[];
+  clientId: string;
+  topic: string;
+  groupId: string;
+  deadLetterTopic: string;
+  pseudonymSecret: string;
+  /** Where a new group starts: the earliest offset (default) or only new records. */
+  fromBeginning?: boolean;
+  /** Partitions processed at the same time by this instance (onBatch may then run concurrently across partitions). */
+  partitionsConsumedConcurrently?: number;
+  /** Heartbeat at least every this many records inside a batch. */
+  heartbeatEvery?: number;
+  codec?: EventCodecOptions | EventCodec;
+  /** Swap the Kafka client (default: kafkajs). */
+  client?: BrokerClient;
+}
+
+export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
+  const {
+    topic,
+    groupId,
+    deadLetterTopic,
+    pseudonymSecret,
+    fromBeginning = true,
+    partitionsConsumedConcurrently = 1,
+    heartbeatEvery = 500,
+  } = opts;
+  const log = componentLogger('kafka-source').child({ topic, groupId });
+  const client = opts.client ?? createKafkajsClient({ brokers: opts.brokers, clientId: opts.clientId });
+  const codec = opts.codec && 'decode' in opts.codec ? opts.codec : createEventCodec(opts.codec);
+  const consumer = client.consumer({ groupId });
+  const producer = client.producer({ idempotent: true });
+  const admin = client.admin();
+  let assigned: number[] = [];
+  const nextToRead = new Map<number, string>();
+  let state: 'new' | 'running' | 'stopped' = 'new';
+  let producerReady: Promise<void> | undefined;
+  let adminReady: Promise<void> | undefined;
+  const connectProducer = () => (producerReady ??= producer.connect());
+  const connectAdmin = () => (adminReady ??= admin.connect());
+
+  async function processBatch(handler: SourceHandler, batch: FetchedBatch, control: BatchControl): Promise<void> {
+    const records: SourceRecord[] = [];
+    const dead: OutgoingMessage[] = [];
+    const deadReasons: string[] = [];
+    let lastOffset: string | undefined;
+    let sinceHeartbeat = 0;
+    for (const record of batch.records) {
+      if (!control.isRunning() || control.isStale()) break;
+      recordsConsumed.inc();
+      lastOffset = record.offset;
+      const origin = { topic, partition: batch.partition, offset: record.offset, timestamp: record.timestamp };
+      if (isTick(record.headers)) {
+        const tick = decodeTick(record.value);
+        if (tick.ok) {
+          records.push({ type: 'tick', partition: batch.partition, offset: record.offset, eventTime: tick.eventTime });
+        } else {
+          recordsRejected.inc({ reason: tick.reason });
+          dead.push(deadLetterMessage(deadLetterPayload(tick, origin, record.value, pseudonymSecret)));
+          deadReasons.push(tick.reason);
+        }
+      } else {
+        const decoded = record.value
+          ? codec.decode(record.value)
+          : reject('truncated', 'record has no value (tombstone)');
+        if (decoded.ok) {
+          const event = pseudonymizeEvent(pseudonymSecret, decoded.event);
+          records.push({ type: 'event', partition: batch.partition, offset: record.offset, event });
+        } else {
+          recordsRejected.inc({ reason: decoded.reason });
+          dead.push(deadLetterMessage(deadLetterPayload(decoded, origin, record.value, pseudonymSecret)));
+          deadReasons.push(decoded.reason);
+        }
+      }
+      if (++sinceHeartbeat >= heartbeatEvery) {
+        sinceHeartbeat = 0;
+        await control.heartbeat();
+      }
+    }
+    if (lastOffset === undefined) return;
+    // Dead letters are durable before the batch moves on: a crash re-reads them, never loses them.
+    if (dead.length > 0) {
+      await producer.send(deadLetterTopic, dead);
+      for (const reason of deadReasons) deadLetters.inc({ reason });
+      log.warn({ partition: batch.partition, count: dead.length, reasons: deadReasons }, 'records dead-lettered');
+    }
+    await handler.onBatch({
+      partition: batch.partition,
+      records,
+      lastOffset,
+      highWatermark: batch.highWatermark,
+    });
+    control.resolveOffset(lastOffset);
+    nextToRead.set(batch.partition, (BigInt(lastOffset) + 1n).toString());
+    await control.heartbeat();
+  }
+
+  return {
+    async run(handler) {
+      if (state !== 'new') throw new LearnstreamError(SourceStopped, 'run() may be called once');
+      state = 'running';
+      await Promise.all([connectProducer(), consumer.connect(), connectAdmin()]);
+      await consumer.subscribe(topic, fromBeginning);
+      await consumer.run({
+        concurrency: partitionsConsumedConcurrently,
+        eachBatch: (batch, control) => processBatch(handler, batch, control),
+        onAssignment: (partitions) => {
+          assigned = partitions;
+          log.info({ partitions }, 'partitions assigned');
+          const done = handler.onAssignment?.(partitions);
+          if (done instanceof Promise) done.catch((err) => log.error({ err }, 'onAssignment failed'));
+        },
+        onCrash: (err, willRestart) => log.error({ err, willRestart }, 'consumer crashed'),
+      });
+    },
+    async commit(offsets) {
+      if (offsets.length > 0) await consumer.commit(topic, offsets);
+    },
+    pause() {
+      consumer.pause(topic);
+    },
+    resume() {
+      consumer.resume(topic);
+    },
+    async appendTick(partition, eventTime) {
+      if (state === 'stopped') throw new LearnstreamError(SourceStopped, 'appendTick after stop()');
+      await connectProducer();
+      await producer.send(topic, [{ ...tickMessage(eventTime), partition }]);
+    },
+    async lag(): Promise<PartitionLag[]> {
+      await connectAdmin();
+      const ends = await admin.topicOffsets(topic);
+      const committed = new Map((await admin.groupOffsets(groupId, topic)).map((o) => [o.partition, o.offset]));
+      return ends
+        .filter((e) => assigned.length === 0 || assigned.includes(e.partition))
+        .map((e) => {
+          const position = nextToRead.get(e.partition) ?? committed.get(e.partition) ?? '-1';
+          const from = BigInt(position) < 0n ? BigInt(e.low) : BigInt(position);
+          const lag = BigInt(e.high) - from;
+          return { partition: e.partition, lag: Number(lag > 0n ? lag : 0n) };
+        })
+        .sort((a, b) => a.partition - b.partition);
+    },
+    async stop() {
+      if (state === 'stopped') return;
+      state = 'stopped';
+      await consumer.disconnect();
+      await Promise.all([producerReady && producer.disconnect(), adminReady && admin.disconnect()]);
+    },
+  };
+}

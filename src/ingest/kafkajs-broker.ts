@@ -1,0 +1,215 @@
+// The kafkajs adapter of the Kafka port (broker.ts): idempotent producer with
+// per-message partition/offset results, an eachBatch consumer with manual
+// commits, and the admin calls lag needs. kafkajs errors are wrapped here.
+import kafkajs from 'kafkajs';
+import { LearnstreamError } from '../core/errors.js';
+import { componentLogger } from '../core/logger.js';
+import type {
+  BrokerAdmin,
+  BrokerClient,
+  BrokerConsumer,
+  BrokerProducer,
+  DeliveredAt,
+  FetchedRecord,
+  HeaderValue,
+  OutgoingMessage,
+} from './broker.js';
+import { KafkaUnavailable } from './errors.js';
+
+const { Kafka, logLevel, Partitioners } = kafkajs;
+
+export interface KafkajsClientOptions {
+  brokers: string[];
+  clientId: string;
+  /** Extra kafkajs settings (ssl, sasl, retry, ...). */
+  kafkaConfig?: Partial<kafkajs.KafkaConfig>;
+}
+
+function wrap(err: unknown, what: string): LearnstreamError {
+  if (err instanceof LearnstreamError) return err;
+  const retriable = (err as { retriable?: boolean }).retriable !== false;
+  return new LearnstreamError(KafkaUnavailable, `${what}: ${(err as Error).message}`, { cause: err, retriable });
+}
+
+function kafkajsLogger() {
+  const log = componentLogger('kafkajs');
+  return () =>
+    ({ level, log: entry }: kafkajs.LogEntry) => {
+      const { message, ...rest } = entry;
+      if (level === logLevel.ERROR) log.error(rest, message);
+      else if (level === logLevel.WARN) log.warn(rest, message);
+      else log.debug(rest, message);
+    };
+}
+
+export function createKafkajsClient(opts: KafkajsClientOptions): BrokerClient {
+  const kafka = new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: kafkajsLogger(),
+    ...opts.kafkaConfig,
+  });
+
+  return {
+    producer(o = {}) {
+      return kafkajsProducer(kafka, o.idempotent ?? true);
+    },
+    consumer(o) {
+      return kafkajsConsumer(kafka, o.groupId);
+    },
+    admin() {
+      return kafkajsAdmin(kafka);
+    },
+  };
+}
+
+function kafkajsProducer(kafka: kafkajs.Kafka, idempotent: boolean): BrokerProducer {
+  // The default (murmur2) partitioner, observed: kafkajs reports offsets per
+  // partition only, so remember where each message object went.
+  const placed = new WeakMap<object, number>();
+  const producer = kafka.producer({
+    idempotent,
+    maxInFlightRequests: idempotent ? 1 : undefined,
+    createPartitioner: () => {
+      const inner = Partitioners.DefaultPartitioner();
+      return (args) => {
+        const p = inner(args);
+        placed.set(args.message, p);
+        return p;
+      };
+    },
+  });
+  return {
+    async connect() {
+      await producer.connect().catch((err) => {
+        throw wrap(err, 'producer connect');
+      });
+    },
+    async send(topic, messages) {
+      const kmessages = messages.map((m: OutgoingMessage) => ({
+        key: m.key ?? null,
+        value: m.value,
+        headers: m.headers,
+        partition: m.partition,
+      }));
+      let meta: kafkajs.RecordMetadata[];
+      try {
+        meta = await producer.send({ topic, messages: kmessages, acks: -1 });
+      } catch (err) {
+        throw wrap(err, `produce to ${topic}`);
+      }
+      const base = new Map(meta.map((m) => [m.partition, m.baseOffset ?? m.offset]));
+      const next = new Map<number, bigint>();
+      return kmessages.map((m): DeliveredAt => {
+        const partition = m.partition ?? placed.get(m) ?? -1;
+        const b = base.get(partition);
+        if (b === undefined) return { partition, offset: null };
+        const offset = next.get(partition) ?? BigInt(b);
+        next.set(partition, offset + 1n);
+        return { partition, offset: offset.toString() };
+      });
+    },
+    async disconnect() {
+      await producer.disconnect();
+    },
+  };
+}
+
+function headersOf(h: kafkajs.IHeaders | undefined): Record<string, HeaderValue | undefined> {
+  const out: Record<string, HeaderValue | undefined> = {};
+  for (const [k, v] of Object.entries(h ?? {})) out[k] = Array.isArray(v) ? v[0] : v;
+  return out;
+}
+
+function kafkajsConsumer(kafka: kafkajs.Kafka, groupId: string): BrokerConsumer {
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  return {
+    async connect() {
+      await consumer.connect().catch((err) => {
+        throw wrap(err, 'consumer connect');
+      });
+    },
+    async subscribe(topic, fromBeginning) {
+      await consumer.subscribe({ topics: [topic], fromBeginning }).catch((err) => {
+        throw wrap(err, `subscribe to ${topic}`);
+      });
+    },
+    async run({ concurrency, eachBatch, onAssignment, onCrash }) {
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        const assigned = Object.values(e.payload.memberAssignment).flat();
+        onAssignment([...assigned].sort((a, b) => a - b));
+      });
+      consumer.on(consumer.events.CRASH, (e) => onCrash(e.payload.error, e.payload.restart));
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: concurrency,
+        eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
+          const records: FetchedRecord[] = batch.messages.map((m) => ({
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            headers: headersOf(m.headers),
+            timestamp: m.timestamp,
+          }));
+          await eachBatch(
+            { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
+            { heartbeat, resolveOffset, isRunning, isStale },
+          );
+        },
+      });
+    },
+    async commit(topic, offsets) {
+      await consumer
+        .commitOffsets(offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset })))
+        .catch((err) => {
+          throw wrap(err, `commit offsets of ${topic}`);
+        });
+    },
+    pause(topic) {
+      consumer.pause([{ topic }]);
+    },
+    resume(topic) {
+      consumer.resume([{ topic }]);
+    },
+    async disconnect() {
+      await consumer.disconnect();
+    },
+  };
+}
+
+function kafkajsAdmin(kafka: kafkajs.Kafka): BrokerAdmin {
+  const admin = kafka.admin();
+  return {
+    async connect() {
+      await admin.connect().catch((err) => {
+        throw wrap(err, 'admin connect');
+      });
+    },
+    async ensureTopic(topic, partitions) {
+      try {
+        const existing = await admin.listTopics();
+        if (existing.includes(topic)) return false;
+        return await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+      } catch (err) {
+        throw wrap(err, `create topic ${topic}`);
+      }
+    },
+    async topicOffsets(topic) {
+      const offsets = await admin.fetchTopicOffsets(topic).catch((err) => {
+        throw wrap(err, `offsets of ${topic}`);
+      });
+      return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+    },
+    async groupOffsets(groupId, topic) {
+      const res = await admin.fetchOffsets({ groupId, topics: [topic] }).catch((err) => {
+        throw wrap(err, `committed offsets of ${groupId}`);
+      });
+      return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+    },
+    async disconnect() {
+      await admin.disconnect();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// Typed rejections: what every decoder, validator and intake returns instead
+// of throwing when input is bad. The reason codes are stable (they label the
+// rejected / dead-letter counters and travel in dead-letter headers).
+
+export const rejectionReasons = [
+  /** Neither `C3 01` (single-object) nor `00` (Confluent) framing, or an empty record. */
+  'unknown_format',
+  /** Single-object header names a schema fingerprint not in schemas/. */
+  'unknown_fingerprint',
+  /** Confluent framing with a schema id that has no configured mapping. */
+  'unknown_schema_id',
+  /** The bytes end before the record does. */
+  'truncated',
+  /** The bytes are not a record of the writer schema (bad union index, negative length, trailing bytes, ...). */
+  'corrupt',
+  /** JSON that is not an object / not parseable (collector). */
+  'malformed_json',
+  /** A required field is absent or empty. */
+  'missing_field',
+  /** A field has the wrong type or shape (not a UUID, not an integer, unknown kind, ...). */
+  'invalid_field',
+  /** A number outside its allowed range (score outside 0..1, negative duration, ...). */
+  'out_of_range',
+  /** `occurred_at` absurdly far in the future (beyond the allowed clock skew). */
+  'future_occurred_at',
+  /** A watermark-tick record whose payload is not an event time. */
+  'invalid_tick',
+] as const;
+
+export type RejectionReason = (typeof rejectionReasons)[number];
+
+export interface Rejection {
+  ok: false;
+  reason: RejectionReason;
+  message: string;
+  /** Snake-case path of the offending field, e.g. `body.score`, when one is to blame. */
+  field?: string;
+}
+
+export function reject(reason: RejectionReason, message: string, field?: string): Rejection {
+  return field === undefined ? { ok: false, reason, message } : { ok: false, reason, message, field };
+}

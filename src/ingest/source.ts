@@ -1,0 +1,44 @@
+// The EventSource port: what the engine pipeline consumes. Two implementations
+// share it — the Kafka source (kafka-source.ts) and the in-process source of
+// embedded mode (in-process-source.ts).
+import type { SourceRecord } from './event.js';
+
+export interface SourceBatch {
+  partition: number;
+  /**
+   * Decoded, pseudonymised records in partition order. May be empty when every
+   * record of the fetch was rejected (they went to the dead-letter output):
+   * `lastOffset` still advances so the engine can commit past them.
+   */
+  records: SourceRecord[];
+  /** Offset of the last record this batch covers (rejected ones included). */
+  lastOffset: string;
+  /** The partition's log end offset when the batch was fetched. */
+  highWatermark: string;
+}
+
+export interface SourceHandler {
+  /** Awaited before the next batch of that partition is delivered: backpressure. */
+  onBatch(batch: SourceBatch): Promise<void>;
+  /** The partitions this instance owns after each (re)balance. */
+  onAssignment?(partitions: number[]): Promise<void> | void;
+}
+
+export interface PartitionLag {
+  partition: number;
+  /** Records between what was consumed (or committed) and the log end. */
+  lag: number;
+}
+
+export interface EventSource {
+  /** Starts delivery; resolves once the source runs (delivery continues until stop()). */
+  run(handler: SourceHandler): Promise<void>;
+  /** Commits `offset` = the next offset to read, per partition. */
+  commit(offsets: { partition: number; offset: string }[]): Promise<void>;
+  pause(): void;
+  resume(): void;
+  /** Appends a watermark tick to `partition`; it comes back as `{ type: 'tick' }` in partition order. */
+  appendTick(partition: number, eventTime: number): Promise<void>;
+  lag(): Promise<PartitionLag[]>;
+  stop(): Promise<void>;
+}
