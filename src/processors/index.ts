@@ -11,6 +11,7 @@ export {
   MASTERY_WEIGHTS,
   MasteryOperator,
   MemoryModel,
+  masteryTrend,
   ratingFor,
   SessionWindowOperator,
   SM2_INITIAL,

@@ -1,7 +1,7 @@
 // Operators: sessions, mastery (BKT, FSRS, SM-2) and weekly active, plus the
 // operator contract the partition processor drives.
 export { type BktParameters, bktUpdate, DEFAULT_BKT } from './bkt.js';
-export { MASTERY_WEIGHTS, MasteryOperator, TREND_THRESHOLD } from './mastery-operator.js';
+export { MASTERY_WEIGHTS, MasteryOperator, masteryTrend, TREND_THRESHOLD } from './mastery-operator.js';
 export { EASY_RESPONSE_MS, HARD_RESPONSE_MS, MemoryModel, ratingFor, type StoredCard } from './memory-model.js';
 export type { Emission, Operator } from './operator.js';
 export { SessionWindowOperator } from './session-window-operator.js';

@@ -25,6 +25,13 @@ export const MASTERY_WEIGHTS = {
 /** A score change above +0.02 is improving, below −0.02 declining, otherwise stable. */
 export const TREND_THRESHOLD = 0.02;
 
+/** The trend of a snapshot against the previous one (null: first snapshot). */
+export function masteryTrend(previous: number | null, score: number): { trend: MasteryTrend; change: number } {
+  if (previous === null) return { trend: 'new', change: 0 };
+  const change = score - previous;
+  return { trend: change > TREND_THRESHOLD ? 'improving' : change < -TREND_THRESHOLD ? 'declining' : 'stable', change };
+}
+
 interface TopicMastery {
   tenantId: string;
   learnerId: string;
@@ -167,15 +174,7 @@ export class MasteryOperator implements Operator {
       MASTERY_WEIGHTS.accuracy * accuracy +
       MASTERY_WEIGHTS.retrievalStrength * retrievalStrength +
       MASTERY_WEIGHTS.materialCompletion * materialCompletion;
-    const change = topic.lastScore === null ? 0 : masteryScore - topic.lastScore;
-    const trend: MasteryTrend =
-      topic.lastScore === null
-        ? 'new'
-        : change > TREND_THRESHOLD
-          ? 'improving'
-          : change < -TREND_THRESHOLD
-            ? 'declining'
-            : 'stable';
+    const { trend, change } = masteryTrend(topic.lastScore, masteryScore);
     topic.lastScore = masteryScore;
     return {
       tenantId: topic.tenantId,
