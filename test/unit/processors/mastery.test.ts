@@ -153,7 +153,9 @@ describe('FSRS (ts-fsrs, long-term scheduling, no fuzz, retention 0.9)', () => {
     }
     expect(got.map(([days]) => days)).toEqual([3, 14, 2, 5]);
     const stabilities = [2.3065, 13.82690369, 1.72636179, 5.1237643];
-    got.forEach(([, s], i) => expect(s).toBeCloseTo(stabilities[i]!, 6));
+    got.forEach(([, s], i) => {
+      expect(s).toBeCloseTo(stabilities[i]!, 6);
+    });
   });
 
   it('reads retrievability in fractional days: 14 h after a first Good it is 0.96642252', () => {
