@@ -111,7 +111,7 @@ export const tenantMetricsResponse = z.object({
   sessions: z.object({
     count: num,
     avgDurationMinutes: num,
-    medianDurationMinutes: num,
+    medianDurationMinutes: num.describe('Upper median for an even number of sessions; withheld under DP'),
     totalHours: num,
     trend: z.enum(['up', 'down', 'flat']).nullable().describe('Session count vs the previous period of equal length'),
     previousCount: num,

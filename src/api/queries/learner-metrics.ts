@@ -7,6 +7,13 @@ import type { Period } from './period.js';
 
 const n = (v: unknown): number => Number(v ?? 0);
 
+/** Middle value of a sorted list; the mean of the two middle ones for an even count. */
+function median(sorted: number[]): number | null {
+  if (sorted.length === 0) return null;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 export interface LearnerSessionTotals {
   sessions: number;
   durationMs: number;
@@ -43,7 +50,7 @@ export async function learnerSessionTotals(
 ): Promise<LearnerSessionTotals> {
   const [r] = await store.query(
     sql`SELECT count() AS c, sum(duration_ms) AS dur, sum(active_seconds) AS act,
-      quantileExact(0.5)(duration_ms) AS median, uniqExact(day) AS days, max(end_ms) AS last_end,
+      arraySort(groupArray(duration_ms)) AS durations, uniqExact(day) AS days, max(end_ms) AS last_end,
       sum(iep_updates) AS iep, countIf(iep_updates > 0) AS iep_sessions,
       sum(question_attempts) AS qa, sum(questions_correct) AS qc
     FROM sessions
@@ -55,7 +62,7 @@ export async function learnerSessionTotals(
     sessions: count,
     durationMs: n(r?.dur),
     activeSeconds: n(r?.act),
-    medianDurationMs: count > 0 ? n(r?.median) : null,
+    medianDurationMs: median(Array.isArray(r?.durations) ? r.durations.map(n) : []),
     daysWithData: n(r?.days),
     lastSessionEndMs: count > 0 ? n(r?.last_end) : null,
     iepUpdates: n(r?.iep),
