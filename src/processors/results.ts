@@ -73,7 +73,7 @@ export interface LateEventResult {
   event: LearningEvent;
   /** Operator that found it too late */
   operator: 'sessions' | 'mastery' | 'weekly_active';
-  /** The engine watermark when it arrived */
+  /** The partition watermark when it arrived: the one that found it too late (windows close on it). */
   watermarkMs: number;
 }
 

@@ -20,6 +20,7 @@ import type { SessionWindowResult } from '../results.js';
 import type { EngineSettings } from '../settings.js';
 import { EventTimeTimers } from '../time/timers.js';
 import {
+  comparePoints,
   firstChunkLength,
   joinsCluster,
   mergeClusters,
@@ -65,10 +66,16 @@ export class SessionWindowOperator implements Operator {
       clusters: [],
       closedLastMs: null,
     };
+    const point = toSessionPoint(event);
     const joined = state.clusters.filter((c) => joinsCluster(c, t, gap));
-    const rest = state.clusters.filter((c) => !joined.includes(c));
-    rest.push(mergeClusters(joined, toSessionPoint(event)));
-    state.clusters = rest.sort((a, b) => a[0]!.t - b[0]!.t);
+    const only = joined.length === 1 ? joined[0]! : undefined;
+    if (only && comparePoints(point, only[only.length - 1]!) > 0) {
+      only.push(point); // in-order arrival: no merge, no sort
+    } else {
+      const rest = state.clusters.filter((c) => !joined.includes(c));
+      rest.push(mergeClusters(joined, point));
+      state.clusters = rest.sort((a, b) => a[0]!.t - b[0]!.t);
+    }
     this.learners.set(key, state);
     this.timers.schedule(key, this.nextDue(state));
     return [];

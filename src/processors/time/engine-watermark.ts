@@ -2,6 +2,7 @@
 // leaving out partitions that have been quiet (wall clock) for longer than the
 // idle timeout. Reported for status and metrics only: windows close on their
 // own partition's watermark so results never depend on partition interleaving.
+import { engineWatermarkSeconds, idlePartitions } from '../metrics.js';
 import { NO_WATERMARK } from './watermark.js';
 
 interface PartitionTime {
@@ -39,5 +40,12 @@ export class EngineWatermark {
       if (p.watermarkMs < min) min = p.watermarkMs;
     }
     return min === Number.POSITIVE_INFINITY ? NO_WATERMARK : min;
+  }
+
+  /** Sets the engine-watermark and idle-partition gauges. */
+  publish(nowWallMs: number): void {
+    const wm = this.current(nowWallMs);
+    if (wm !== NO_WATERMARK) engineWatermarkSeconds.set(wm / 1000);
+    idlePartitions.set(this.idlePartitions(nowWallMs).length);
   }
 }
