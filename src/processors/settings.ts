@@ -7,5 +7,5 @@ export type EngineSettings = Config['engine'];
 
 /** The defaults of the config schema's `engine` section. */
 export function defaultEngineSettings(overrides: Partial<EngineSettings> = {}): EngineSettings {
-  return { ...configSchema.parse({}).engine, ...overrides };
+  return { ...configSchema.shape.engine.parse({}), ...overrides };
 }
