@@ -36,7 +36,7 @@ export function splitStatements(text: string): string[] {
     if (/^\s*--/.test(line)) continue;
     current.push(line);
     if (/;\s*$/.test(line)) {
-      const stmt = current.join('\n').trim().replace(/;\s*$/, '');
+      const stmt = current.join('\n').replace(/;\s*$/, '').trim();
       if (stmt) out.push(stmt);
       current = [];
     }
