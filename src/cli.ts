@@ -12,6 +12,14 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
     summary: 'Synthetic learning events, deterministic by --seed (file, stdout or Kafka)',
     run: async (argv) => (await import('./ingest/simulator/cli.js')).runSimulate(argv),
   },
+  migrate: {
+    summary: 'Apply the ClickHouse migrations not applied yet',
+    run: async (argv) => (await import('./views/cli.js')).runMigrate(argv),
+  },
+  'erase-learner': {
+    summary: 'Erase one learner from every ClickHouse table: --tenant T --learner L',
+    run: async (argv) => (await import('./views/cli.js')).runEraseLearner(argv),
+  },
 };
 
 function usage(): string {
