@@ -131,6 +131,8 @@ export async function runSimulate(argv: string[]): Promise<number> {
     for (const r of records) {
       if (!process.stdout.write(`${ndjsonLine(r)}\n`)) await new Promise((res) => process.stdout.once('drain', res));
     }
+    // The binary exits right after: wait until everything written has been handed to the OS.
+    await new Promise<void>((res) => process.stdout.write('', () => res()));
     where = 'stdout (NDJSON)';
   }
   say(summary(records, seed, where));

@@ -188,20 +188,24 @@ export function generateEvents(opts: SimulationOptions): LearningEvent[] {
 
 function* learnerTimeline(l: Learner, startMs: number, days: number): Generator<LearningEvent> {
   const { rng } = l;
+  let lastSessionEnd = Number.NEGATIVE_INFINITY;
   for (let d = l.joinDay; d < days; d++) {
     if (l.away.some(([from, to]) => d >= from && d < to)) continue;
     const weekday = (new Date(startMs + d * day).getUTCDay() + 6) % 7; // 0 = Monday
     const weekdayFactor = weekday < 5 ? 1 : 0.35;
     const sessionsToday = poisson(rng, (l.sessionsPerWeek / 5.7) * weekdayFactor);
-    let cursor = startMs + d * day + (l.hour - l.tenant.utcOffset) * hour + rng.normal() * hour;
+    // The learner's local day; sessions are hours apart, also across midnight.
+    const localDayStart = startMs + d * day - l.tenant.utcOffset * hour;
+    let cursor = Math.max(
+      localDayStart + l.hour * hour + rng.normal() * hour,
+      lastSessionEnd + (1.5 + rng.exponential(3)) * hour,
+    );
     for (let s = 0; s < sessionsToday; s++) {
-      const dayEnd = startMs + (d + 1) * day;
-      if (cursor >= dayEnd - hour) break;
+      if (cursor >= localDayStart + 23.5 * hour) break;
       const session = [...sessionEvents(l, Math.round(cursor))];
       yield* session;
-      const last = session[session.length - 1];
-      // Hours between sessions of the same day.
-      cursor = (last?.occurredAt ?? cursor) + (1.5 + rng.exponential(3)) * hour;
+      lastSessionEnd = session[session.length - 1]?.occurredAt ?? cursor;
+      cursor = lastSessionEnd + (1.5 + rng.exponential(3)) * hour;
     }
     for (const goal of l.goals) {
       if (weekday === 4 && rng.chance(0.8)) yield iepMeasurement(l, goal, startMs + d * day + 14 * hour);
@@ -251,7 +255,7 @@ function* sessionEvents(l: Learner, start: number): Generator<LearningEvent> {
     t += Math.round(Math.min(20 * 60_000, 5_000 + rng.exponential(70_000)));
     const topic = rng.chance(0.8) ? (focus[0] as string) : (focus[1] as string);
     const r = rng.next();
-    if (r < 0.6) yield* questionAttempts(l, topic, t, sessionId);
+    if (r < 0.6) t = yield* questionAttempts(l, topic, t, sessionId);
     else if (r < 0.85) yield contentInteraction(l, topic, t, sessionId);
     else {
       const [category, action] = rng.pick(activityKinds);
@@ -289,7 +293,8 @@ function knowledge(l: Learner, topic: string, at: number): number {
   return 0.1 + (base - 0.1) * Math.exp(-daysSince / 30);
 }
 
-function* questionAttempts(l: Learner, topic: string, at: number, sessionId: string): Generator<LearningEvent> {
+/** Yields the attempts at one item (retries after a wrong answer); returns the time of the last. */
+function* questionAttempts(l: Learner, topic: string, at: number, sessionId: string): Generator<LearningEvent, number> {
   const { rng } = l;
   const item = `${topic}-q${String(rng.int(40)).padStart(3, '0')}`;
   let t = at;
@@ -322,9 +327,10 @@ function* questionAttempts(l: Learner, topic: string, at: number, sessionId: str
       },
       sessionId,
     );
-    if (correct || !rng.chance(0.5)) return;
+    if (correct || !rng.chance(0.5)) return t;
     t += Math.round(10_000 + rng.exponential(30_000));
   }
+  return t;
 }
 
 function contentInteraction(l: Learner, topic: string, at: number, sessionId: string): LearningEvent {
