@@ -6,18 +6,13 @@ import { loadConfig } from '../core/config.js';
 import { createRootLogger } from '../core/logger.js';
 import { runMigrations } from './migrations.js';
 import { eraseLearner } from './retention.js';
+import { storeSettingsFromConfig } from './settings.js';
 import { type ClickHouseStore, openStore } from './store.js';
 
 async function withStore<T>(fn: (store: ClickHouseStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
   createRootLogger(config.log.level);
-  const store = await openStore({
-    url: config.clickhouse.url,
-    database: config.clickhouse.database,
-    username: config.clickhouse.username,
-    password: config.clickhouse.password,
-    chdbPath: config.clickhouse.chdbPath,
-  });
+  const store = await openStore(storeSettingsFromConfig(config));
   try {
     return await fn(store);
   } finally {

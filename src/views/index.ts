@@ -43,6 +43,7 @@ export {
   waitForMutations,
 } from './retention.js';
 export { type DeadLetterRecord, resultRow } from './rows.js';
+export { retentionPolicyFromConfig, sinkOptionsFromConfig, storeSettingsFromConfig } from './settings.js';
 export { ClickHouseSink, type ClickHouseSinkOptions } from './sink.js';
 export {
   day,

@@ -241,7 +241,7 @@ export interface RetentionScheduler {
   stop(): Promise<void>;
 }
 
-/** Runs anonymisation and deletion every `intervalMs` (first run at once); errors are logged, not thrown. */
+/** Runs deletion and anonymisation every `intervalMs` (first run at once); errors are logged, not thrown. */
 export function scheduleRetention(
   store: ClickHouseStore,
   policy: RetentionPolicy,
@@ -254,18 +254,19 @@ export function scheduleRetention(
   const runOnce = async (): Promise<MutationReport[]> => {
     const nowMs = now();
     try {
-      const a = await anonymiseExpiredIdentifiers(store, {
-        nowMs,
-        identifierHorizonDays: policy.identifierHorizonDays,
-      });
+      // Delete first so rows about to go are not rewritten by anonymisation.
       const d = await deleteExpired(store, {
         nowMs,
         rawEventsDays: policy.rawEventsDays,
         aggregatesDays: policy.aggregatesDays,
       });
+      const a = await anonymiseExpiredIdentifiers(store, {
+        nowMs,
+        identifierHorizonDays: policy.identifierHorizonDays,
+      });
       runs.inc({ job: 'retention', outcome: 'ok' });
-      if (a.length + d.length > 0) log.info({ mutations: [...a, ...d] }, 'retention applied');
-      return [...a, ...d];
+      if (a.length + d.length > 0) log.info({ mutations: [...d, ...a] }, 'retention applied');
+      return [...d, ...a];
     } catch (err) {
       runs.inc({ job: 'retention', outcome: 'error' });
       log.error({ err }, 'retention run failed; will retry at the next interval');

@@ -16,6 +16,7 @@ import {
   readTopicMastery,
   readTopicPopularity,
   runMigrations,
+  scheduleRetention,
   sql,
   tableColumns,
   writeDeadLetters,
@@ -354,5 +355,36 @@ forEachStore('retention and privacy', ({ newStore }) => {
     const cp = await checkpoints.load('g', 'ev', 0);
     expect(JSON.parse(cp?.state ?? '')).toEqual({ learners: { '': { open: 1 }, [kept]: { open: 2 } } });
     await sink.close();
+  });
+  it('the scheduler runs both jobs at once and on demand, and stops cleanly', async () => {
+    const store = await newStore();
+    await runMigrations(store);
+    await writeRawEvents(store, [
+      {
+        event: event({ tenantId: 't1', learnerId: 'pseudo-sched-01', occurredAt: ago(800), eventId: 's-800' }),
+        partition: 0,
+        offset: 1,
+      },
+      {
+        event: event({ tenantId: 't1', learnerId: 'pseudo-sched-01', occurredAt: ago(95), eventId: 's-95' }),
+        partition: 0,
+        offset: 2,
+      },
+    ]);
+    const scheduler = scheduleRetention(
+      store,
+      { identifierHorizonDays: 90, rawEventsDays: 730, aggregatesDays: 365 },
+      { intervalMs: 3_600_000, now: () => NOW },
+    );
+    // The first run started with the scheduler; runNow joins it.
+    expect(await scheduler.runNow()).toEqual([
+      { table: 'raw_events', action: 'drop_partition', rows: 1 },
+      { table: 'raw_events', action: 'anonymise', rows: 1 },
+    ]);
+    expect(await scheduler.runNow()).toEqual([]);
+    await scheduler.stop();
+    expect(await store.query('SELECT event_id, learner_id FROM raw_events')).toEqual([
+      { event_id: 's-95', learner_id: '' },
+    ]);
   });
 });
