@@ -38,8 +38,12 @@ async function runStart(argv: string[]): Promise<number> {
   const config = loadConfig();
   const logger = createRootLogger(config.log.level);
   const { startEngine } = await import('./engine/engine.js');
-  const engine = await startEngine(config, logger);
+  let fatal: ((code: number) => void) | undefined;
+  const engine = await startEngine(config, logger, { onFatal: () => fatal?.(1) });
   return new Promise<number>((resolve) => {
+    fatal = (code) => {
+      engine.stop().finally(() => resolve(code));
+    };
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;

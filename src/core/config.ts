@@ -70,8 +70,19 @@ export const configSchema = z.object({
       simulateSpeedup: z.coerce
         .number()
         .positive()
-        .default(600)
+        .default(1800)
         .describe('Simulated seconds per wall-clock second in embedded mode.'),
+      simulateDays: int()
+        .positive()
+        .default(28)
+        .describe('Days of simulated activity the embedded simulator plays, ending now.'),
+      simulateLearners: int().positive().default(120).describe('Learners of the embedded simulator.'),
+      partitions: int().positive().default(4).describe('Partitions of the in-process log in embedded mode.'),
+      collectorMaxEvents: int().positive().default(1000).describe('Most events in one POST /v1/events batch.'),
+      collectorMaxBytes: int()
+        .positive()
+        .default(1024 * 1024)
+        .describe('Largest POST /v1/events body in bytes (larger ones get 413).'),
     })
     .prefault({}),
   kafka: z
@@ -89,6 +100,7 @@ export const configSchema = z.object({
         .default('learnstream.events.late')
         .describe('Topic receiving events too late for their window.'),
       partitions: int().positive().default(6).describe('Partitions when learnstream creates the events topic itself.'),
+      createTopics: bool().default(true).describe('Create the events and dead-letter topics at start when missing.'),
     })
     .prefault({}),
   clickhouse: z
@@ -165,6 +177,10 @@ export const configSchema = z.object({
         .positive()
         .default(60_000)
         .describe('Wall-clock quiet time after which a partition no longer holds back the engine watermark.'),
+      checkpointIntervalMs: int()
+        .positive()
+        .default(2000)
+        .describe('How often results are flushed, partition state checkpointed and Kafka offsets committed.'),
       tickIntervalMs: int()
         .positive()
         .default(10_000)
@@ -232,6 +248,27 @@ export const configSchema = z.object({
         .enum(['day', 'week', 'month'])
         .default('month')
         .describe('Accounting period of the per-tenant privacy budget (UTC calendar day, ISO week or month).'),
+    })
+    .prefault({}),
+  ingest: z
+    .object({
+      wireFormat: z
+        .enum(['single-object', 'confluent'])
+        .default('single-object')
+        .describe(
+          'Wire format the producer and simulator write: `single-object` (Avro, fingerprint header) or `confluent` (needs confluentSchemaIds).',
+        ),
+      confluentSchemaIds: z
+        .string()
+        .regex(/^(\d+=\d+(,\d+=\d+)*)?$/, 'expected id=version pairs, e.g. 17=1,18=2')
+        .default('')
+        .describe(
+          'Confluent Schema Registry ids of the envelope versions in schemas/, as `id=version` pairs (`17=1,18=2`). Empty: Confluent-framed records are rejected.',
+        ),
+      maxFutureMs: int()
+        .positive()
+        .default(24 * 60 * 60 * 1000)
+        .describe('How far past the clock (and past received_at) an occurred_at may lie before the event is rejected.'),
     })
     .prefault({}),
   auth: z

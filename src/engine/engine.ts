@@ -1,20 +1,61 @@
-// Composition root of the engine process: opens the store, starts the HTTP
-// server, and (as later layers land) the source → operators → sink pipeline.
-// Owns graceful shutdown: stop intake, flush, checkpoint, close.
+// Composition root of the engine process. Builds, from the one config, the
+// source (Kafka, or the in-process log fed by the simulator and the collector),
+// the ClickHouse store with its migrations, sink and checkpoint store, the
+// pipeline under its supervisor, the HTTP server, and the retention jobs.
+// Owns graceful shutdown: stop intake, flush, checkpoint, commit, close.
 import { createHttpServer } from '../api/index.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { enableDefaultMetrics } from '../core/metrics.js';
-import { type ClickHouseStore, openStore } from '../views/index.js';
+import {
+  createEventProducer,
+  createInProcessSource,
+  createKafkajsClient,
+  createKafkaSource,
+  type EventProducer,
+  type EventSource,
+  type InProcessSource,
+  inProcessIntake,
+  kafkaIntake,
+  registerCollectorRoutes,
+} from '../ingest/index.js';
+import { paceRecords, simulate } from '../ingest/simulator/index.js';
+import type { StampedResult } from '../processors/index.js';
+import {
+  ClickHouseCheckpointStore,
+  ClickHouseSink,
+  type ClickHouseStore,
+  openStore,
+  runMigrations,
+  scheduleRetention,
+} from '../views/index.js';
+import { Pipeline } from './pipeline.js';
+import { createPartitionProcessor } from './processor-adapter.js';
+import { Supervisor } from './supervisor.js';
 
 export interface RunningEngine {
   address: string;
   store: ClickHouseStore;
+  pipeline: () => Pipeline | undefined;
+  /** The in-process source in embedded mode. */
+  inProcessSource?: InProcessSource;
+  /** Subscribe to every batch of final results (the live feed hooks in here). */
+  onResults(listener: (results: StampedResult[]) => void): void;
   stop(): Promise<void>;
 }
 
-export async function startEngine(config: Config, logger: Logger): Promise<RunningEngine> {
+export interface EngineHooks {
+  /** Called when the pipeline fails fatally (the CLI exits non-zero). */
+  onFatal?: (err: unknown) => void;
+}
+
+const HOUR = 3_600_000;
+
+export async function startEngine(config: Config, logger: Logger, hooks: EngineHooks = {}): Promise<RunningEngine> {
   enableDefaultMetrics();
+  const log = logger.child({ component: 'engine' });
+  const embedded = config.source.kind === 'embedded';
+
   const store = await openStore({
     url: config.clickhouse.url,
     database: config.clickhouse.database,
@@ -22,22 +63,180 @@ export async function startEngine(config: Config, logger: Logger): Promise<Runni
     password: config.clickhouse.password,
     chdbPath: config.clickhouse.chdbPath,
   });
-  logger.info({ engine: store.engine, version: await store.version() }, 'ClickHouse store open');
-  const http = createHttpServer({ logger });
-  http.readiness.set('store', () => store.ping());
-  const address = await http.listen(config.server.host, config.server.port);
-  logger.info(
-    { address, mode: config.source.kind },
-    `learnstream listening on ${address} (health: /healthz, metrics: /metrics)`,
+  log.info({ engine: store.engine, version: await store.version(), database: store.database }, 'ClickHouse store open');
+  if (embedded && config.source.simulate) {
+    // The in-process log lives in memory: results of an earlier embedded run
+    // cannot be continued (offsets restart at 0), so the demo starts clean.
+    await store.command(`DROP DATABASE IF EXISTS ${store.database}`);
+    await store.command(`CREATE DATABASE IF NOT EXISTS ${store.database}`);
+  }
+  if (config.clickhouse.migrate) {
+    const report = await runMigrations(store);
+    log.info({ applied: report.applied.length }, 'migrations done');
+  }
+
+  const listeners: ((results: StampedResult[]) => void)[] = [];
+  const publish = (results: StampedResult[]) => {
+    for (const l of listeners) {
+      try {
+        l(results);
+      } catch (err) {
+        log.warn({ err }, 'result listener failed');
+      }
+    }
+  };
+
+  // Source and collector intake.
+  let inProcess: InProcessSource | undefined;
+  let producer: EventProducer | undefined;
+  let makeSource: () => EventSource;
+  let eventClock: () => number = () => Date.now();
+  let stopFeed: (() => void) | undefined;
+  const topic = embedded ? 'embedded' : config.kafka.topic;
+  const group = embedded ? 'embedded' : config.kafka.groupId;
+
+  if (embedded) {
+    inProcess = createInProcessSource({
+      partitions: config.source.partitions,
+      pseudonymSecret: config.privacy.pseudonymSecret,
+    });
+    const source = inProcess;
+    makeSource = () => source;
+  } else {
+    const client = createKafkajsClient({ brokers: config.kafka.brokers, clientId: config.kafka.clientId });
+    if (config.kafka.createTopics) {
+      const admin = client.admin();
+      await admin.connect();
+      try {
+        await admin.ensureTopic(config.kafka.topic, config.kafka.partitions);
+        await admin.ensureTopic(config.kafka.deadLetterTopic, 1);
+      } finally {
+        await admin.disconnect();
+      }
+    }
+    producer = createEventProducer({
+      brokers: config.kafka.brokers,
+      topic: config.kafka.topic,
+      clientId: `${config.kafka.clientId}-collector`,
+    });
+    await producer.connect();
+    makeSource = () =>
+      createKafkaSource({
+        brokers: config.kafka.brokers,
+        clientId: config.kafka.clientId,
+        topic: config.kafka.topic,
+        groupId: config.kafka.groupId,
+        deadLetterTopic: config.kafka.deadLetterTopic,
+        pseudonymSecret: config.privacy.pseudonymSecret,
+      });
+  }
+
+  const sink = new ClickHouseSink(store, {
+    maxBatchRows: config.views.sinkBatchRows,
+    flushIntervalMs: config.views.sinkFlushIntervalMs,
+    maxBufferedRows: config.views.sinkMaxBufferedRows,
+    retryMaxMs: config.views.sinkRetryMaxMs,
+    logger: logger.child({ component: 'sink' }),
+  });
+  const checkpoints = new ClickHouseCheckpointStore(store);
+
+  let current: Pipeline | undefined;
+  const supervisor = new Supervisor(
+    async () => {
+      current = new Pipeline({
+        source: makeSource(),
+        sink,
+        checkpoints,
+        createProcessor: (partition, cp) => createPartitionProcessor(partition, cp, config.engine),
+        group,
+        topic,
+        logger,
+        checkpointIntervalMs: config.engine.checkpointIntervalMs,
+        tickIntervalMs: config.engine.tickIntervalMs,
+        eventClock: () => eventClock(),
+        onResults: publish,
+      });
+      return current;
+    },
+    {
+      logger: log,
+      onFatal: (err) => {
+        log.fatal({ err }, 'engine stopped: fatal pipeline error');
+        hooks.onFatal?.(err);
+      },
+    },
   );
+  const supervised = supervisor.start();
+
+  // HTTP: health, metrics, collector (the API and live feed register here too).
+  const http = createHttpServer({ logger, bodyLimitBytes: config.source.collectorMaxBytes });
+  http.readiness.set('store', () => store.ping());
+  http.readiness.set('pipeline', async () => (current ? true : 'starting'));
+  registerCollectorRoutes(http.app, {
+    intake: inProcess ? inProcessIntake(inProcess) : kafkaIntake(producer as EventProducer),
+    maxEvents: config.source.collectorMaxEvents,
+    maxBytes: config.source.collectorMaxBytes,
+  });
+  const address = await http.listen(config.server.host, config.server.port);
+
+  // Embedded demo traffic: the last N days of simulated activity, played at
+  // `simulateSpeedup`× so sessions close within seconds of wall time.
+  if (inProcess && config.source.simulate) {
+    const days = config.source.simulateDays;
+    const startMs = Math.floor((Date.now() - days * 24 * HOUR) / (24 * HOUR)) * 24 * HOUR;
+    const records = simulate({
+      seed: config.source.simulateSeed,
+      learners: config.source.simulateLearners,
+      days,
+      startMs,
+      malformedShare: 0.002,
+    });
+    const speedup = config.source.simulateSpeedup;
+    const origin = records[0]?.event.receivedAt ?? startMs;
+    const wallStart = Date.now();
+    eventClock = () => Math.min(Date.now(), origin + (Date.now() - wallStart) * speedup);
+    const target = inProcess;
+    const feed = paceRecords(records, { speedup, deliver: (events) => target.push(events) });
+    stopFeed = () => feed.stop();
+    feed.done.then(() => log.info('simulated traffic finished'));
+    log.info(
+      { records: records.length, days, speedup },
+      `embedded simulator: ${records.length} events over ${days} simulated days at ${speedup}x`,
+    );
+  }
+
+  const retention = scheduleRetention(
+    store,
+    {
+      identifierHorizonDays: config.retention.identifierHorizonDays,
+      rawEventsDays: config.retention.rawEventsDays,
+      aggregatesDays: config.retention.aggregatesDays,
+    },
+    { intervalMs: config.retention.intervalMs, logger: logger.child({ component: 'retention' }) },
+  );
+
+  log.info(
+    { address, mode: config.source.kind, store: store.engine },
+    `learnstream listening on ${address} — health ${address}/healthz, metrics ${address}/metrics, events POST ${address}/v1/events`,
+  );
+
   let stopped = false;
   return {
     address,
     store,
+    pipeline: () => current,
+    inProcessSource: inProcess,
+    onResults: (l) => void listeners.push(l),
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopFeed?.();
+      await retention.stop();
+      await supervisor.stop();
+      await supervised;
+      await sink.close().catch((err) => log.warn({ err }, 'sink close failed'));
       await http.close();
+      await producer?.disconnect();
       await store.close();
     },
   };

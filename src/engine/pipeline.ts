@@ -272,10 +272,7 @@ export class Pipeline implements SupervisedTask {
     owned.dirty = true;
     owned.lastRecordWallMs = Date.now();
     if (emitted.length > 0) {
-      for (const r of emitted) {
-        m.windows.inc({ output: r.output });
-        if (r.output === 'late_events') m.late.inc();
-      }
+      // windows-closed and late-event counters are kept by the processors themselves.
       this.o.sink.write(emitted);
       this.o.onResults?.(emitted);
     }
@@ -296,6 +293,8 @@ export class Pipeline implements SupervisedTask {
     this.lastCheckpointRun = Date.now();
     this.checkpointing = (async () => {
       const end = m.checkpointDuration.startTimer();
+      const started = Date.now();
+      for (const p of this.owned.values()) if (!p.dirty) p.lastCheckpointWallMs = started; // its checkpoint is current
       const dirty = [...this.owned.entries()].filter(([, p]) => p.dirty);
       // Capture state before awaiting: the flush below covers every result emitted up to here.
       const captured = dirty.map(([partition, p]) => {
