@@ -59,7 +59,9 @@ describe('schema descriptions', () => {
         missing.push(table);
         continue;
       }
-      for (const c of columns) if (!section.includes(`| \`${c}\` |`)) missing.push(`${table}.${c}`);
+      // A table row starting with the column name (the formatter may pad cells).
+      const rows = new Set([...section.matchAll(/^\|\s*`(\w+)`\s*\|/gm)].map((m) => m[1]));
+      for (const c of columns) if (!rows.has(c)) missing.push(`${table}.${c}`);
     }
     for (const v of materializedViews) if (!docs.includes(`\`${v}\``)) missing.push(v);
     expect(missing).toEqual([]);
