@@ -165,8 +165,12 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
   ): Promise<Record<OutputName, number>> {
     const out = {} as Record<OutputName, number>;
     for (const output of outputs) {
+      const k = key(output, partition);
       const floor = checkpointSeqs?.[output];
-      if (floor !== undefined) this.floors.set(key(output, partition), floor);
+      if (floor !== undefined) this.floors.set(k, floor);
+      // What ClickHouse holds is the truth for a newly owned partition; a stale
+      // in-memory mark from an earlier ownership must not hide a replay.
+      if (!(this.buffers.get(output) as Pending[]).some((p) => p.partition === partition)) this.accepted.delete(k);
       out[output] = await this.highestSeq(partition, output);
     }
     return out;
