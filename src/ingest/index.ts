@@ -49,6 +49,7 @@ export { createEventProducer, type EventProducer, type EventProducerOptions, typ
 export { pseudonymize, pseudonymizeEvent } from './pseudonym.js';
 export { type Rejection, type RejectionReason, rejectionReasons } from './rejection.js';
 export { type EnvelopeSchema, type EventSchemas, eventSchemas, loadEventSchemas } from './schema-registry.js';
+export { codecOptionsFromConfig, parseConfluentSchemaIds } from './settings.js';
 export * as simulator from './simulator/index.js';
 export { generateEvents } from './simulator/index.js';
 export type { EventSource, PartitionLag, SourceBatch, SourceHandler } from './source.js';

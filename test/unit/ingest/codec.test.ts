@@ -145,3 +145,30 @@ describe('event codec', () => {
     });
   });
 });
+
+describe('codec options from configuration', () => {
+  it('reads LEARNSTREAM_INGEST_CONFLUENT_SCHEMA_IDS pairs and the clock-skew limit', async () => {
+    const { codecOptionsFromConfig } = await import('../../../src/ingest/index.js');
+    const { loadConfig } = await import('../../../src/core/config.js');
+    const config = loadConfig({
+      LEARNSTREAM_INGEST_CONFLUENT_SCHEMA_IDS: '17=1,18=2',
+      LEARNSTREAM_INGEST_MAX_FUTURE_MS: '60000',
+    });
+    const opts = codecOptionsFromConfig(config);
+    expect([...(opts.confluentSchemaIds as Map<number, number>)]).toEqual([
+      [17, 1],
+      [18, 2],
+    ]);
+    const c = createEventCodec({ ...opts, contract: { ...opts.contract, now: fixedNow } });
+    const bytes = encoded(activity, { format: 'confluent', version: 1 }); // id 17 in the test codec too
+    expect(c.decode(bytes)).toMatchObject({ ok: true, writerVersion: 1 });
+    // 2 minutes ahead of the clock is beyond a 1-minute skew.
+    expect(c.encode({ ...activity, occurredAt: fixedNow() + 120_000, receivedAt: fixedNow() + 120_000 })).toMatchObject(
+      {
+        ok: false,
+        reason: 'future_occurred_at',
+      },
+    );
+    expect(() => loadConfig({ LEARNSTREAM_INGEST_CONFLUENT_SCHEMA_IDS: '17:1' })).toThrow(/CONFLUENT_SCHEMA_IDS/);
+  });
+});
