@@ -51,6 +51,10 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
   const producer = client.producer({ idempotent: true });
   const admin = client.admin();
   let assigned: number[] = [];
+  // Batches wait for the handler's onAssignment (e.g. restoring checkpoints) of the latest rebalance.
+  let assignmentSettled: Promise<void> = Promise.resolve();
+  let paused = false;
+  let fetching = false;
   const nextToRead = new Map<number, string>();
   let state: 'new' | 'running' | 'stopped' = 'new';
   let producerReady: Promise<void> | undefined;
@@ -103,6 +107,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
       for (const reason of deadReasons) deadLetters.inc({ reason });
       log.warn({ partition: batch.partition, count: dead.length, reasons: deadReasons }, 'records dead-lettered');
     }
+    await assignmentSettled;
     await handler.onBatch({
       partition: batch.partition,
       records,
@@ -126,20 +131,26 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
         onAssignment: (partitions) => {
           assigned = partitions;
           log.info({ partitions }, 'partitions assigned');
-          const done = handler.onAssignment?.(partitions);
-          if (done instanceof Promise) done.catch((err) => log.error({ err }, 'onAssignment failed'));
+          assignmentSettled = Promise.resolve()
+            .then(() => handler.onAssignment?.(partitions))
+            .catch((err) => log.error({ err }, 'onAssignment failed'));
         },
         onCrash: (err, willRestart) => log.error({ err, willRestart }, 'consumer crashed'),
       });
+      fetching = true;
+      if (paused) consumer.pause(topic);
     },
     async commit(offsets) {
       if (offsets.length > 0) await consumer.commit(topic, offsets);
     },
+    // kafkajs can only pause a running consumer: before run() the flag is applied when it starts.
     pause() {
-      consumer.pause(topic);
+      paused = true;
+      if (fetching) consumer.pause(topic);
     },
     resume() {
-      consumer.resume(topic);
+      paused = false;
+      if (fetching) consumer.resume(topic);
     },
     async appendTick(partition, eventTime) {
       if (state === 'stopped') throw new LearnstreamError(SourceStopped, 'appendTick after stop()');
@@ -163,6 +174,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
     async stop() {
       if (state === 'stopped') return;
       state = 'stopped';
+      fetching = false;
       await consumer.disconnect();
       await Promise.all([producerReady && producer.disconnect(), adminReady && admin.disconnect()]);
     },
