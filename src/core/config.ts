@@ -297,8 +297,10 @@ export const configSchema = z.object({
         .describe('A live feed client that has not authenticated by then is closed.'),
       liveMaxBufferedBytes: int()
         .positive()
-        .default(1024 * 1024)
-        .describe('Bytes queued for one live feed client before it is closed as too slow.'),
+        .default(8 * 1024 * 1024)
+        .describe(
+          'Bytes queued for one live feed client before it is closed as too slow (room for a full pipeline batch).',
+        ),
     })
     .prefault({}),
 });
