@@ -2,6 +2,8 @@
 // the EventSource shape. push() validates and pseudonymises raw events and
 // appends them to the partition Kafka would pick for the learner; run()
 // delivers per-partition batches, awaiting the handler (backpressure).
+// Records stay in the log until committed, so a stopped and re-run source
+// (a supervisor restart) redelivers from the last commit, as Kafka would.
 import { LearnstreamError } from '../core/errors.js';
 import { componentLogger } from '../core/logger.js';
 import { type ContractOptions, contractViolations } from './contract.js';
@@ -38,7 +40,7 @@ export interface InProcessDeadLetter {
 }
 
 export interface InProcessSource extends EventSource {
-  /** Raw ids in; the log holds pseudonyms only. Results in input order. */
+  /** Raw ids in; the log holds pseudonyms only. Results in input order. Accepted also while stopped. */
   push(events: LearningEvent[]): PushResult[];
   /** Next offset per partition (the log end). */
   endOffsets(): string[];
@@ -51,13 +53,18 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
   if (!Number.isInteger(partitions) || partitions < 1) {
     throw new LearnstreamError(IngestOptionInvalid, `partitions must be a positive integer (got ${partitions})`);
   }
-  const queues: SourceRecord[][] = Array.from({ length: partitions }, () => []);
-  const nextOffset: bigint[] = Array.from({ length: partitions }, () => 0n);
-  const committed: bigint[] = Array.from({ length: partitions }, () => 0n);
-  const delivered: bigint[] = Array.from({ length: partitions }, () => 0n);
+  const all = Array.from({ length: partitions }, (_, p) => p);
+  /** Uncommitted records per partition; `base[p]` is the offset of `retained[p][0]`. */
+  const retained: SourceRecord[][] = all.map(() => []);
+  const base: bigint[] = all.map(() => 0n);
+  const nextOffset: bigint[] = all.map(() => 0n);
+  const committed: bigint[] = all.map(() => 0n);
+  /** Next offset to deliver in the current run. */
+  const position: bigint[] = all.map(() => 0n);
   const dead: InProcessDeadLetter[] = [];
   let paused = false;
-  let state: 'new' | 'running' | 'stopped' = 'new';
+  let running = false;
+  let generation = 0;
   let wake: (() => void) | undefined;
   let loop: Promise<void> | undefined;
 
@@ -70,47 +77,44 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
   function append(partition: number, make: (offset: string) => SourceRecord): string {
     const offset = (nextOffset[partition] as bigint).toString();
     nextOffset[partition] = (nextOffset[partition] as bigint) + 1n;
-    queues[partition]?.push(make(offset));
+    retained[partition]?.push(make(offset));
     notify();
     return offset;
   }
 
-  async function deliver(handler: SourceHandler): Promise<void> {
-    await handler.onAssignment?.(Array.from({ length: partitions }, (_, p) => p));
-    while (state === 'running') {
+  async function deliver(handler: SourceHandler, run: number): Promise<void> {
+    const live = () => running && generation === run;
+    await handler.onAssignment?.(all);
+    while (live()) {
       let progressed = false;
-      if (!paused) {
-        for (let p = 0; p < partitions && state === 'running' && !paused; p++) {
-          const queue = queues[p] as SourceRecord[];
-          if (queue.length === 0) continue;
-          const records = queue.splice(0, maxBatch);
-          const last = records[records.length - 1] as SourceRecord;
-          try {
-            await handler.onBatch({
-              partition: p,
-              records,
-              lastOffset: last.offset,
-              highWatermark: (nextOffset[p] as bigint).toString(),
-            });
-          } catch (err) {
-            // Like a Kafka consumer after a failed batch: nothing is skipped, the batch comes again.
-            queue.unshift(...records);
-            log.error({ err, partition: p }, 'onBatch failed; redelivering after a pause');
-            await new Promise((r) => setTimeout(r, retryDelayMs));
-            continue;
-          }
-          recordsConsumed.inc(records.length);
-          delivered[p] = BigInt(last.offset) + 1n;
-          progressed = true;
+      for (let p = 0; p < partitions && live() && !paused; p++) {
+        const from = Number((position[p] as bigint) - (base[p] as bigint));
+        const records = (retained[p] as SourceRecord[]).slice(from, from + maxBatch);
+        if (records.length === 0) continue;
+        const last = records[records.length - 1] as SourceRecord;
+        try {
+          await handler.onBatch({
+            partition: p,
+            records,
+            lastOffset: last.offset,
+            highWatermark: (nextOffset[p] as bigint).toString(),
+          });
+        } catch (err) {
+          // Like a Kafka consumer after a failed batch: nothing is skipped, the batch comes again.
+          log.error({ err, partition: p }, 'onBatch failed; redelivering after a pause');
+          await new Promise((r) => setTimeout(r, retryDelayMs));
+          continue;
         }
+        recordsConsumed.inc(records.length);
+        position[p] = BigInt(last.offset) + 1n;
+        progressed = true;
       }
-      if (!progressed && state === 'running') await new Promise<void>((r) => (wake = r));
+      if (!progressed && live()) await new Promise<void>((r) => (wake = r));
     }
   }
 
   return {
     push(events) {
-      if (state === 'stopped') throw new LearnstreamError(SourceStopped, 'push after stop()');
       return events.map((event): PushResult => {
         let problems: Rejection[];
         try {
@@ -137,14 +141,23 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
       });
     },
     async run(handler) {
-      if (state !== 'new') throw new LearnstreamError(SourceStopped, 'run() may be called once');
-      state = 'running';
-      loop = deliver(handler);
-      loop.catch(() => {});
+      if (running) throw new LearnstreamError(SourceStopped, 'run() while already running; stop() first');
+      running = true;
+      const run = ++generation;
+      for (const p of all) position[p] = committed[p] as bigint;
+      loop = deliver(handler, run);
+      loop.catch((err) => log.error({ err }, 'delivery stopped'));
     },
     async commit(offsets) {
       for (const { partition, offset } of offsets) {
-        if (partition >= 0 && partition < partitions) committed[partition] = BigInt(offset);
+        if (partition < 0 || partition >= partitions) continue;
+        const to = BigInt(offset);
+        if (to <= (committed[partition] as bigint)) continue;
+        committed[partition] = to;
+        // Committed records are never redelivered: drop them from memory.
+        const drop = Number(to - (base[partition] as bigint));
+        (retained[partition] as SourceRecord[]).splice(0, drop);
+        base[partition] = to;
       }
     },
     pause() {
@@ -161,9 +174,12 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
       append(partition, (offset) => ({ type: 'tick', partition, offset, eventTime }));
     },
     async lag(): Promise<PartitionLag[]> {
-      return nextOffset.map((end, partition) => ({
+      return all.map((partition) => ({
         partition,
-        lag: Number(end - (delivered[partition] as bigint)),
+        lag: Number(
+          (nextOffset[partition] as bigint) -
+            (running ? (position[partition] as bigint) : (committed[partition] as bigint)),
+        ),
       }));
     },
     endOffsets() {
@@ -173,11 +189,10 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
       return [...dead];
     },
     async stop() {
-      if (state === 'stopped') return;
-      const wasRunning = state === 'running';
-      state = 'stopped';
+      if (!running) return;
+      running = false;
       notify();
-      if (wasRunning) await loop?.catch(() => {});
+      await loop?.catch(() => {});
     },
   };
 }

@@ -123,7 +123,9 @@ function headersOf(h: kafkajs.IHeaders | undefined): Record<string, HeaderValue 
 }
 
 function kafkajsConsumer(kafka: kafkajs.Kafka, groupId: string): BrokerConsumer {
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  // A short fetch long-poll keeps shutdown and rebalances quick (kafkajs waits
+  // for the in-flight fetch before leaving the group); batches stay large under load.
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
   return {
     async connect() {
       await consumer.connect().catch((err) => {

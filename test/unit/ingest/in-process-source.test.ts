@@ -122,6 +122,36 @@ describe('in-process source', () => {
     release();
   });
 
+  it('redelivers from the last commit after stop() and run() again, like a consumer group restart', async () => {
+    source = createInProcessSource({
+      partitions: 1,
+      pseudonymSecret: secret,
+      maxBatch: 2,
+      contract: { now: fixedNow },
+    });
+    const events = generateEvents({ seed: 5, learners: 4, days: 7 }).slice(0, 6);
+    source.push(events);
+    const first: string[] = [];
+    await source.run({
+      onBatch: async (b) => {
+        first.push(...b.records.map((r) => r.offset));
+      },
+    });
+    await waitFor(() => first.length === 6);
+    await source.commit([{ partition: 0, offset: '4' }]); // offsets 0..3 are done
+    await source.stop();
+    source.push(generateEvents({ seed: 6, learners: 4, days: 7 }).slice(0, 1)); // accepted while stopped: offset 6
+    expect(await source.lag()).toEqual([{ partition: 0, lag: 3 }]);
+    const second: string[] = [];
+    await source.run({
+      onBatch: async (b) => {
+        second.push(...b.records.map((r) => r.offset));
+      },
+    });
+    await waitFor(() => second.length === 3);
+    expect(second).toEqual(['4', '5', '6']);
+  });
+
   it('rejects contract violations at push, counting them, without raw ids in its dead letters', async () => {
     source = createInProcessSource({ partitions: 2, pseudonymSecret: secret, contract: { now: fixedNow } });
     const before = await counterValue('learnstream_source_records_rejected_total', { reason: 'out_of_range' });
