@@ -6,7 +6,9 @@ import {
   checkContract,
   createEventCodec,
   type DecodeResult,
+  eventToJson,
   generateEvents,
+  parseJsonEvent,
   rejectionReasons,
 } from '../../../src/ingest/index.js';
 import { Prng } from '../../../src/ingest/simulator/index.js';
@@ -123,5 +125,32 @@ describe('decoder fuzzing', () => {
     varint.push(n);
     const evil = Buffer.concat([good.bytes.subarray(0, at), Buffer.from(varint), good.bytes.subarray(at + 1)]);
     expect(decodeChecked(evil, new Map())).toMatchObject({ ok: false, reason: 'truncated' });
+  });
+
+  it('parses 3000 randomly damaged JSON events without throwing, each accepted or rejected with reasons', () => {
+    const rng = new Prng(99);
+    const events = generateEvents({ seed: 12, learners: 6, days: 7 });
+    const junk: unknown[] = [null, 0, -1, 1e308, '', 'x'.repeat(300), [], {}, true, { kind: 'activity' }, [1, 2]];
+    for (let i = 0; i < 3000; i++) {
+      const json = eventToJson(events[i % events.length]!) as Record<string, unknown>;
+      const body = json.body as Record<string, unknown>;
+      const target = rng.chance(0.5) ? json : body;
+      const keys = Object.keys(target);
+      const key = keys[rng.int(keys.length)] as string;
+      if (rng.chance(0.3)) delete target[key];
+      else target[key] = junk[rng.int(junk.length)];
+      let result: ReturnType<typeof parseJsonEvent> | undefined;
+      expect(() => {
+        result = parseJsonEvent(rng.chance(0.02) ? junk[rng.int(junk.length)] : json, {
+          receivedAt: now(),
+          currentSchemaVersion: 2,
+          contract: { now },
+        });
+      }).not.toThrow();
+      if (result && !result.ok) {
+        expect(result.errors.length).toBeGreaterThan(0);
+        for (const e of result.errors) expect(rejectionReasons).toContain(e.reason);
+      }
+    }
   });
 });
