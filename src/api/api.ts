@@ -23,7 +23,7 @@ import { createLiveFeed, type LiveFeed } from './live-feed.js';
 import { httpRequestDuration } from './metrics.js';
 import { emptyPipelineStatus, type PipelineStatus } from './pipeline-status.js';
 import { createPrivacyBudget } from './privacy/budget.js';
-import { createPrivacyGuard } from './privacy/release.js';
+import { createPrivacyGuard, type PrivacyGuard } from './privacy/release.js';
 import { registerLearnerRoutes } from './routes/learners.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerTenantRoutes } from './routes/tenants.js';
@@ -36,11 +36,32 @@ export interface ApiDeps {
   pipelineStatus?: () => PipelineStatus | Promise<PipelineStatus>;
   /** Created by `createApi` when omitted. */
   liveFeed?: LiveFeed;
+  /** Shared with the live feed so both charge one budget; built from the config when omitted. */
+  privacy?: PrivacyGuard;
 }
 
-/** A live feed wired to the configuration and the store (for resume and audit). */
-export function createLiveFeedFromConfig(deps: { store: ClickHouseStore; config: Config; logger: Logger }): LiveFeed {
+/** The privacy guard of one process: k-anonymity, noise, and the budget ledger in ClickHouse. */
+export function createPrivacyGuardFromConfig(store: ClickHouseStore, config: Config): PrivacyGuard {
+  return createPrivacyGuard({
+    k: config.privacy.kAnonymity,
+    noiseSecret: config.privacy.noiseSecret,
+    budget: createPrivacyBudget({
+      store,
+      budgetEpsilon: config.privacy.budgetEpsilon,
+      period: config.privacy.budgetPeriod,
+    }),
+  });
+}
+
+/** A live feed wired to the configuration and the store (for resume, audit and DP levels). */
+export function createLiveFeedFromConfig(deps: {
+  store: ClickHouseStore;
+  config: Config;
+  logger: Logger;
+  privacy?: PrivacyGuard;
+}): LiveFeed {
   return createLiveFeed({
+    privacy: deps.privacy ?? createPrivacyGuardFromConfig(deps.store, deps.config),
     verifier: createTokenVerifier(deps.config.auth),
     logger: deps.logger,
     store: deps.store,
@@ -125,7 +146,8 @@ export async function createApi(
   app: FastifyInstance,
   deps: Omit<ApiDeps, 'liveFeed'>,
 ): Promise<{ liveFeed: LiveFeed }> {
-  const liveFeed = createLiveFeedFromConfig(deps);
-  await registerApiRoutes(app, { ...deps, liveFeed });
+  const privacy = createPrivacyGuardFromConfig(deps.store, deps.config);
+  const liveFeed = createLiveFeedFromConfig({ ...deps, privacy });
+  await registerApiRoutes(app, { ...deps, liveFeed, privacy });
   return { liveFeed };
 }

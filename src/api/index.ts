@@ -1,7 +1,13 @@
 // Public surface of the API layer: the HTTP server of the engine process, the
 // REST API and live feed that register onto it, auth helpers (dev token) and
 // the privacy mechanisms.
-export { type ApiDeps, createApi, createLiveFeedFromConfig, registerApiRoutes } from './api.js';
+export {
+  type ApiDeps,
+  createApi,
+  createLiveFeedFromConfig,
+  createPrivacyGuardFromConfig,
+  registerApiRoutes,
+} from './api.js';
 export { type AuditEntry, type AuditLog, createAuditLog } from './audit.js';
 export { issueDevToken, type Principal, type Role, signToken, type TokenClaims } from './auth/index.js';
 export * from './errors.js';

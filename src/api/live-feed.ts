@@ -5,11 +5,13 @@
 // the limit is closed (4008) — a slow client never slows the pipeline. A
 // reconnecting client hands back its resume token and gets what it missed
 // from the ClickHouse result tables, then the live stream, without duplicates.
+// Weekly partials go out k-anonymised, or under a DP level noised like REST
+// figures (partials cover disjoint learners, so one charge per tenant-week).
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { LearnstreamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { StampedResult } from '../processors/results.js';
+import type { StampedResult, WeeklyActivePartialResult } from '../processors/results.js';
 import { join, type Sql, sql } from '../views/sql.js';
 import type { ClickHouseStore } from '../views/store.js';
 import type { AuditLog } from './audit.js';
@@ -32,6 +34,8 @@ import {
 } from './live-messages.js';
 import { liveClients, liveDroppedClients, liveMessagesSent, livePushLatency } from './metrics.js';
 import type { ClosedWindowMark } from './pipeline-status.js';
+import { type PrivacyLevelName, privacyLevelNames, privacyLevels } from './privacy/levels.js';
+import type { PrivacyGuard } from './privacy/release.js';
 
 export interface LiveFeedOptions {
   verifier: TokenVerifier;
@@ -41,6 +45,8 @@ export interface LiveFeedOptions {
   audit?: AuditLog | undefined;
   /** k-anonymity threshold applied to tenant-level messages (weekly partials). */
   k: number;
+  /** Noise and budget for subscriptions at a DP level; without it only `anonymized` is offered. */
+  privacy?: PrivacyGuard | undefined;
   heartbeatMs: number;
   authTimeoutMs: number;
   maxBufferedBytes: number;
@@ -71,6 +77,17 @@ interface Subscription {
   kinds: ReadonlySet<LiveKind>;
   /** Set for learners and parents: only these learners' windows. */
   learners: ReadonlySet<string> | undefined;
+  level: PrivacyLevelName;
+  actor: string;
+}
+
+/** One window on its way to one client; DP windows render asynchronously (noise + budget). */
+interface Outgoing {
+  key: string;
+  seq: number;
+  kind: LiveKind;
+  finalAt: number;
+  render: () => string | Promise<string>;
 }
 
 interface Client {
@@ -78,7 +95,10 @@ interface Client {
   principal: Principal | undefined;
   subscription: Subscription | undefined;
   /** While a resume replays, live messages wait here (bounded) and are deduplicated after. */
-  pending: { key: string; seq: number; payload: string; finalAt: number; kind: LiveKind }[] | undefined;
+  pending: Outgoing[] | undefined;
+  /** DP subscribers: windows are rendered and sent in order on this chain. */
+  chain: Promise<void>;
+  inflight: number;
   alive: boolean;
   closed: boolean;
 }
@@ -145,6 +165,118 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
       resume,
     });
 
+  // Noisy partials are the same for every subscriber at a level: render each once.
+  const dpCache = new Map<string, Promise<string>>();
+  const dpWindowMessage = (s: StampedResult, sub: Subscription, resume: string, replay: boolean): Promise<string> => {
+    const r = s.result as WeeklyActivePartialResult;
+    const cacheKey = `${sub.level}|${s.partition}|${s.seq}|${replay}`;
+    const cached = dpCache.get(cacheKey);
+    // The resume token differs per moment; splice it into the cached body.
+    if (cached) return cached.then((body) => body.replace('"resume":""', `"resume":${JSON.stringify(resume)}`));
+    const fig = (name: string, value: number) => ({ key: name, value, sensitivity: 1, cohort: 'active' });
+    const body = opts
+      .privacy!.release({
+        tenantId: r.tenantId,
+        level: sub.level,
+        period: r.weekStart,
+        actor: sub.actor,
+        query: { route: 'live-weekly', partition: s.partition, seq: s.seq },
+        budgetKey: { route: 'live-weekly' },
+        cohorts: [{ key: 'active', size: r.active }],
+        figures: [
+          fig('new', r.new),
+          fig('returning', r.returning),
+          fig('reactivated', r.reactivated),
+          fig('churned', r.churned),
+        ],
+      })
+      .then(
+        (rel) => {
+          const c = rel.cohorts.get('active')!;
+          const f = (n: string) => rel.figures.get(n) ?? null;
+          return {
+            suppressed: c.suppressed,
+            active: c.size,
+            new: f('new'),
+            returning: f('returning'),
+            reactivated: f('reactivated'),
+            churned: f('churned'),
+          };
+        },
+        (err: unknown) => {
+          if (!(err instanceof LearnstreamError) || err.status !== 429) throw err;
+          return {
+            suppressed: true,
+            withheld: 'privacy_budget_spent',
+            active: null,
+            new: null,
+            returning: null,
+            reactivated: null,
+            churned: null,
+          };
+        },
+      )
+      .then((released) =>
+        JSON.stringify({
+          type: 'window',
+          kind: s.output,
+          tenantId: r.tenantId,
+          partition: s.partition,
+          seq: s.seq,
+          final: true,
+          provisional: false,
+          replay,
+          windowEndMs: windowEndOf(s),
+          privacyLevel: sub.level,
+          data: {
+            tenantId: r.tenantId,
+            weekStart: r.weekStart,
+            isoWeek: r.isoWeek,
+            ...released,
+            sessions: null,
+            learningMinutes: null,
+          },
+          resume: '',
+        }),
+      );
+    dpCache.set(cacheKey, body);
+    body.catch(() => dpCache.delete(cacheKey));
+    if (dpCache.size > 2000) dpCache.delete(dpCache.keys().next().value as string);
+    return body.then((b) => b.replace('"resume":""', `"resume":${JSON.stringify(resume)}`));
+  };
+
+  const render = (sub: Subscription, s: StampedResult, resume: string, replay: boolean): string | Promise<string> =>
+    s.output === 'weekly_active' && sub.level !== 'anonymized'
+      ? dpWindowMessage(s, sub, resume, replay)
+      : windowMessage(s, resume, replay);
+
+  /** Sends now, or (DP subscribers) after the windows queued before it. Never blocks the caller. */
+  const dispatch = (c: Client, o: Outgoing): boolean => {
+    if (c.subscription?.level === 'anonymized') return deliver(c, o.kind, o.render() as string, o.finalAt);
+    if (c.inflight >= maxPending) {
+      drop(c, closeCodes.slowConsumer, 'slow consumer: too many windows waiting', 'slow_consumer');
+      return false;
+    }
+    c.inflight++;
+    c.chain = c.chain
+      .then(async () => {
+        if (!c.closed) deliver(c, o.kind, await o.render(), o.finalAt);
+      })
+      .catch((err: unknown) => {
+        log.error({ err }, 'live feed window could not be released');
+        sendJson(c, {
+          type: 'error',
+          status: 503,
+          code: 'LS_API_INTERNAL',
+          message: `window ${o.key}:${o.seq} not released`,
+        });
+      })
+      .finally(() => {
+        c.inflight--;
+      });
+    return true;
+  };
+
   const deliver = (c: Client, kind: LiveKind, payload: string, finalAt: number) =>
     sendRaw(c, payload, () => {
       livePushLatency.observe((Date.now() - finalAt) / 1000);
@@ -157,19 +289,32 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
       const key = `${s.output}:${s.partition}`;
       if ((positions[key] ?? 0) < s.seq) positions[key] = s.seq;
       lastClosed.set(key, { output: s.output, partition: s.partition, seq: s.seq, windowEndMs: windowEndOf(s) });
+      let resume: string | undefined;
       let payload: string | undefined;
       for (const c of clients) {
-        if (!c.subscription || c.closed || !matches(c.subscription, s)) continue;
-        payload ??= windowMessage(s, encodeResume(positions), false);
+        const sub = c.subscription;
+        if (!sub || c.closed || !matches(sub, s)) continue;
+        resume ??= encodeResume(positions);
+        const token = resume;
+        const shared = s.output !== 'weekly_active' || sub.level === 'anonymized';
+        if (shared) payload ??= windowMessage(s, token, false);
+        const ready = payload;
+        const o: Outgoing = {
+          key,
+          seq: s.seq,
+          kind: s.output,
+          finalAt,
+          render: shared ? () => ready as string : () => render(sub, s, token, false),
+        };
         if (c.pending) {
           if (c.pending.length >= maxPending) {
             drop(c, closeCodes.slowConsumer, 'slow consumer: too far behind during resume', 'slow_consumer');
           } else {
-            c.pending.push({ key, seq: s.seq, payload, finalAt, kind: s.output });
+            c.pending.push(o);
           }
           continue;
         }
-        deliver(c, s.output, payload, finalAt);
+        dispatch(c, o);
       }
     }
   }
@@ -206,28 +351,32 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
         const key = `${s.output}:${s.partition}`;
         replayed[key] = Math.max(replayed[key] ?? 0, s.seq);
         const resume = encodeResume({ ...from, ...replayed });
-        if (!sendRaw(c, windowMessage(s, resume, true))) return;
+        if (!sendRaw(c, await render(sub, s, resume, true))) return;
         count++;
       }
     }
     const waiting = c.pending ?? [];
     c.pending = undefined;
     sendJson(c, { type: 'replay_complete', replayed: count, resume: encodeResume({ ...from, ...replayed }) });
-    for (const m of waiting) {
-      if ((replayed[m.key] ?? 0) >= m.seq) continue;
-      if (!deliver(c, m.kind, m.payload, m.finalAt)) return;
+    for (const o of waiting) {
+      if ((replayed[o.key] ?? 0) >= o.seq) continue;
+      if (!dispatch(c, o)) return;
     }
   }
 
   async function subscribe(c: Client, msg: Extract<ClientMessage, { type: 'subscribe' }>): Promise<void> {
     const who = c.principal!;
-    if (msg.privacyLevel !== 'anonymized') {
-      const known = ['dp_low', 'dp_medium', 'dp_high'].includes(msg.privacyLevel);
+    if (!(privacyLevelNames as readonly string[]).includes(msg.privacyLevel)) {
       throw new LearnstreamError(
-        known ? ApiBadRequest : ApiPrivacyLevelUnknown,
-        known
-          ? `the live feed releases at privacy level anonymized only; read ${msg.privacyLevel} figures over REST`
-          : `${msg.privacyLevel} (levels: anonymized, dp_low, dp_medium, dp_high)`,
+        ApiPrivacyLevelUnknown,
+        `${msg.privacyLevel} (levels: ${privacyLevelNames.join(', ')})`,
+      );
+    }
+    const level = msg.privacyLevel as PrivacyLevelName;
+    if (privacyLevels[level].epsilon && !opts.privacy) {
+      throw new LearnstreamError(
+        ApiBadRequest,
+        `this feed offers privacy level anonymized only; read ${level} over REST`,
       );
     }
     const requested = msg.tenants ?? (who.tenantId ? [who.tenantId] : ['*']);
@@ -252,6 +401,8 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
       tenants: requested.includes('*') ? 'all' : new Set(requested),
       kinds,
       learners: personal ? new Set(who.learnerIds) : undefined,
+      level,
+      actor: who.subject,
     };
     let resumeFrom: Positions | undefined;
     if (msg.resume !== undefined) {
@@ -279,7 +430,7 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
       type: 'subscribed',
       tenants: requested,
       kinds: [...kinds],
-      privacyLevel: 'anonymized',
+      privacyLevel: level,
       resume: encodeResume(positions),
     });
     if (resumeFrom) {
@@ -339,7 +490,9 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
       }
       c.alive = false;
       c.socket.ping();
-      if (!c.pending) sendJson(c, { type: 'heartbeat', at, resume });
+      // A resume token must not run ahead of windows still being released for this client.
+      if (!c.pending && c.inflight === 0) sendJson(c, { type: 'heartbeat', at, resume });
+      else sendJson(c, { type: 'heartbeat', at });
     }
   }, opts.heartbeatMs);
   heartbeat.unref();
@@ -352,6 +505,8 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
         principal: undefined,
         subscription: undefined,
         pending: undefined,
+        chain: Promise.resolve(),
+        inflight: 0,
         alive: true,
         closed: false,
       };

@@ -34,6 +34,11 @@ export interface ReleaseRequest {
   query: Record<string, unknown>;
   cohorts: CohortInput[];
   figures: FigureInput[];
+  /**
+   * Releases over disjoint sets of learners may share one charge (parallel
+   * composition): give them the same budgetKey. Default: the query itself.
+   */
+  budgetKey?: Record<string, unknown>;
 }
 
 export interface ReleasedCohort {
@@ -80,7 +85,8 @@ export function createPrivacyGuard(opts: { k: number; noiseSecret: string; budge
       }
       const hash = queryHash(req.tenantId, req.period, req.level, req.query);
       const epsilon = epsilonValue(level);
-      const charge = await opts.budget.charge(req.tenantId, hash, epsilon, {
+      const budgetHash = req.budgetKey ? queryHash(req.tenantId, req.period, req.level, req.budgetKey) : hash;
+      const charge = await opts.budget.charge(req.tenantId, budgetHash, epsilon, {
         privacyLevel: req.level,
         actor: req.actor,
       });

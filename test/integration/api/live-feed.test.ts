@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../../src/api/audit.js';
 import { createTokenVerifier } from '../../../src/api/auth/tokens.js';
-import { registerApiRoutes } from '../../../src/api/index.js';
+import { createPrivacyGuardFromConfig, registerApiRoutes } from '../../../src/api/index.js';
 import { createLiveFeed, type LiveFeed } from '../../../src/api/live-feed.js';
 import { createHttpServer, type HttpServer } from '../../../src/api/server.js';
 import { rootLogger } from '../../../src/core/logger.js';
@@ -19,10 +19,12 @@ import { TestLiveClient } from './live-client.js';
 
 async function startFeedServer(
   store: ClickHouseStore,
-  opts: { maxBufferedBytes?: number; heartbeatMs?: number; authTimeoutMs?: number } = {},
+  opts: { maxBufferedBytes?: number; heartbeatMs?: number; authTimeoutMs?: number; budgetEpsilon?: number } = {},
 ): Promise<{ http: HttpServer; feed: LiveFeed; url: string }> {
-  const config = testConfig();
+  const config = testConfig({ privacy: { budgetEpsilon: opts.budgetEpsilon ?? 10 } });
+  const privacy = createPrivacyGuardFromConfig(store, config);
   const feed = createLiveFeed({
+    privacy,
     verifier: createTokenVerifier({ jwtSecret }),
     logger: rootLogger(),
     store,
@@ -33,7 +35,7 @@ async function startFeedServer(
     maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
   });
   const http = createHttpServer({ logger: rootLogger() });
-  await registerApiRoutes(http.app, { store, config, logger: rootLogger(), liveFeed: feed });
+  await registerApiRoutes(http.app, { store, config, logger: rootLogger(), liveFeed: feed, privacy });
   const url = await http.listen('127.0.0.1', 0);
   return { http, feed, url };
 }
@@ -269,5 +271,62 @@ forEachStore('live feed resume', ({ engine }) => {
       all.find((r) => `sessions:acme:${r.partition}:${r.seq}:replay` === missed[0])!.result,
     );
     back.close();
+  });
+});
+
+describe('live feed at a DP level', () => {
+  let store: ClickHouseStore;
+  let server: Awaited<ReturnType<typeof startFeedServer>>;
+  beforeAll(async () => {
+    store = await openTestStore('chdb');
+    await loadFixture(store, []);
+    // Budget 1.5: one dp_medium week (epsilon 1) fits, a second week does not.
+    server = await startFeedServer(store, { budgetEpsilon: 1.5 });
+  });
+  afterAll(async () => {
+    await server.http.close();
+    await store.close();
+  });
+
+  it('weekly partials are noised once, identical for every subscriber, charged once per tenant-week', async () => {
+    const a = await TestLiveClient.connect(server.url, await tokens.staff('acme'));
+    const b = await TestLiveClient.connect(server.url, await tokens.admin());
+    expect(await a.subscribe({ kinds: ['weekly_active'], privacyLevel: 'dp_medium' })).toMatchObject({
+      type: 'subscribed',
+      privacyLevel: 'dp_medium',
+    });
+    await b.subscribe({ tenants: ['acme'], kinds: ['weekly_active'], privacyLevel: 'dp_medium' });
+    const p0 = stamp(
+      'weekly_active',
+      0,
+      week({ active: 40, new: 10, returning: 20, reactivated: 5, churned: 3, sessions: 90 }),
+    );
+    const p1 = stamp(
+      'weekly_active',
+      1,
+      week({ active: 35, new: 8, returning: 20, reactivated: 4, churned: 2, sessions: 70 }),
+    );
+    server.feed.publish([p0, p1]);
+    await a.next('window', 2);
+    await b.next('window', 2);
+    const data = (c: TestLiveClient) => c.of('window').map((m) => m.data);
+    expect(data(a)).toEqual(data(b));
+    for (const m of a.of('window')) {
+      expect(m).toMatchObject({ privacyLevel: 'dp_medium', kind: 'weekly_active' });
+      expect(m.data).toMatchObject({ weekStart: '2026-11-02', sessions: null, learningMinutes: null });
+    }
+    // Disjoint partitions of one week share one charge (parallel composition).
+    const ledger = await store.query<{ n: number; eps: number }>(
+      "SELECT count() AS n, sum(epsilon) AS eps FROM privacy_budget_ledger WHERE tenant_id = 'acme'",
+    );
+    expect(ledger).toEqual([{ n: 1, eps: 1 }]);
+    // Another week would need 1 more of the 1.5 budget: released suppressed, with the reason.
+    server.feed.publish([
+      stamp('weekly_active', 0, week({ weekStart: '2026-11-09', isoWeek: '2026-W46', active: 50 })),
+    ]);
+    const refused = await a.next('window', 3);
+    expect(refused.data).toMatchObject({ suppressed: true, withheld: 'privacy_budget_spent', active: null });
+    a.close();
+    b.close();
   });
 });
