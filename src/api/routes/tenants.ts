@@ -7,7 +7,7 @@ import { LearnstreamError } from '../../core/errors.js';
 import { canReadTenant, type Principal } from '../auth/principal.js';
 import type { ApiContext } from '../context.js';
 import { toCsv } from '../csv.js';
-import { ApiForbidden } from '../errors.js';
+import { ApiForbidden, ApiRangeInvalid } from '../errors.js';
 import { contributionCaps, type PrivacyLevelName, privacyLevels } from '../privacy/levels.js';
 import type { CohortInput, FigureInput, Released } from '../privacy/release.js';
 import { topicMastery } from '../queries/mastery.js';
@@ -345,6 +345,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
       await authorizeTenant(ctx, who, tenantId);
       const toWeek = mondayOf(endMs);
       const fromWeek = addDays(toWeek, -7 * (q.weeks - 1));
+      if (fromWeek < '1970-01-05') {
+        throw new LearnstreamError(ApiRangeInvalid, `${q.weeks} weeks back from ${q.to} starts before 1970`);
+      }
       const dp = privacyLevels[q.privacy_level].epsilon !== undefined;
       const weeks = fillWeeks(await weeklyRows(ctx.store, tenantId, fromWeek, toWeek), fromWeek, toWeek);
       const inputs = weeks.map((w) => weekInputs(w, dp));

@@ -243,6 +243,7 @@ forEachStore('REST API', ({ engine }) => {
       ['/v1/tenants/acme/metrics?from=1900-01-01&to=1900-02-01', 400, 'LS_API_RANGE_INVALID'],
       ['/v1/tenants/acme/metrics?privacy_level=dp_max', 400, 'LS_API_PRIVACY_LEVEL'],
       ['/v1/tenants/acme/weekly-active?weeks=0', 400, 'LS_API_BAD_REQUEST'],
+      ['/v1/tenants/acme/weekly-active?weeks=104&to=1970-06-01', 400, 'LS_API_RANGE_INVALID'],
       ['/v1/tenants/acme/weekly-active?weeks=1000', 400, 'LS_API_BAD_REQUEST'],
       ['/v1/tenants/acme/mastery?limit=-1', 400, 'LS_API_BAD_REQUEST'],
       ['/v1/tenants/acme/mastery?topic=%27%3B%20DROP%20TABLE%20sessions', 400, 'LS_API_BAD_REQUEST'],
