@@ -213,7 +213,7 @@ describe('slow clients', () => {
     }
     await waitFor(() => server.feed.clientCount() === 1, { message: 'slow client dropped' });
     // publish is synchronous: one batch of 20 took milliseconds, not the time a stuck client would need.
-    expect(slowest).toBeLessThan(250);
+    expect(slowest).toBeLessThan(1000);
     expect(await metricValue('learnstream_live_dropped_clients_total', { reason: 'slow_consumer' })).toBe(
       droppedBefore + 1,
     );
