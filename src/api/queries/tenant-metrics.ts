@@ -1,7 +1,9 @@
-// Reads the exact figures behind a tenant's metrics for a period from the
-// result tables (sessions, weekly_active_partials). Per-learner subtotals are
-// kept so the privacy layer can cap each learner's contribution under DP.
-import { day as dayLit, sql } from '../../views/sql.js';
+// Reads the exact figures behind a tenant's metrics for a period: weekly
+// activity from the `tenant_weekly_active` rollup, session figures from the
+// `sessions` results, where per-learner subtotals let the privacy layer cap
+// each learner's contribution under DP (a rollup cannot).
+import { readWeeklyActive } from '../../views/read.js';
+import { sql } from '../../views/sql.js';
 import type { ClickHouseStore } from '../../views/store.js';
 import { contributionCaps } from '../privacy/levels.js';
 import { mondayOf, type Period } from './period.js';
@@ -113,31 +115,24 @@ export async function dailyPoints(store: ClickHouseStore, tenantId: string, p: P
   }));
 }
 
-/** Per-week sums of the per-partition partials, weeks whose Monday lies in [fromWeek, toWeek]. */
+/** Weeks whose Monday lies in [fromWeek, toWeek], from the `tenant_weekly_active` rollup (partials summed). */
 export async function weeklyRows(
   store: ClickHouseStore,
   tenantId: string,
   fromWeek: string,
   toWeek: string,
 ): Promise<WeekRow[]> {
-  const rows = await store.query(
-    sql`SELECT toString(week_start) AS w, any(iso_week) AS iso, sum(active) AS active, sum(new) AS new_,
-      sum(returning) AS returning_, sum(reactivated) AS reactivated, sum(churned) AS churned,
-      sum(sessions) AS sessions, sum(learning_minutes) AS minutes
-    FROM weekly_active_partials
-    WHERE tenant_id = ${tenantId} AND week_start >= ${dayLit(fromWeek)} AND week_start <= ${dayLit(toWeek)}
-    GROUP BY w ORDER BY w`.text,
-  );
+  const rows = await readWeeklyActive(store, tenantId, fromWeek, toWeek);
   return rows.map((r) => ({
-    weekStart: String(r.w),
-    isoWeek: String(r.iso),
-    active: n(r.active),
-    new: n(r.new_),
-    returning: n(r.returning_),
-    reactivated: n(r.reactivated),
-    churned: n(r.churned),
-    sessions: n(r.sessions),
-    learningMinutes: n(r.minutes),
+    weekStart: r.weekStart,
+    isoWeek: r.isoWeek,
+    active: r.active,
+    new: r.new,
+    returning: r.returning,
+    reactivated: r.reactivated,
+    churned: r.churned,
+    sessions: r.sessions,
+    learningMinutes: r.learningMinutes,
   }));
 }
 
