@@ -119,7 +119,14 @@ export const tenantMetricsResponse = z.object({
   }),
   weeklyActivity: z.array(weekPoint),
   topTopics: z.array(z.object({ topicId: z.string(), suppressed: z.boolean(), learners: num, sessions: num })),
-  iepSummary: z.object({ suppressed: z.boolean(), learnersWithUpdates: num, updates: num }),
+  iepSummary: z.object({
+    suppressed: z.boolean(),
+    learnersWithUpdates: num,
+    updates: num,
+    goals: num.describe('IEP goals measured in the period (from raw events); withheld under DP'),
+    avgProgress: num.describe('Mean of (current − baseline) / (target − baseline) over those goals'),
+    onTrack: num.describe('Goals with positive progress, not below their first measurement in the period'),
+  }),
 });
 
 export const learnerMetricsResponse = z.object({
@@ -152,7 +159,23 @@ export const learnerMetricsResponse = z.object({
       change: z.number(),
     }),
   ),
-  iep: z.object({ updates: z.number(), sessionsWithUpdates: z.number() }),
+  iep: z.object({
+    updates: z.number(),
+    sessionsWithUpdates: z.number(),
+    goals: z.array(
+      z.object({
+        goalId: z.string(),
+        category: z.string(),
+        baseline: z.number(),
+        current: z.number(),
+        target: z.number(),
+        progress: z.number().describe('(current − baseline) / (target − baseline)'),
+        onTrack: z.boolean(),
+        measuredAt: z.string().nullable(),
+        measurements: z.number(),
+      }),
+    ),
+  }),
   dataCompleteness: z.object({
     daysWithData: z.number(),
     daysInPeriod: z.number(),

@@ -8,6 +8,7 @@ import { canReadLearner } from '../auth/principal.js';
 import type { ApiContext } from '../context.js';
 import { ApiBadRequest, ApiForbidden, ApiNotFound } from '../errors.js';
 import { tenantsOfLearner } from '../queries/directory.js';
+import { learnerIepGoals } from '../queries/iep.js';
 import { learnerMastery, learnerSessionTotals } from '../queries/learner-metrics.js';
 import { parsePeriod, previousPeriod } from '../queries/period.js';
 import { errorResponses, learnerMetricsQuery, learnerMetricsResponse, learnerParams } from '../schemas.js';
@@ -61,10 +62,11 @@ export function registerLearnerRoutes(app: FastifyInstance, ctx: ApiContext): vo
         tenantId,
         learnerId,
       });
-      const [now, before, mastery] = await Promise.all([
+      const [now, before, mastery, goals] = await Promise.all([
         learnerSessionTotals(ctx.store, tenantId, learnerId, period),
         learnerSessionTotals(ctx.store, tenantId, learnerId, previousPeriod(period)),
         learnerMastery(ctx.store, tenantId, learnerId, period),
+        learnerIepGoals(ctx.store, tenantId, learnerId, period),
       ]);
       const daysInPeriod = Math.ceil((period.toMs - period.fromMs) / 86_400_000);
       return {
@@ -95,7 +97,21 @@ export function registerLearnerRoutes(app: FastifyInstance, ctx: ApiContext): vo
           trend: m.trend,
           change: round(m.change, 4),
         })),
-        iep: { updates: now.iepUpdates, sessionsWithUpdates: now.sessionsWithIep },
+        iep: {
+          updates: now.iepUpdates,
+          sessionsWithUpdates: now.sessionsWithIep,
+          goals: goals.map((g) => ({
+            goalId: g.goalId,
+            category: g.category,
+            baseline: g.baseline,
+            current: g.current,
+            target: g.target,
+            progress: round(g.progress, 4),
+            onTrack: g.onTrack,
+            measuredAt: iso(g.measuredAtMs),
+            measurements: g.measurements,
+          })),
+        },
         dataCompleteness: {
           daysWithData: now.daysWithData,
           daysInPeriod,

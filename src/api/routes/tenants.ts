@@ -10,6 +10,7 @@ import { toCsv } from '../csv.js';
 import { ApiForbidden, ApiRangeInvalid } from '../errors.js';
 import { contributionCaps, type PrivacyLevelName, privacyLevels } from '../privacy/levels.js';
 import type { CohortInput, FigureInput, Released } from '../privacy/release.js';
+import { tenantIepTotals } from '../queries/iep.js';
 import { topicMastery } from '../queries/mastery.js';
 import { addDays, mondayOf, parseInstant, parsePeriod, previousPeriod } from '../queries/period.js';
 import {
@@ -164,7 +165,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
       const level: PrivacyLevelName = q.privacy_level;
       const dp = privacyLevels[level].epsilon !== undefined;
       const { fromWeek, toWeek } = weeksOfPeriod(period);
-      const [totals, prevTotals, known, days, weeks, topics] = await Promise.all([
+      const [totals, prevTotals, known, days, weeks, topics, iep] = await Promise.all([
         periodTotals(ctx.store, tenantId, period),
         periodTotals(ctx.store, tenantId, prev),
         knownLearners(ctx.store, tenantId, period),
@@ -172,6 +173,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
         weeklyRows(ctx.store, tenantId, fromWeek, toWeek),
         // Under DP the top list is chosen on noisy values, so every candidate is released.
         topicRows(ctx.store, tenantId, period, dp ? 200 : q.top),
+        tenantIepTotals(ctx.store, tenantId, period),
       ]);
       const caps = contributionCaps;
       const cohorts: CohortInput[] = [
@@ -206,7 +208,15 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
           cohort: 'previous',
         },
       ];
-      if (!dp) figures.push({ key: 'iepUpdates', value: totals.iepUpdates, sensitivity: 1, cohort: 'iep' });
+      if (!dp) {
+        // Per-learner update and goal counts are unbounded: exact under k-anonymity, withheld under DP.
+        cohorts.push({ key: 'iepGoals', size: iep.learners });
+        figures.push(
+          { key: 'iepUpdates', value: totals.iepUpdates, sensitivity: 1, cohort: 'iep' },
+          { key: 'iepGoals', value: iep.goals, sensitivity: 1, cohort: 'iepGoals' },
+          { key: 'iepOnTrack', value: iep.onTrack, sensitivity: 1, cohort: 'iepGoals' },
+        );
+      }
       for (const d of days) {
         const key = `day:${d.day}`;
         cohorts.push({ key, size: d.learners });
@@ -297,6 +307,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
           'weeklyActivity.sessions',
           'weeklyActivity.learningMinutes',
           'iepSummary.updates',
+          'iepSummary.goals',
+          'iepSummary.avgProgress',
+          'iepSummary.onTrack',
         ]),
         suppressed: cohort('period').suppressed,
         activeLearners: active,
@@ -320,6 +333,10 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
           suppressed: cohort('iep').suppressed,
           learnersWithUpdates: cohort('iep').size,
           updates: dp ? null : fig('iepUpdates'),
+          goals: dp ? null : fig('iepGoals'),
+          avgProgress:
+            dp || cohort('iepGoals').suppressed || iep.avgProgress === null ? null : round(iep.avgProgress, 4),
+          onTrack: dp ? null : fig('iepOnTrack'),
         },
       };
     },

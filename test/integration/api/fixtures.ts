@@ -11,6 +11,7 @@ import type { PipelineStatus } from '../../../src/api/pipeline-status.js';
 import { createHttpServer } from '../../../src/api/server.js';
 import { type Config, configSchema } from '../../../src/core/config.js';
 import { rootLogger } from '../../../src/core/logger.js';
+import type { IepGoalProgressBody, LearningEvent } from '../../../src/ingest/event.js';
 import type {
   MasterySnapshotResult,
   OutputName,
@@ -19,6 +20,7 @@ import type {
   WeeklyActivePartialResult,
 } from '../../../src/processors/results.js';
 import { type ClickHouseStore, resultRow, runMigrations } from '../../../src/views/index.js';
+import { rawEventRow } from '../../../src/views/rows.js';
 
 export const jwtSecret = 'api-test-secret-that-is-long-enough-123';
 const MIN = 60_000;
@@ -190,3 +192,41 @@ export const tokens = {
   parent: (linked = ['p-L1', 'p-L2'], tenant = 'acme') =>
     signToken(jwtSecret, { sub: 'parent-1', role: 'parent', tenant_id: tenant, linked_learners: linked }),
 };
+
+/** L5's IEP measurements in the week of 11-02: reading 12 then 16 (baseline 10, target 30), math 4 (baseline 5, target 15). */
+export async function loadIepEvents(store: ClickHouseStore): Promise<void> {
+  const iep = (
+    i: number,
+    day: string,
+    hh: number,
+    goalId: string,
+    baseline: number,
+    current: number,
+    target: number,
+  ) => {
+    const e: LearningEvent<IepGoalProgressBody> = {
+      eventId: `00000000-0000-4000-8000-00000000000${i}`,
+      tenantId: 'acme',
+      learnerId: 'p-L5',
+      occurredAt: at(day, hh),
+      receivedAt: at(day, hh),
+      source: 'iep-app',
+      schemaVersion: 2,
+      body: {
+        kind: 'iep_goal_progress',
+        goalId,
+        category: goalId === 'g-read' ? 'literacy' : 'numeracy',
+        baseline,
+        current,
+        target,
+        measuredAt: at(day, hh),
+      },
+    };
+    return rawEventRow(e, 0, i);
+  };
+  await store.insert('raw_events', [
+    iep(1, '2026-11-04', 8, 'g-read', 10, 12, 30),
+    iep(2, '2026-11-04', 9, 'g-math', 5, 4, 15),
+    iep(3, '2026-11-05', 8, 'g-read', 10, 16, 30),
+  ]);
+}

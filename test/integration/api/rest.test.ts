@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseStore } from '../../../src/views/index.js';
 import { forEachStore, openTestStore } from '../../support/index.js';
-import { loadFixture, startApi, type TestApi, testConfig, tokens } from './fixtures.js';
+import { loadFixture, loadIepEvents, startApi, type TestApi, testConfig, tokens } from './fixtures.js';
 
 const week45 = 'from=2026-11-02&to=2026-11-09';
 
@@ -24,6 +24,7 @@ forEachStore('REST API', ({ engine }) => {
     // One store for the whole suite (forEachStore's newStore() closes its stores after each test).
     store = await openTestStore(engine);
     await loadFixture(store);
+    await loadIepEvents(store);
     api = await startApi(store, testConfig());
     return async () => {
       await api.close();
@@ -76,8 +77,68 @@ forEachStore('REST API', ({ engine }) => {
       { topicId: 'geometry', suppressed: true, learners: null, sessions: null },
     ]);
     // Only L5 had IEP updates: a cohort of 1.
-    expect(body.iepSummary).toEqual({ suppressed: true, learnersWithUpdates: null, updates: null });
+    expect(body.iepSummary).toEqual({
+      suppressed: true,
+      learnersWithUpdates: null,
+      updates: null,
+      goals: null,
+      avgProgress: null,
+      onTrack: null,
+    });
     expect(body.privacy).toMatchObject({ level: 'anonymized', k: 5, epsilonCharged: 0, noisy: false });
+  });
+
+  it('IEP progress: per goal for the learner; the tenant summary when k allows a cohort of one', async () => {
+    const { body } = await get(`/v1/learners/p-L5/metrics?${week45}`, await tokens.admin());
+    // read: (16 − 10) / (30 − 10) = 0.3, first measurement (12 − 10) / 20 = 0.1 → on track;
+    // math: (4 − 5) / (15 − 5) = −0.1 → not on track.
+    expect(body.iep).toEqual({
+      updates: 2,
+      sessionsWithUpdates: 1,
+      goals: [
+        {
+          goalId: 'g-math',
+          category: 'numeracy',
+          baseline: 5,
+          current: 4,
+          target: 15,
+          progress: -0.1,
+          onTrack: false,
+          measuredAt: '2026-11-04T09:00:00.000Z',
+          measurements: 1,
+        },
+        {
+          goalId: 'g-read',
+          category: 'literacy',
+          baseline: 10,
+          current: 16,
+          target: 30,
+          progress: 0.3,
+          onTrack: true,
+          measuredAt: '2026-11-05T08:00:00.000Z',
+          measurements: 2,
+        },
+      ],
+    });
+    const k1 = await startApi(store, testConfig({ privacy: { kAnonymity: 1 } }));
+    try {
+      const res = await k1.app.inject({
+        method: 'GET',
+        url: `/v1/tenants/acme/metrics?${week45}`,
+        headers: { authorization: `Bearer ${await tokens.admin()}` },
+      });
+      // Mean progress (0.3 − 0.1) / 2 = 0.1; one goal on track; L5's sessions carried 2 IEP updates.
+      expect(res.json().iepSummary).toEqual({
+        suppressed: false,
+        learnersWithUpdates: 1,
+        updates: 2,
+        goals: 2,
+        avgProgress: 0.1,
+        onTrack: 1,
+      });
+    } finally {
+      await k1.close();
+    }
   });
 
   it('a cohort of 4 learners is suppressed: null figures with the marker', async () => {
