@@ -101,6 +101,10 @@ export const configSchema = z.object({
         .describe('Topic receiving events too late for their window.'),
       partitions: int().positive().default(6).describe('Partitions when learnstream creates the events topic itself.'),
       createTopics: bool().default(true).describe('Create the events and dead-letter topics at start when missing.'),
+      sessionTimeoutMs: int()
+        .min(6000)
+        .default(10_000)
+        .describe('Consumer group session timeout: how soon a crashed instance’s partitions move to the others.'),
     })
     .prefault({}),
   clickhouse: z

@@ -3,7 +3,7 @@
 // the ClickHouse store with its migrations, sink and checkpoint store, the
 // pipeline under its supervisor, the HTTP server, and the retention jobs.
 // Owns graceful shutdown: stop intake, flush, checkpoint, commit, close.
-import { createHttpServer } from '../api/index.js';
+import { createApi, createHttpServer, issueDevToken, type PipelineStatus } from '../api/index.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { enableDefaultMetrics } from '../core/metrics.js';
@@ -25,9 +25,12 @@ import {
   ClickHouseCheckpointStore,
   ClickHouseSink,
   type ClickHouseStore,
+  ident,
   openStore,
   runMigrations,
   scheduleRetention,
+  sql,
+  tableColumns,
 } from '../views/index.js';
 import { Pipeline } from './pipeline.js';
 import { createPartitionProcessor } from './processor-adapter.js';
@@ -64,15 +67,16 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     chdbPath: config.clickhouse.chdbPath,
   });
   log.info({ engine: store.engine, version: await store.version(), database: store.database }, 'ClickHouse store open');
-  if (embedded && config.source.simulate) {
-    // The in-process log lives in memory: results of an earlier embedded run
-    // cannot be continued (offsets restart at 0), so the demo starts clean.
-    await store.command(`DROP DATABASE IF EXISTS ${store.database}`);
-    await store.command(`CREATE DATABASE IF NOT EXISTS ${store.database}`);
-  }
   if (config.clickhouse.migrate) {
     const report = await runMigrations(store);
     log.info({ applied: report.applied.length }, 'migrations done');
+  }
+  if (embedded) {
+    // The in-process log lives in memory: an earlier embedded run cannot be
+    // continued (its offsets restart at 0), so embedded mode starts clean.
+    for (const table of Object.keys(tableColumns)) {
+      if (table !== 'schema_migrations') await store.command(sql`TRUNCATE TABLE IF EXISTS ${ident(table)}`.text);
+    }
   }
 
   const listeners: ((results: StampedResult[]) => void)[] = [];
@@ -103,7 +107,11 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     const source = inProcess;
     makeSource = () => source;
   } else {
-    const client = createKafkajsClient({ brokers: config.kafka.brokers, clientId: config.kafka.clientId });
+    const client = createKafkajsClient({
+      brokers: config.kafka.brokers,
+      clientId: config.kafka.clientId,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    });
     if (config.kafka.createTopics) {
       const admin = client.admin();
       await admin.connect();
@@ -128,6 +136,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         groupId: config.kafka.groupId,
         deadLetterTopic: config.kafka.deadLetterTopic,
         pseudonymSecret: config.privacy.pseudonymSecret,
+        client,
       });
   }
 
@@ -177,6 +186,25 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     maxEvents: config.source.collectorMaxEvents,
     maxBytes: config.source.collectorMaxBytes,
   });
+  const pipelineStatus = (): PipelineStatus => {
+    const p = current;
+    if (!p) return { engineWatermarkMs: null, partitions: [] };
+    const now = Date.now();
+    return {
+      engineWatermarkMs: p.engineWatermark() ?? null,
+      partitions: p.status().map((s) => ({
+        partition: s.partition,
+        lag: s.lag,
+        watermarkMs: s.watermarkMs,
+        idle: s.quietMs > config.engine.idlePartitionTimeoutMs,
+        checkpointAgeSeconds: (now - s.lastCheckpointMs) / 1000,
+      })),
+    };
+  };
+  const { liveFeed } = await createApi(http.app, { store, config, logger, pipelineStatus });
+  // Pushed the moment a window is final (before the insert is durable) so the
+  // feed is not held back by sink batching; a resume reads ClickHouse by seq.
+  listeners.push((results) => liveFeed.publish(results, { finalAtMs: Date.now() }));
   const address = await http.listen(config.server.host, config.server.port);
 
   // Embedded demo traffic: the last N days of simulated activity, played at
@@ -215,6 +243,10 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     { intervalMs: config.retention.intervalMs, logger: logger.child({ component: 'retention' }) },
   );
 
+  if (embedded) {
+    const token = await issueDevToken(config.auth);
+    log.info({ token }, `development token (admin, embedded mode): ${token}`);
+  }
   log.info(
     { address, mode: config.source.kind, store: store.engine },
     `learnstream listening on ${address} — health ${address}/healthz, metrics ${address}/metrics, events POST ${address}/v1/events`,
@@ -230,14 +262,20 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     async stop() {
       if (stopped) return;
       stopped = true;
+      const t0 = Date.now();
+      const step = (name: string) => log.debug({ ms: Date.now() - t0 }, `shutdown: ${name}`);
       stopFeed?.();
       await retention.stop();
+      step('retention stopped');
       await supervisor.stop();
       await supervised;
+      step('pipeline stopped, flushed and checkpointed');
       await sink.close().catch((err) => log.warn({ err }, 'sink close failed'));
       await http.close();
+      step('http closed');
       await producer?.disconnect();
       await store.close();
+      step('store closed');
     },
   };
 }

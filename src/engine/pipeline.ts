@@ -66,16 +66,12 @@ const m = {
     name: 'learnstream_pipeline_replayed_records_total',
     help: 'Records skipped because a checkpoint already covered them.',
   }),
-  windows: counter({
-    name: 'learnstream_windows_closed_total',
-    help: 'Final results emitted, per output.',
-    labelNames: ['output'] as const,
-  }),
-  late: counter({
-    name: 'learnstream_late_events_total',
-    help: 'Events too late for their window (routed to the late output).',
-  }),
   checkpoints: counter({ name: 'learnstream_checkpoints_total', help: 'Partition checkpoints written.' }),
+  lag: gauge({
+    name: 'learnstream_consumer_lag_records',
+    help: 'Records between the last consumed offset and the log end, per owned partition.',
+    labelNames: ['partition'] as const,
+  }),
   checkpointAge: gauge({
     name: 'learnstream_checkpoint_age_seconds',
     help: 'Seconds since the oldest owned partition was last checkpointed.',
@@ -103,12 +99,20 @@ interface OwnedPartition {
   dirty: boolean;
   lastCheckpointWallMs: number;
   lastRecordWallMs: number;
+  /** The last batch reached the partition's log end (no backlog). */
+  caughtUp: boolean;
+  /** Records behind the log end at the last batch. */
+  lag: number;
 }
 
 export interface PartitionStatus {
   partition: number;
   watermarkMs: number | null;
   nextOffset: string | null;
+  /** Records behind the log end at the last batch. */
+  lag: number;
+  /** Wall-clock ms since the partition's last record. */
+  quietMs: number;
   lastCheckpointMs: number;
   seqs: Record<OutputName, number>;
 }
@@ -117,6 +121,8 @@ export class Pipeline implements SupervisedTask {
   private readonly owned = new Map<number, OwnedPartition>();
   private readonly loading = new Map<number, Promise<OwnedPartition>>();
   private stopped = false;
+  private paused = false;
+  private inflight: Promise<void> | undefined;
   private fail: ((err: unknown) => void) | undefined;
   private finish: (() => void) | undefined;
   private checkpointing: Promise<void> | undefined;
@@ -139,11 +145,14 @@ export class Pipeline implements SupervisedTask {
       };
       this.o.source
         .run({
-          onBatch: (batch) =>
-            this.onBatch(batch).catch((err) => {
+          onBatch: (batch) => {
+            const work = this.onBatch(batch);
+            this.inflight = work;
+            return work.catch((err) => {
               this.fail?.(err);
               throw err;
-            }),
+            });
+          },
           onAssignment: (partitions) => this.onAssignment(partitions),
         })
         .catch((err) => this.fail?.(err));
@@ -169,14 +178,22 @@ export class Pipeline implements SupervisedTask {
     });
   }
 
-  /** Stops intake, then flushes, checkpoints and commits what was processed. */
+  /**
+   * Stops intake, lets the batch in progress finish, then flushes, checkpoints
+   * and commits what was processed, and only then leaves the group.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.clearTimers();
-    await this.o.source.stop();
-    await this.checkpoint(true);
-    this.finish?.();
+    this.o.source.pause();
+    await this.inflight?.catch(() => undefined);
+    try {
+      await this.checkpoint(true);
+    } finally {
+      await this.o.source.stop();
+      this.finish?.();
+    }
   }
 
   status(): PartitionStatus[] {
@@ -186,6 +203,8 @@ export class Pipeline implements SupervisedTask {
         partition,
         watermarkMs: Number.isFinite(p.processor.watermark()) ? p.processor.watermark() : null,
         nextOffset: p.processor.nextOffset() ?? null,
+        lag: p.lag,
+        quietMs: Date.now() - p.lastRecordWallMs,
         lastCheckpointMs: p.lastCheckpointWallMs,
         seqs: p.processor.seqs(),
       }));
@@ -214,6 +233,7 @@ export class Pipeline implements SupervisedTask {
         // sink skips what we already wrote by sequence number.
         this.owned.delete(p);
         this.o.sink.forget?.(p);
+        m.lag.remove({ partition: String(p) });
         this.log.info({ partition: p }, 'partition revoked');
       }
     }
@@ -235,6 +255,8 @@ export class Pipeline implements SupervisedTask {
           dirty: false,
           lastCheckpointWallMs: Date.now(),
           lastRecordWallMs: Date.now(),
+          caughtUp: false,
+          lag: 0,
         };
         this.owned.set(partition, owned);
         m.partitions.set(this.owned.size);
@@ -271,6 +293,10 @@ export class Pipeline implements SupervisedTask {
     proc.advanceTo((BigInt(batch.lastOffset) + 1n).toString());
     owned.dirty = true;
     owned.lastRecordWallMs = Date.now();
+    const behind = BigInt(batch.highWatermark) - (BigInt(batch.lastOffset) + 1n);
+    owned.caughtUp = behind <= 0n;
+    owned.lag = Number(behind > 0n ? behind : 0n);
+    m.lag.set({ partition: String(batch.partition) }, Number(behind > 0n ? behind : 0n));
     if (emitted.length > 0) {
       // windows-closed and late-event counters are kept by the processors themselves.
       this.o.sink.write(emitted);
@@ -278,10 +304,12 @@ export class Pipeline implements SupervisedTask {
     }
     if (this.o.sink.needsBackpressure()) {
       m.backpressure.inc();
+      this.paused = true;
       this.o.source.pause();
       try {
         await this.o.sink.whenWritable();
       } finally {
+        this.paused = false;
         this.o.source.resume();
       }
     }
@@ -335,11 +363,16 @@ export class Pipeline implements SupervisedTask {
     return this.checkpointing;
   }
 
+  /**
+   * A partition is quiet when it has no backlog and nothing new arrived for
+   * the tick interval. A partition merely waiting its turn behind a backlog is
+   * not quiet: a wall-clock tick there would make its pending events late.
+   */
   private async appendTicks(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
     const now = Date.now();
     for (const [partition, p] of this.owned) {
-      if (now - p.lastRecordWallMs >= this.o.tickIntervalMs) {
+      if (p.caughtUp && now - p.lastRecordWallMs >= this.o.tickIntervalMs) {
         p.lastRecordWallMs = now;
         m.ticks.inc();
         await this.o.source.appendTick(partition, this.o.eventClock());

@@ -23,6 +23,11 @@ export interface KafkajsClientOptions {
   clientId: string;
   /** Extra kafkajs settings (ssl, sasl, retry, ...). */
   kafkaConfig?: Partial<kafkajs.KafkaConfig>;
+  /**
+   * Consumer group session timeout: how soon the group gives a crashed
+   * member's partitions to the others. @default 10000
+   */
+  sessionTimeoutMs?: number;
 }
 
 function wrap(err: unknown, what: string): LearnstreamError {
@@ -56,7 +61,7 @@ export function createKafkajsClient(opts: KafkajsClientOptions): BrokerClient {
       return kafkajsProducer(kafka, o.idempotent ?? true);
     },
     consumer(o) {
-      return kafkajsConsumer(kafka, o.groupId);
+      return kafkajsConsumer(kafka, o.groupId, opts.sessionTimeoutMs ?? 10_000);
     },
     admin() {
       return kafkajsAdmin(kafka);
@@ -122,10 +127,16 @@ function headersOf(h: kafkajs.IHeaders | undefined): Record<string, HeaderValue 
   return out;
 }
 
-function kafkajsConsumer(kafka: kafkajs.Kafka, groupId: string): BrokerConsumer {
+function kafkajsConsumer(kafka: kafkajs.Kafka, groupId: string, sessionTimeout: number): BrokerConsumer {
   // A short fetch long-poll keeps shutdown and rebalances quick (kafkajs waits
   // for the in-flight fetch before leaving the group); batches stay large under load.
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
+  const consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 500,
+    sessionTimeout,
+    heartbeatInterval: Math.max(100, Math.min(3000, Math.floor(sessionTimeout / 3))),
+  });
   return {
     async connect() {
       await consumer.connect().catch((err) => {

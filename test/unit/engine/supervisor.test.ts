@@ -37,7 +37,13 @@ describe('Supervisor', () => {
           attempts++;
           throw new LearnstreamError(Broken, 'schema mismatch');
         }),
-      { logger, onFatal: (e) => void (fatal = e), sleep: async () => {} },
+      {
+        logger,
+        onFatal: (e) => {
+          fatal = e;
+        },
+        sleep: async () => {},
+      },
     );
     await sup.start();
     expect(attempts).toBe(1);
@@ -53,7 +59,14 @@ describe('Supervisor', () => {
           attempts++;
           throw new LearnstreamError(Flaky);
         }),
-      { logger, maxRestarts: 2, onFatal: (e) => void (fatal = e), sleep: async () => {} },
+      {
+        logger,
+        maxRestarts: 2,
+        onFatal: (e) => {
+          fatal = e;
+        },
+        sleep: async () => {},
+      },
     );
     await sup.start();
     expect(attempts).toBe(3);

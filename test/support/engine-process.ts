@@ -1,0 +1,66 @@
+// Runs `learnstream start` as a child process, as an operator would: real
+// environment variables, real signals. Used by the crash, scale-out and
+// end-to-end tests.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { freePort } from '../../src/services/ports.js';
+import { waitFor } from './helpers.js';
+
+const bin = new URL('../../bin/learnstream.mjs', import.meta.url).pathname;
+
+export interface EngineProcess {
+  child: ChildProcess;
+  port: number;
+  baseUrl: string;
+  output(): string;
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: no flush, no checkpoint, no goodbye. */
+  kill(): Promise<void>;
+}
+
+export async function spawnEngine(env: Record<string, string>): Promise<EngineProcess> {
+  const port = await freePort();
+  let out = '';
+  const child = spawn(process.execPath, [bin, 'start'], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LEARNSTREAM_LOG_LEVEL: 'warn',
+      LEARNSTREAM_PORT: String(port),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const append = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`engine exited with ${child.exitCode}: ${out}`);
+      return (await fetch(`${baseUrl}/healthz`)).ok;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, message: 'engine /healthz' },
+  );
+  return {
+    child,
+    port,
+    baseUrl,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      return code as number | null;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
+  };
+}
