@@ -198,6 +198,24 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
     else this.timer ??= setTimeout(() => this.kick(), this.flushIntervalMs).unref();
   }
 
+  /**
+   * The pipeline lost `partition` in a rebalance: drop its buffered rows (the
+   * new owner replays them from its checkpoint) and what we knew of its
+   * sequence numbers, so a later re-assignment asks ClickHouse afresh. A batch
+   * already in flight still lands; the new owner skips it by sequence number.
+   */
+  forget(partition: number): void {
+    for (const [output, buffer] of this.buffers) {
+      const kept = buffer.filter((b) => b.partition !== partition);
+      buffer.splice(0, buffer.length, ...kept);
+      const k = key(output, partition);
+      this.accepted.delete(k);
+      this.durable.delete(k);
+      this.floors.delete(k);
+    }
+    this.updatePressure();
+  }
+
   /** Rows waiting in buffers plus the batch being inserted. */
   bufferedRows(): number {
     let n = this.inFlightRows;
