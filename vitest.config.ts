@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     globalSetup: ['./test/support/global-setup.ts'],
     pool: 'forks',
+    // Engine logs at error only, so the test report stays readable; child engines set their own level.
+    env: { LEARNSTREAM_LOG_LEVEL: process.env.LEARNSTREAM_LOG_LEVEL ?? 'error' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,

@@ -123,6 +123,11 @@ export const configSchema = z.object({
     .prefault({}),
   views: z
     .object({
+      rawEvents: bool()
+        .default(true)
+        .describe(
+          'Store every accepted event in raw_events (drill-down, IEP progress); identifiers expire per retention.',
+        ),
       sinkBatchRows: int()
         .positive()
         .default(5000)

@@ -3,7 +3,7 @@
 // the ClickHouse store with its migrations, sink and checkpoint store, the
 // pipeline under its supervisor, the HTTP server, and the retention jobs.
 // Owns graceful shutdown: stop intake, flush, checkpoint, commit, close.
-import { createApi, createHttpServer, issueDevToken, type PipelineStatus } from '../api/index.js';
+import { createApi, createHttpServer, issueDevToken, type PipelineStatus, registerDashboard } from '../api/index.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { enableDefaultMetrics } from '../core/metrics.js';
@@ -31,8 +31,9 @@ import {
   scheduleRetention,
   sql,
   tableColumns,
+  writeRawEvents,
 } from '../views/index.js';
-import { Pipeline } from './pipeline.js';
+import { Pipeline, type RawEventsPort } from './pipeline.js';
 import { createPartitionProcessor } from './processor-adapter.js';
 import { Supervisor } from './supervisor.js';
 
@@ -148,6 +149,16 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     logger: logger.child({ component: 'sink' }),
   });
   const checkpoints = new ClickHouseCheckpointStore(store);
+  const rawEvents: RawEventsPort = {
+    async floor(partition) {
+      const [row] = await store.query<{ c: number; m: number | string }>(
+        sql`SELECT count() AS c, max(source_offset) AS m FROM ${ident('raw_events')} WHERE ${ident('source_partition')} = ${partition}`
+          .text,
+      );
+      return Number(row?.c ?? 0) > 0 ? BigInt(row?.m ?? 0) : undefined;
+    },
+    write: (records) => writeRawEvents(store, records),
+  };
 
   let current: Pipeline | undefined;
   const supervisor = new Supervisor(
@@ -164,6 +175,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         tickIntervalMs: config.engine.tickIntervalMs,
         eventClock: () => eventClock(),
         onResults: publish,
+        rawEvents: config.views.rawEvents ? rawEvents : undefined,
       });
       return current;
     },
@@ -202,6 +214,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     };
   };
   const { liveFeed } = await createApi(http.app, { store, config, logger, pipelineStatus });
+  registerDashboard(http.app, { config, logger });
   // Pushed the moment a window is final (before the insert is durable) so the
   // feed is not held back by sink batching; a resume reads ClickHouse by seq.
   listeners.push((results) => liveFeed.publish(results, { finalAtMs: Date.now() }));

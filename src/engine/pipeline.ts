@@ -6,7 +6,7 @@
 // offsets committed. Quiet partitions get watermark ticks appended to the log.
 import type { Logger } from '../core/logger.js';
 import { counter, gauge, histogram } from '../core/metrics.js';
-import type { SourceRecord } from '../ingest/event.js';
+import type { LearningEvent, SourceRecord } from '../ingest/event.js';
 import type { EventSource, SourceBatch } from '../ingest/source.js';
 import type { OutputName, StampedResult } from '../processors/results.js';
 import type { CheckpointStore, PartitionCheckpoint } from '../processors/state/checkpoint-store.js';
@@ -38,7 +38,20 @@ export interface ResultSinkPort {
   forget?(partition: number): void;
 }
 
+/**
+ * Optional drill-down copy of every accepted event (raw_events). Its natural
+ * key is (partition, offset): `floor` tells the highest offset already stored,
+ * so a replay after a crash does not store an event twice.
+ */
+export interface RawEventsPort {
+  floor(partition: number): Promise<bigint | undefined>;
+  write(records: { event: LearningEvent; partition: number; offset: string }[]): Promise<void>;
+}
+
 export interface PipelineOptions {
+  rawEvents?: RawEventsPort;
+  /** Raw events buffered before an early checkpoint is forced. @default 20000 */
+  rawEventsMaxBuffered?: number;
   source: EventSource;
   sink: ResultSinkPort;
   checkpoints: CheckpointStore;
@@ -103,6 +116,8 @@ interface OwnedPartition {
   caughtUp: boolean;
   /** Records behind the log end at the last batch. */
   lag: number;
+  /** Highest offset raw_events already holds for this partition. */
+  rawFloor: bigint | undefined;
 }
 
 export interface PartitionStatus {
@@ -123,6 +138,7 @@ export class Pipeline implements SupervisedTask {
   private stopped = false;
   private paused = false;
   private inflight: Promise<void> | undefined;
+  private rawBuffer: { event: LearningEvent; partition: number; offset: string }[] = [];
   private fail: ((err: unknown) => void) | undefined;
   private finish: (() => void) | undefined;
   private checkpointing: Promise<void> | undefined;
@@ -227,6 +243,7 @@ export class Pipeline implements SupervisedTask {
 
   private async onAssignment(partitions: number[]): Promise<void> {
     const keep = new Set(partitions);
+    this.rawBuffer = this.rawBuffer.filter((r) => keep.has(r.partition));
     for (const p of [...this.owned.keys()]) {
       if (!keep.has(p)) {
         // Another instance owns it now and replays from the last checkpoint; the
@@ -257,6 +274,7 @@ export class Pipeline implements SupervisedTask {
           lastRecordWallMs: Date.now(),
           caughtUp: false,
           lag: 0,
+          rawFloor: await this.o.rawEvents?.floor(partition),
         };
         this.owned.set(partition, owned);
         m.partitions.set(this.owned.size);
@@ -289,6 +307,13 @@ export class Pipeline implements SupervisedTask {
       m.records.inc({ type: record.type });
       const results = proc.process(record);
       for (const r of results) emitted.push(r);
+      if (
+        this.o.rawEvents &&
+        record.type === 'event' &&
+        (owned.rawFloor === undefined || BigInt(record.offset) > owned.rawFloor)
+      ) {
+        this.rawBuffer.push({ event: record.event, partition: batch.partition, offset: record.offset });
+      }
     }
     proc.advanceTo((BigInt(batch.lastOffset) + 1n).toString());
     owned.dirty = true;
@@ -302,6 +327,7 @@ export class Pipeline implements SupervisedTask {
       this.o.sink.write(emitted);
       this.o.onResults?.(emitted);
     }
+    if (this.rawBuffer.length >= (this.o.rawEventsMaxBuffered ?? 20_000)) await this.checkpoint();
     if (this.o.sink.needsBackpressure()) {
       m.backpressure.inc();
       this.paused = true;
@@ -335,7 +361,22 @@ export class Pipeline implements SupervisedTask {
           state: p.processor.snapshotState(),
         };
       });
+      const raw = this.rawBuffer;
+      this.rawBuffer = [];
       await this.o.sink.flush();
+      if (raw.length > 0) {
+        try {
+          await this.o.rawEvents?.write(raw);
+        } catch (err) {
+          this.rawBuffer = raw.concat(this.rawBuffer);
+          throw err;
+        }
+        for (const r of raw) {
+          const owned = this.owned.get(r.partition);
+          const o = BigInt(r.offset);
+          if (owned && (owned.rawFloor === undefined || o > owned.rawFloor)) owned.rawFloor = o;
+        }
+      }
       const commits: { partition: number; offset: string }[] = [];
       for (const c of captured) {
         if (c.offset === undefined) continue;

@@ -135,6 +135,15 @@ async function stopOk(engine: EngineProcess): Promise<void> {
   expect(Date.now() - t0).toBeLessThan(5000);
 }
 
+/** raw_events holds every event exactly once (after a graceful stop flushed the last ones). */
+async function expectRawEventsOnce(store: ClickHouseStore): Promise<void> {
+  const [row] = await store.query<{ n: number; u: number }>(
+    'SELECT count() AS n, uniqExact(event_id) AS u FROM raw_events',
+  );
+  expect(Number(row?.n)).toBe(events.length);
+  expect(Number(row?.u)).toBe(events.length);
+}
+
 /** Every result row, all columns, in a stable order: what determinism compares. */
 async function allRows(store: ClickHouseStore): Promise<string> {
   const parts: unknown[] = [];
@@ -182,6 +191,7 @@ describe('engine on Kafka + ClickHouse server', () => {
     const late = await store.query<{ n: number }>('SELECT count() AS n FROM late_events');
     expect(Number(late[0]?.n)).toBe(0);
     await stopOk(engine);
+    await expectRawEventsOnce(store);
     cleanRows = await allRows(store);
   });
 
@@ -207,6 +217,7 @@ describe('engine on Kafka + ClickHouse server', () => {
     engine = await start(store, group);
     await expectOracle(store);
     await stopOk(engine);
+    await expectRawEventsOnce(store);
     expect(await allRows(store)).toBe(cleanRows);
   }, 300_000);
 
