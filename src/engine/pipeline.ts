@@ -159,6 +159,8 @@ export class Pipeline implements SupervisedTask {
         this.clearTimers();
         reject(err);
       };
+      // A source reused after a restart (the in-process log) may still be paused by the previous pipeline.
+      this.o.source.resume();
       this.o.source
         .run({
           onBatch: (batch) => {
