@@ -24,6 +24,7 @@ import { httpRequestDuration } from './metrics.js';
 import { emptyPipelineStatus, type PipelineStatus } from './pipeline-status.js';
 import { createPrivacyBudget } from './privacy/budget.js';
 import { createPrivacyGuard, type PrivacyGuard } from './privacy/release.js';
+import { type EraseLearner, registerAdminRoutes } from './routes/admin.js';
 import { registerLearnerRoutes } from './routes/learners.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerTenantRoutes } from './routes/tenants.js';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   liveFeed?: LiveFeed;
   /** Shared with the live feed so both charge one budget; built from the config when omitted. */
   privacy?: PrivacyGuard;
+  /** The engine's learner erasure (state + tables); absent in an API-only process. */
+  eraseLearner?: EraseLearner;
 }
 
 /** The privacy guard of one process: k-anonymity, noise, and the budget ledger in ClickHouse. */
@@ -121,6 +124,7 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
     registerTenantRoutes(api, ctx);
     registerLearnerRoutes(api, ctx);
     registerMetaRoutes(api, ctx);
+    registerAdminRoutes(api, ctx, deps.eraseLearner);
     const feed = deps.liveFeed;
     if (feed) {
       api.withTypeProvider<ZodTypeProvider>().get(

@@ -17,3 +17,4 @@ export const ApiPrivacyBudgetSpent = defineErrorCode(
 );
 export const ApiAuditFailed = defineErrorCode('LS_API_AUDIT_FAILED', 'Could not record the audit entry', 503, true);
 export const ApiInternal = defineErrorCode('LS_API_INTERNAL', 'Internal error', 500);
+export const ApiUnavailable = defineErrorCode('LS_API_UNAVAILABLE', 'Not available in this process', 503);

@@ -3,7 +3,14 @@
 // the ClickHouse store with its migrations, sink and checkpoint store, the
 // pipeline under its supervisor, the HTTP server, and the retention jobs.
 // Owns graceful shutdown: stop intake, flush, checkpoint, commit, close.
-import { createApi, createHttpServer, issueDevToken, type PipelineStatus, registerDashboard } from '../api/index.js';
+import {
+  createApi,
+  createHttpServer,
+  type EraseLearner,
+  issueDevToken,
+  type PipelineStatus,
+  registerDashboard,
+} from '../api/index.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { enableDefaultMetrics } from '../core/metrics.js';
@@ -17,6 +24,7 @@ import {
   type InProcessSource,
   inProcessIntake,
   kafkaIntake,
+  pseudonymize,
   registerCollectorRoutes,
 } from '../ingest/index.js';
 import { paceRecords, simulate } from '../ingest/simulator/index.js';
@@ -25,6 +33,7 @@ import {
   ClickHouseCheckpointStore,
   ClickHouseSink,
   type ClickHouseStore,
+  eraseLearner,
   ident,
   openStore,
   runMigrations,
@@ -213,7 +222,20 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
       })),
     };
   };
-  const { liveFeed } = await createApi(http.app, { store, config, logger, pipelineStatus });
+  const eraseLearnerEverywhere: EraseLearner = async (tenantId, who) => {
+    const pseudonym = who.pseudonym ?? pseudonymize(config.privacy.pseudonymSecret, tenantId, who.learnerId ?? '');
+    const stateCleared = (await current?.forgetLearner(tenantId, pseudonym)) ?? false;
+    const mutations = await eraseLearner(store, tenantId, pseudonym, { wait: true });
+    log.info({ tenantId, stateCleared, mutations: mutations.length }, 'learner erased');
+    return { tenantId, pseudonym, stateCleared, mutations: mutations.length };
+  };
+  const { liveFeed } = await createApi(http.app, {
+    store,
+    config,
+    logger,
+    pipelineStatus,
+    eraseLearner: eraseLearnerEverywhere,
+  });
   registerDashboard(http.app, { config, logger });
   // Pushed the moment a window is final (before the insert is durable) so the
   // feed is not held back by sink batching; a resume reads ClickHouse by seq.

@@ -26,6 +26,8 @@ export interface PartitionProcessorPort {
   seqs(): Record<OutputName, number>;
   /** Serialized operator state. */
   snapshotState(): string;
+  /** Erasure: drops one learner from the operators' state; true if anything was held. */
+  forgetLearner(tenantId: string, learnerId: string): boolean;
 }
 
 /** What the pipeline needs from the sink (ClickHouseSink implements it). */
@@ -226,6 +228,24 @@ export class Pipeline implements SupervisedTask {
         lastCheckpointMs: p.lastCheckpointWallMs,
         seqs: p.processor.seqs(),
       }));
+  }
+
+  /**
+   * Erasure: drops the learner from every owned partition's state, then makes
+   * that durable (results flushed, checkpoints rewritten without the learner),
+   * so a following table erasure leaves nothing behind.
+   */
+  async forgetLearner(tenantId: string, learnerId: string): Promise<boolean> {
+    let found = false;
+    for (const p of this.owned.values()) {
+      if (p.processor.forgetLearner(tenantId, learnerId)) {
+        found = true;
+        p.dirty = true;
+      }
+    }
+    this.rawBuffer = this.rawBuffer.filter((r) => !(r.event.tenantId === tenantId && r.event.learnerId === learnerId));
+    await this.checkpoint(true);
+    return found;
   }
 
   /** Min over owned partitions' watermarks (the engine watermark). */

@@ -35,5 +35,6 @@ export function createPartitionProcessor(
     watermark: () => processor.watermarkMs,
     seqs: (): Record<OutputName, number> => processor.lastSeqs,
     snapshotState: () => processor.snapshot().state,
+    forgetLearner: (tenantId, learnerId) => processor.forgetLearner(tenantId, learnerId),
   };
 }

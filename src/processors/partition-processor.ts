@@ -96,6 +96,14 @@ export class PartitionProcessor {
     return emitted.map((e) => this.stamp(e));
   }
 
+  /** Erasure of one learner from every operator's state; true if the partition held anything of theirs. */
+  forgetLearner(tenantId: string, learnerId: string): boolean {
+    const a = this.sessions.forgetLearner(tenantId, learnerId);
+    const b = this.mastery.forgetLearner(tenantId, learnerId);
+    const c = this.weekly.forgetLearner(tenantId, learnerId);
+    return a || b || c;
+  }
+
   processAll(records: Iterable<SourceRecord>): StampedResult[] {
     const out: StampedResult[] = [];
     for (const record of records) out.push(...this.process(record));

@@ -204,4 +204,55 @@ describe('REST and live feed against the oracle', () => {
     const tenantWeeks = new Set(mine.map((s) => isoWeekMonday(s.startMs)));
     expect(weeks.some((w) => tenantWeeks.has(String(w.data.weekStart)))).toBe(true);
   });
+
+  it('erases one learner on request: live state, checkpoints and every table; rollups unchanged', async () => {
+    const admin = await signToken(JWT_SECRET, { sub: 'admin-1', role: 'admin' });
+    const rawLearner = generateEvents({
+      seed: 23,
+      learners: 40,
+      days: 21,
+      tenants: 2,
+      lateShare: 0,
+      outOfOrderShare: 0.03,
+    }).find((e) => e.tenantId === TENANT)?.learnerId as string;
+    const pseudonym = pseudonymize(SECRET, TENANT, rawLearner);
+    const rollup = () =>
+      store.query(
+        'SELECT tenant_id, toString(day) AS d, countMerge(sessions) AS s FROM tenant_daily_sessions GROUP BY tenant_id, d ORDER BY tenant_id, d',
+      );
+    const before = await rollup();
+    const [held] = await store.query<{ n: number }>(
+      `SELECT count() AS n FROM sessions WHERE learner_id = '${pseudonym}'`,
+    );
+    expect(Number(held?.n)).toBeGreaterThan(0);
+
+    const res = await fetch(`${engine.baseUrl}/v1/admin/erasures`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: TENANT, learnerId: rawLearner }),
+    });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { pseudonym: string; mutations: number };
+    expect(report.pseudonym).toBe(pseudonym);
+    expect(report.mutations).toBeGreaterThan(0);
+
+    // No String / Array(String) column of any table holds the pseudonym any more.
+    const columns = await store.query<{ table: string; name: string; type: string }>(
+      `SELECT table, name, type FROM system.columns WHERE database = '${store.database}' AND (type = 'String' OR type = 'Array(String)')`,
+    );
+    for (const c of columns) {
+      const cond = c.type === 'String' ? `position(${c.name}, '${pseudonym}') > 0` : `has(${c.name}, '${pseudonym}')`;
+      const [row] = await store.query<{ n: number }>(`SELECT count() AS n FROM ${c.table} WHERE ${cond}`);
+      expect(Number(row?.n), `${c.table}.${c.name}`).toBe(0);
+    }
+    expect(await rollup()).toEqual(before);
+    // Staff of another tenant may not erase; nobody but admins may.
+    const staff = await signToken(JWT_SECRET, { sub: 'staff-1', role: 'tenant_staff', tenant_id: TENANT });
+    const denied = await fetch(`${engine.baseUrl}/v1/admin/erasures`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${staff}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: TENANT, learnerId: rawLearner }),
+    });
+    expect(denied.status).toBe(403);
+  });
 });

@@ -71,6 +71,21 @@ export class MasteryOperator implements Operator {
     this.memory = new MemoryModel(settings.fsrsRequestRetention);
   }
 
+  forgetLearner(tenantId: string, learnerId: string): boolean {
+    const prefix = `${tenantId}\u0000${learnerId}\u0000`;
+    let found = false;
+    for (const key of [...this.topics.keys()]) {
+      if (key.startsWith(prefix)) found = this.topics.delete(key) || found;
+    }
+    for (const [day, byTopic] of this.pending) {
+      for (const key of [...byTopic.keys()]) {
+        if (key.startsWith(prefix)) found = byTopic.delete(key) || found;
+      }
+      if (byTopic.size === 0) this.pending.delete(day);
+    }
+    return found;
+  }
+
   process(event: LearningEvent, watermarkMs: number): Emission[] {
     const body = event.body;
     if (body.kind !== 'question_attempt' && body.kind !== 'content_interaction') return [];

@@ -14,6 +14,8 @@ export interface Operator {
   onWatermark(watermarkMs: number): Emission[];
   /** JSON-serialisable state, deterministic for a given history. */
   snapshot(): unknown;
+  /** Erasure: drops everything held about one learner (open windows are discarded, not emitted). True if anything was held. */
+  forgetLearner(tenantId: string, learnerId: string): boolean;
   restore(state: unknown): void;
 }
 

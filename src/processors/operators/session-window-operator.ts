@@ -52,6 +52,12 @@ export class SessionWindowOperator implements Operator {
 
   constructor(private readonly settings: SessionSettings) {}
 
+  forgetLearner(tenantId: string, learnerId: string): boolean {
+    const key = learnerKey(tenantId, learnerId);
+    this.timers.cancel(key);
+    return this.learners.delete(key);
+  }
+
   process(event: LearningEvent, watermarkMs: number): Emission[] {
     const { sessionGapMs: gap, allowedLatenessMs: lateness } = this.settings;
     const key = learnerKey(event.tenantId, event.learnerId);

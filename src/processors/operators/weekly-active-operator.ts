@@ -56,6 +56,11 @@ export class WeeklyActiveOperator implements Operator {
     return weekStart + WEEK_MS + s.allowedLatenessMs + s.maxSessionMs + s.sessionGapMs;
   }
 
+  /** Per-tenant session sums hold no learner; only the learner's activity history goes. */
+  forgetLearner(tenantId: string, learnerId: string): boolean {
+    return this.learners.delete(learnerKey(tenantId, learnerId));
+  }
+
   process(event: LearningEvent, watermarkMs: number): Emission[] {
     const week = isoWeekStart(event.occurredAt);
     if (watermarkMs > this.closesAfter(week)) return [lateEvent(event, 'weekly_active', watermarkMs)];
