@@ -1,7 +1,7 @@
 // Builds the live dashboard (web/) into web/dist: one esbuild bundle of the
 // TypeScript sources with Chart.js inside, the stylesheet and the page. Run by
 // `npm run build`; `npm start` runs it with --if-missing (prestart).
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const web = fileURLToPath(new URL('../web/', import.meta.url));
@@ -19,7 +19,7 @@ try {
   process.exit(ifMissing ? 0 : 1);
 }
 
-rmSync(out, { recursive: true, force: true });
+// Written in place (no wipe first): an engine starting meanwhile still finds a complete page.
 mkdirSync(out, { recursive: true });
 const result = await esbuild.build({
   entryPoints: { app: `${web}src/main.ts` },
