@@ -12,6 +12,7 @@ import {
   LinearScale,
   LineController,
   LineElement,
+  type Plugin,
   PointElement,
   Tooltip,
 } from 'chart.js';
@@ -52,6 +53,28 @@ Chart.defaults.plugins.legend.position = 'bottom';
 
 const gridScale = { grid: { color: palette.grid }, border: { display: false } };
 
+/** Shades the categories whose figures were suppressed, so a gap reads as "withheld", not "no data". */
+function suppressedBands(indexes: () => number[]): Plugin {
+  return {
+    id: 'suppressedBands',
+    beforeDatasetsDraw(chart) {
+      const x = chart.scales.x;
+      const area = chart.chartArea;
+      const count = chart.data.labels?.length ?? 0;
+      if (!x || !area || count === 0) return;
+      const width = (area.right - area.left) / count;
+      const ctx = chart.ctx;
+      ctx.save();
+      ctx.fillStyle = 'rgba(148, 163, 184, 0.12)';
+      for (const i of indexes()) {
+        const center = x.getPixelForValue(i);
+        ctx.fillRect(center - width / 2 + 1, area.top, width - 2, area.bottom - area.top);
+      }
+      ctx.restore();
+    },
+  };
+}
+
 function canvas(id: string): HTMLCanvasElement {
   return document.getElementById(id) as HTMLCanvasElement;
 }
@@ -63,8 +86,11 @@ export interface DashboardCharts {
 }
 
 export function createCharts(): DashboardCharts {
+  let suppressedWeeks: number[] = [];
+  let suppressedDays: number[] = [];
   const weekly = new Chart(canvas('chart-weekly'), {
     type: 'bar',
+    plugins: [suppressedBands(() => suppressedWeeks)],
     data: { labels: [] as string[], datasets: [] },
     options: {
       interaction: { mode: 'index', intersect: false },
@@ -76,6 +102,7 @@ export function createCharts(): DashboardCharts {
   });
   const sessions = new Chart(canvas('chart-sessions'), {
     type: 'bar',
+    plugins: [suppressedBands(() => suppressedDays)],
     data: { labels: [] as string[], datasets: [] },
     options: {
       interaction: { mode: 'index', intersect: false },
@@ -114,6 +141,7 @@ export function createCharts(): DashboardCharts {
   return {
     weekly(weeks) {
       const series = (key: 'active' | 'new' | 'returning' | 'churned') => weeks.map((w) => w[key]);
+      suppressedWeeks = weeks.flatMap((w, i) => (w.suppressed ? [i] : []));
       weekly.data.labels = weeks.map((w) => w.isoWeek.replace(/^\d{4}-/, ''));
       weekly.data.datasets = [
         {
@@ -135,6 +163,7 @@ export function createCharts(): DashboardCharts {
       weekly.update('none');
     },
     sessions(days) {
+      suppressedDays = days.flatMap((d, i) => (d.suppressed ? [i] : []));
       sessions.data.labels = days.map((d) => d.day.slice(5));
       sessions.data.datasets = [
         {
