@@ -97,4 +97,14 @@ export function registerDashboard(app: FastifyInstance, opts: DashboardOptions):
   app.get<{ Params: { asset: string } }>('/dashboard/:asset', { schema: { hide: true } }, async (req, reply) =>
     send(reply, req.params.asset),
   );
+
+  if (assets.has('index.html')) {
+    app.addHook('onListen', async () => {
+      const address = app.server.address();
+      if (!address || typeof address === 'string') return;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const url = `http://${host}:${address.port}/`;
+      log.info({ url, devToken: devTokenServed }, `live dashboard: ${url}`);
+    });
+  }
 }

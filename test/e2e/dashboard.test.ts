@@ -239,6 +239,18 @@ describe('live dashboard in headless Chromium', () => {
     await page.close();
   }, 300_000);
 
+  it('without ?tenant= an admin page picks a tenant it found through the live feed', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${engine.baseUrl}/?token=${token}`);
+    const chosen = await waitFor(() => page.locator('body').getAttribute('data-loaded-tenant'), {
+      timeoutMs: 60_000,
+      message: 'a tenant chosen and loaded',
+    });
+    expect(chosen).toMatch(/^tenant-\d\d$/);
+    expect(await page.getByTestId('tenant-select').inputValue()).toBe(chosen);
+    await page.close();
+  });
+
   it('asks for a token when the one given is refused', async () => {
     const page = await browser.newPage();
     await page.goto(`${engine.baseUrl}/?token=not-a-jwt&tenant=${tenant}`);

@@ -201,7 +201,7 @@ export function createCharts(): DashboardCharts {
       ];
       const parent = mastery.canvas.parentElement;
       // One row per topic: the chart grows with the topic list instead of squeezing the bars.
-      if (parent) parent.style.height = `${Math.max(220, 48 + topics.length * 34)}px`;
+      if (parent) parent.style.height = topics.length ? `${Math.max(220, 48 + topics.length * 34)}px` : '120px';
       mastery.resize();
       mastery.update('none');
     },

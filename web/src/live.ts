@@ -110,15 +110,19 @@ export function createLiveFeedClient(opts: LiveFeedClientOptions): LiveFeedClien
 }
 
 /**
- * The tenants that have weekly results so far, read by replaying the stored
- * weekly-active windows of every tenant (admins only: others see their own).
+ * The tenants with results so far, for admins (others see their own): first
+ * the stored weekly-active windows of every tenant, replayed; when there are
+ * none yet (the first week has not closed), the next live session windows.
  */
-export function discoverTenants(token: string, timeoutMs = 6000): Promise<string[]> {
+export function discoverTenants(token: string, timeoutMs = 8000): Promise<string[]> {
   return new Promise((resolve) => {
     const found = new Set<string>();
     const ws = new WebSocket(liveFeedUrl());
+    let listening = false;
+    let grace: number | undefined;
     const finish = () => {
       window.clearTimeout(timer);
+      window.clearTimeout(grace);
       ws.onclose = null;
       ws.close(1000, 'discovered');
       resolve([...found].sort());
@@ -133,8 +137,13 @@ export function discoverTenants(token: string, timeoutMs = 6000): Promise<string
         );
       } else if (msg.type === 'window') {
         found.add(msg.tenantId);
+        // Live windows come in bursts: take the burst, then stop listening.
+        if (listening && grace === undefined) grace = window.setTimeout(finish, 1500);
+      } else if (msg.type === 'replay_complete' && found.size === 0 && !listening) {
+        listening = true;
+        ws.send(JSON.stringify({ type: 'subscribe', tenants: ['*'], kinds: ['sessions'] }));
       } else if (msg.type === 'replay_complete' || msg.type === 'error') {
-        finish();
+        if (!listening) finish();
       }
     };
     ws.onclose = finish;

@@ -194,12 +194,16 @@ function wire(): void {
   window.setInterval(() => void refreshHealth(), healthEveryMs);
   // The feed drives refreshes; this catches what no window announces (late data, retention).
   window.setInterval(() => void refreshTenant(), 30_000);
-  window.setInterval(async () => {
-    if (!token) return;
-    const found = await findTenants();
-    setTenants(found);
-    if (!tenant && found[0]) chooseTenant(found[0]);
-  }, 20_000);
+  // New tenants appear as their first windows close: look again, often while none is known.
+  const rediscover = async () => {
+    if (token) {
+      const found = await findTenants();
+      setTenants(found);
+      if (!tenant && found[0]) chooseTenant(found[0]);
+    }
+    window.setTimeout(rediscover, tenant ? 20_000 : 4000);
+  };
+  window.setTimeout(rediscover, 4000);
 }
 
 async function main(): Promise<void> {

@@ -70,6 +70,7 @@ export function renderWeeks(weeks: WeekPoint[]): void {
 }
 
 export function renderMastery(m: MasteryByTopic): void {
+  $('mastery-empty').hidden = m.topics.length > 0;
   const body = $('table-mastery') as HTMLTableSectionElement;
   body.replaceChildren();
   const show = (t: TopicMastery, n: number | null, f: (n: number | null) => string) =>
