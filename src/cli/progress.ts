@@ -10,7 +10,7 @@ export interface ProgressReporter {
 
 export function createProgress(
   label: string,
-  read: () => { fraction: number; line: string },
+  read: () => { fraction?: number; line: string },
   stream: NodeJS.WriteStream = process.stderr,
 ): ProgressReporter {
   const tty = stream.isTTY === true;
@@ -20,9 +20,10 @@ export function createProgress(
   let printed = false;
   const render = () => {
     const { fraction, line } = read();
-    const pct = Math.min(100, Math.floor(fraction * 100));
     const secs = ((Date.now() - started) / 1000).toFixed(0);
-    const text = `${label}: ${pct}% · ${line} · ${secs} s`;
+    // Unknown total (a pipe): counts only.
+    const pct = fraction === undefined ? '' : `${Math.min(100, Math.floor(fraction * 100))}% · `;
+    const text = `${label}: ${pct}${line} · ${secs} s`;
     stream.write(tty ? `\r\x1b[2K${text}` : `${text}\n`);
     printed = true;
   };

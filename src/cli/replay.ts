@@ -21,7 +21,8 @@ import { createProgress } from './progress.js';
 
 export const replayHelp = `Usage: learnstream replay FILE [options]
 
-Sends the events of FILE (written by \`learnstream simulate --out\`) to a running
+Sends the events of FILE (written by \`learnstream simulate --out\`; \`-\` reads NDJSON
+from standard input, e.g. \`learnstream simulate | learnstream replay -\`) to a running
 engine's collector (POST /v1/events), or with --kafka straight into Kafka.
 Each event is accepted or rejected on its own; rejections are counted by reason
 (malformed records the simulator wrote are meant to be rejected).
@@ -52,8 +53,13 @@ export interface ReplayTotals {
   byReason: Map<string, number>;
 }
 
+/** `-` is standard input, so `learnstream simulate | learnstream replay -` works. */
+function openInput(path: string): NodeJS.ReadableStream {
+  return path === '-' ? process.stdin : createReadStream(path);
+}
+
 async function* ndjsonRecords(path: string, onBytes: (n: number) => void): AsyncGenerator<FileRecord> {
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = createInterface({ input: openInput(path), crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of lines) {
     // Counted per line consumed, not per chunk read ahead, so the percentage follows the sending.
     onBytes(Buffer.byteLength(line) + 1);
@@ -72,7 +78,7 @@ async function* ndjsonRecords(path: string, onBytes: (n: number) => void): Async
 }
 
 async function* avroRecords(path: string, onBytes: (n: number) => void): AsyncGenerator<FileRecord> {
-  const stream = createReadStream(path);
+  const stream = openInput(path);
   stream.on('data', (chunk) => onBytes(chunk.length));
   const decoder = stream.pipe(new avro.streams.BlockDecoder());
   for await (const record of decoder) {
@@ -157,11 +163,13 @@ export async function runReplay(argv: string[]): Promise<number> {
   if (!file || positionals.length > 1) {
     throw new LearnstreamError(CliUsage, 'replay takes exactly one FILE (see learnstream replay --help)');
   }
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new LearnstreamError(CliUsage, `cannot read ${file}`);
+  let size: number | undefined;
+  if (file !== '-') {
+    try {
+      size = statSync(file).size;
+    } catch {
+      throw new LearnstreamError(CliUsage, `cannot read ${file}`);
+    }
   }
   const format = values.format ?? (file.endsWith('.avro') ? 'avro' : 'ndjson');
   if (format !== 'ndjson' && format !== 'avro') {
@@ -185,7 +193,7 @@ export async function runReplay(argv: string[]): Promise<number> {
   const records = format === 'avro' ? avroRecords(file, onBytes) : ndjsonRecords(file, onBytes);
   const totals: ReplayTotals = { read: 0, accepted: 0, rejected: 0, byReason: new Map() };
   const progress = createProgress('replay', () => ({
-    fraction: size ? bytes / size : 1,
+    fraction: size === undefined ? undefined : size ? bytes / size : 1,
     line: `${totals.read} events · accepted ${totals.accepted} · rejected ${totals.rejected}`,
   }));
   const started = Date.now();
