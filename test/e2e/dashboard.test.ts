@@ -209,6 +209,15 @@ describe('live dashboard in headless Chromium', () => {
     expect(shown).toEqual(expected);
     expect(Object.keys(expected?.days ?? {}).length).toBeGreaterThan(0);
     expect(Object.keys(expected?.topics ?? {}).length).toBeGreaterThan(0);
+    // What a person reads is the same number (thousands separators aside; the API already rounds to 2 places).
+    for (const id of ['kpi-active-learners', 'kpi-sessions', 'kpi-learning-hours', 'kpi-avg-session']) {
+      // One read of both, so a refresh cannot fall between them.
+      const [text, value] = (await page
+        .getByTestId(id)
+        .evaluate((el) => [el.textContent, el.getAttribute('data-value')])) as [string | null, string | null];
+      if (value === 'suppressed') expect(text).toBe('suppressed');
+      else expect(Number(text?.replace(/,/g, ''))).toBe(Number(value));
+    }
 
     // The pipeline strip carries the admin status figures.
     const status = await api<{ deadLetters: { total: number }; lateEvents: { total: number } }>('/v1/pipeline/status');
