@@ -196,7 +196,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (isParseArgsError(err) || (err instanceof LearnstreamError && err.code === CliUsage.code)) {
       // node's advice on '--' for positionals only confuses here: the option is simply unknown.
-      const message = err.message.replace(/\. To specify a positional argument.*$/s, '');
+      const message = err.message
+        .replace(`${CliUsage.message}: `, '')
+        .replace(/\. To specify a positional argument.*$/s, '');
       console.error(`learnstream ${name}: ${message}\nRun 'learnstream ${name} --help' for its options.`);
       return 2;
     }

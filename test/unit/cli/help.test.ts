@@ -2,6 +2,7 @@
 // with exit 0 and lists its options; unknown commands and options are usage
 // errors (exit 2) that name the culprit and point at --help.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const bin = new URL('../../../bin/learnstream.mjs', import.meta.url).pathname;
@@ -93,6 +94,17 @@ describe('usage errors exit 2', () => {
       expect(stderr).toContain(`learnstream ${name} --help`);
     },
   );
+
+  it('bench with an unknown option: a usage error, or a clear note when the suite is not installed', () => {
+    const { code, stderr } = run('bench', '--no-such-option');
+    if (existsSync(new URL('../../../bench/run.ts', import.meta.url))) {
+      expect(code).toBe(2);
+      expect(stderr).toContain("learnstream bench: Unknown option '--no-such-option'");
+    } else {
+      expect(code).toBe(1);
+      expect(stderr).toContain('the benchmark suite is not in this installation');
+    }
+  });
 
   it('replay without a file, with a missing file, with a bad --batch', () => {
     expect(run('replay').code).toBe(2);
