@@ -1,0 +1,76 @@
+// Command-line options of `npm run bench` / `learnstream bench`: how many
+// events, partitions, WebSocket clients and tracked keys; --smoke shrinks
+// everything to a CI-sized run whose figures are printed, not judged.
+import { parseArgs } from 'node:util';
+import { LearnstreamError } from '../src/core/errors.js';
+import { BenchOptionInvalid } from './errors.js';
+
+export interface BenchOptions {
+  events: number;
+  partitions: number;
+  seed: number;
+  /** WebSocket client counts of the latency runs. */
+  clients: number[];
+  /** Tracked-key counts of the memory runs. */
+  keys: number[];
+  /** Seconds of live traffic per latency run. */
+  latencySeconds: number;
+  outDir: string;
+  smoke: boolean;
+  /** Keep the node --cpu-prof profiles even where every target is met. */
+  keepProfiles: boolean;
+}
+
+export const usage = `usage: npm run bench -- [options]
+  --events N          events the simulator pre-produces (default 2000000)
+  --partitions N      partitions of the benchmark topic (default 4)
+  --seed N            simulator seed (default 7)
+  --clients A,B       WebSocket client counts for the latency runs (default 100,1000)
+  --keys A,B          tracked keys for the heap runs (default 100000,1000000)
+  --latency-seconds S live traffic per latency run (default 10)
+  --out DIR           report directory (default bench/reports)
+  --smoke             tiny CI run (2000 events, 10 clients, 10k keys); figures printed, not judged
+  --keep-profiles     keep the CPU profiles even when every target is met
+Uses KAFKA_BROKERS / CLICKHOUSE_URL when set, else starts its own services.`;
+
+function positiveInts(name: string, text: string): number[] {
+  const values = text.split(',').map((s) => Number(s.trim()));
+  if (values.length === 0 || values.some((v) => !Number.isSafeInteger(v) || v <= 0)) {
+    throw new LearnstreamError(BenchOptionInvalid, `--${name} wants positive integers, got "${text}"`);
+  }
+  return values;
+}
+
+export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      events: { type: 'string' },
+      partitions: { type: 'string' },
+      seed: { type: 'string' },
+      clients: { type: 'string' },
+      keys: { type: 'string' },
+      'latency-seconds': { type: 'string' },
+      out: { type: 'string' },
+      smoke: { type: 'boolean', default: false },
+      'keep-profiles': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const smoke = values.smoke ?? false;
+  const one = (name: string, text: string | undefined, fallback: number) =>
+    text === undefined ? fallback : (positiveInts(name, text)[0] as number);
+  return {
+    smoke,
+    events: one('events', values.events, smoke ? 2000 : 2_000_000),
+    partitions: one('partitions', values.partitions, smoke ? 2 : 4),
+    seed: one('seed', values.seed, 7),
+    clients: values.clients ? positiveInts('clients', values.clients) : smoke ? [10] : [100, 1000],
+    keys: values.keys ? positiveInts('keys', values.keys) : smoke ? [10_000] : [100_000, 1_000_000],
+    latencySeconds: one('latency-seconds', values['latency-seconds'], smoke ? 3 : 10),
+    outDir: values.out ?? 'bench/reports',
+    keepProfiles: values['keep-profiles'] ?? false,
+  };
+}

@@ -1,0 +1,130 @@
+// The benchmark report: every figure of one run, the ratios between figures
+// of that same run (the headline numbers: single timings on a shared machine
+// are noise), and each target met or missed by how much.
+import type { BenchTopic } from '../data.js';
+import type { MachineFacts } from './machine.js';
+import type { TopFrame } from './profile.js';
+
+export interface Throughput {
+  records: number;
+  seconds: number;
+  recordsPerSecond: number;
+}
+
+export interface LatencyRun {
+  clients: number;
+  windows: number;
+  messages: number;
+  missing: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface HeapRun {
+  kind: 'sessions' | 'mastery';
+  keys: number;
+  heapBytes: number;
+  bytesPerKey: number;
+}
+
+export interface TargetCheck {
+  name: string;
+  /** e.g. ">= 0.85" or "<= 20 ms" */
+  target: string;
+  actual: number;
+  unit: string;
+  met: boolean;
+  /** How far off: for a ratio/throughput the missing share; for a bound the excess, in `unit`. */
+  missedBy: string | null;
+  /** Profile written next to the report where the target is missed. */
+  profile: string | null;
+  topFrames: TopFrame[];
+}
+
+export interface BenchReport {
+  version: 1;
+  date: string;
+  command: string;
+  smoke: boolean;
+  durationSeconds: number;
+  machine: MachineFacts;
+  data: BenchTopic;
+  throughput: {
+    brokerLimit: Throughput & { mbPerSecond: number; withJoinRecordsPerSecond: number };
+    kafkajsRaw: Throughput & { decoded: number };
+    kafkaStreams: Throughput & { sessions: number; weeklyUpdates: number; gapMs: number; graceMs: number };
+    learnstreamServer: Throughput & { results: Record<string, number> };
+    learnstreamChdb: Throughput & { results: Record<string, number> };
+  };
+  ratios: {
+    learnstreamVsKafkajs: number;
+    learnstreamVsKafkaStreams: number;
+    kafkajsVsBrokerLimit: number;
+    learnstreamChdbVsKafkajs: number;
+  };
+  latency: LatencyRun[];
+  heap: HeapRun[];
+  targets: TargetCheck[];
+}
+
+/** Every field a report must carry (the smoke test checks them). */
+export const requiredReportPaths = [
+  'machine.cores',
+  'machine.node',
+  'machine.kafkaBroker',
+  'machine.kafkaStreams',
+  'machine.clickhouseServer',
+  'machine.chdb',
+  'data.events',
+  'data.partitions',
+  'throughput.brokerLimit.recordsPerSecond',
+  'throughput.kafkajsRaw.recordsPerSecond',
+  'throughput.kafkaStreams.recordsPerSecond',
+  'throughput.learnstreamServer.recordsPerSecond',
+  'throughput.learnstreamChdb.recordsPerSecond',
+  'ratios.learnstreamVsKafkajs',
+  'ratios.learnstreamVsKafkaStreams',
+  'ratios.kafkajsVsBrokerLimit',
+  'latency.0.p50Ms',
+  'latency.0.p99Ms',
+  'latency.0.maxMs',
+  'heap.0.bytesPerKey',
+  'targets.0.met',
+] as const;
+
+export function missingReportPaths(report: unknown): string[] {
+  return requiredReportPaths.filter((path) => {
+    let v: unknown = report;
+    for (const part of path.split('.')) v = (v as Record<string, unknown> | undefined)?.[part];
+    return typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'boolean';
+  });
+}
+
+type Check = Omit<TargetCheck, 'profile' | 'topFrames'>;
+
+/** `actual` must be at least `min` (a ratio). */
+export function atLeast(name: string, actual: number, min: number): Check {
+  const met = actual >= min;
+  return {
+    name,
+    target: `>= ${min}`,
+    actual,
+    unit: 'x',
+    met,
+    missedBy: met ? null : `${((1 - actual / min) * 100).toFixed(0)}% short (${actual.toFixed(2)}x of ${min}x)`,
+  };
+}
+
+/** `actual` must be at most `max` in `unit`. */
+export function atMost(name: string, actual: number, max: number, unit: string): Check {
+  const met = actual <= max;
+  return {
+    name,
+    target: `<= ${max} ${unit}`,
+    actual,
+    unit,
+    met,
+    missedBy: met ? null : `${(actual - max).toFixed(1)} ${unit} over (${(actual / max).toFixed(1)}x the bound)`,
+  };
+}

@@ -1,0 +1,237 @@
+// The benchmark runner (`npm run bench`, `learnstream bench`): pre-produces
+// the simulator's events into a multi-partition topic, then measures on it, in
+// one run: the broker limit, raw kafkajs, Kafka Streams, learnstream end to
+// end (ClickHouse server and embedded chdb), live-feed latency and heap per
+// key; writes bench/reports/<date>.json, .md and .svg, with the profile of
+// every missed target next to them.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultEngineSettings } from '../src/processors/index.js';
+import { type BenchTopic, kafkaClient, produceBenchTopic } from './data.js';
+import { measureBrokerLimit } from './measure/broker-limit.js';
+import {
+  measureHeap,
+  measureKafkajsRaw,
+  measureLatency,
+  measureLearnstream,
+  profilePath,
+} from './measure/children-runs.js';
+import { measureKafkaStreams } from './measure/kafka-streams.js';
+import { type BenchOptions, parseBenchOptions, usage } from './options.js';
+import { kafkaStreamsClasspath, kafkaToolsClasspath } from './peers.js';
+import { reportChart } from './report/chart.js';
+import { machineFacts } from './report/machine.js';
+import { reportMarkdown } from './report/markdown.js';
+import { atLeast, atMost, type BenchReport, type HeapRun, type LatencyRun, type TargetCheck } from './report/model.js';
+import { topCpuFrames, topHeapFrames } from './report/profile.js';
+import { benchServices } from './services.js';
+
+export interface BenchRunResult {
+  report: BenchReport;
+  files: { json: string; markdown: string; chart: string; profiles: string[] };
+}
+
+const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+
+/** Runs the whole suite with `opts`; services from the environment or started (and stopped) here. */
+export async function runBenchSuite(opts: BenchOptions, command: string): Promise<BenchRunResult> {
+  const started = performance.now();
+  const stamp = Date.now().toString(36);
+  const profileDir = mkdtempSync(join(tmpdir(), 'learnstream-bench-prof-'));
+  say('building the Java peers (Maven, first run downloads from Maven Central)');
+  kafkaToolsClasspath();
+  kafkaStreamsClasspath();
+  const services = await benchServices();
+  say(services.started ? 'started ephemeral Kafka and ClickHouse' : 'using KAFKA_BROKERS / CLICKHOUSE_URL');
+  const { brokers, clickhouseUrl } = services;
+  let topic: BenchTopic | undefined;
+  try {
+    const engine = defaultEngineSettings();
+    say(`producing ${opts.events} events into ${opts.partitions} partitions`);
+    topic = await produceBenchTopic(
+      brokers,
+      { topic: `bench-events-${stamp}`, partitions: opts.partitions, events: opts.events, seed: opts.seed },
+      say,
+    );
+    const data = topic;
+    say(
+      `produced ${data.records} records (${(data.bytes / 2 ** 20).toFixed(1)} MiB) in ${data.produceSeconds.toFixed(1)} s`,
+    );
+
+    say('broker limit: kafka-consumer-perf-test');
+    const brokerLimit = await measureBrokerLimit(brokers, data, `bench-perf-${stamp}`);
+    say(`  ${Math.round(brokerLimit.recordsPerSecond)} records/s`);
+    say('raw kafkajs: eachBatch + avsc decode');
+    const kafkajsRaw = await measureKafkajsRaw(brokers, data, `bench-kafkajs-${stamp}`, profileDir);
+    say(`  ${Math.round(kafkajsRaw.recordsPerSecond)} records/s`);
+    say('Kafka Streams reference app');
+    const kafkaStreams = await measureKafkaStreams(
+      brokers,
+      data,
+      `bench-streams-${stamp}`,
+      {
+        gapMs: engine.sessionGapMs,
+        graceMs: engine.outOfOrdernessMs + engine.allowedLatenessMs,
+        idleMs: engine.idleThresholdMs,
+      },
+      600_000,
+    );
+    say(`  ${Math.round(kafkaStreams.recordsPerSecond)} records/s`);
+    say('learnstream end to end → ClickHouse server');
+    const server = await measureLearnstream(brokers, data, {
+      clickhouseUrl,
+      group: `bench-learnstream-${stamp}`,
+      database: `bench_${stamp}`,
+      name: 'learnstream-server',
+      profileDir,
+    });
+    say(`  ${Math.round(server.recordsPerSecond)} records/s`);
+    say('learnstream end to end → embedded chdb');
+    const chdb = await measureLearnstream(brokers, data, {
+      clickhouseUrl: null,
+      group: `bench-learnstream-chdb-${stamp}`,
+      database: `bench_${stamp}`,
+      name: 'learnstream-chdb',
+      profileDir,
+    });
+    say(`  ${Math.round(chdb.recordsPerSecond)} records/s`);
+
+    const latency: LatencyRun[] = [];
+    for (const clients of opts.clients) {
+      say(`live feed latency, ${clients} clients`);
+      const run = await measureLatency(
+        {
+          clickhouseUrl,
+          database: `bench_live_${stamp}_${clients}`,
+          clients,
+          seconds: opts.latencySeconds,
+          seed: opts.seed,
+        },
+        profileDir,
+      );
+      say(`  p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, max ${run.maxMs.toFixed(1)} ms`);
+      latency.push(run);
+    }
+    const heap: HeapRun[] = [];
+    for (const keys of opts.keys) {
+      for (const kind of ['sessions', 'mastery'] as const) {
+        say(`heap per key: ${kind}, ${keys} keys`);
+        const run = await measureHeap(kind, keys, profileDir);
+        say(`  ${run.bytesPerKey.toFixed(0)} bytes/key`);
+        heap.push(run);
+      }
+    }
+
+    const date = new Date().toISOString().slice(0, 10);
+    const outDir = resolve(opts.outDir);
+    mkdirSync(outDir, { recursive: true });
+    const profiles: string[] = [];
+    /** Copies a profile next to the report when its target was missed (or --keep-profiles). */
+    const attach = (
+      check: Omit<TargetCheck, 'profile' | 'topFrames'>,
+      name: string,
+      ext: 'cpuprofile' | 'heapprofile',
+    ) => {
+      const source = profilePath(profileDir, name, ext);
+      if ((check.met && !opts.keepProfiles) || !existsSync(source)) return { ...check, profile: null, topFrames: [] };
+      const target = join(outDir, `${date}-${name}.${ext}`);
+      copyFileSync(source, target);
+      profiles.push(target);
+      const topFrames = ext === 'cpuprofile' ? topCpuFrames(source) : topHeapFrames(source);
+      return { ...check, profile: relative(process.cwd(), target), topFrames };
+    };
+    const ratios = {
+      learnstreamVsKafkajs: server.recordsPerSecond / kafkajsRaw.recordsPerSecond,
+      learnstreamVsKafkaStreams: server.recordsPerSecond / kafkaStreams.recordsPerSecond,
+      kafkajsVsBrokerLimit: kafkajsRaw.recordsPerSecond / brokerLimit.recordsPerSecond,
+      learnstreamChdbVsKafkajs: chdb.recordsPerSecond / kafkajsRaw.recordsPerSecond,
+    };
+    const targets: TargetCheck[] = [
+      attach(
+        atLeast('learnstream end to end / raw kafkajs', ratios.learnstreamVsKafkajs, 0.85),
+        'learnstream-server',
+        'cpuprofile',
+      ),
+      attach(
+        atLeast('learnstream / Kafka Streams', ratios.learnstreamVsKafkaStreams, 1.0),
+        'learnstream-server',
+        'cpuprofile',
+      ),
+      ...latency.map((l) =>
+        attach(
+          atMost(`live feed p99, ${l.clients} clients`, l.p99Ms, l.clients <= 100 ? 20 : 50, 'ms'),
+          `latency-${l.clients}`,
+          'cpuprofile',
+        ),
+      ),
+      ...heap.map((h) =>
+        attach(
+          atMost(
+            `heap per ${h.kind === 'sessions' ? 'open session' : 'mastery entry'}, ${h.keys} keys`,
+            h.bytesPerKey,
+            180,
+            'bytes',
+          ),
+          `heap-${h.kind}-${h.keys}`,
+          'heapprofile',
+        ),
+      ),
+    ];
+    const report: BenchReport = {
+      version: 1,
+      date,
+      command,
+      smoke: opts.smoke,
+      durationSeconds: (performance.now() - started) / 1000,
+      machine: machineFacts({ server: server.clickhouseVersion, chdb: chdb.clickhouseVersion }),
+      data,
+      throughput: { brokerLimit, kafkajsRaw, kafkaStreams, learnstreamServer: server, learnstreamChdb: chdb },
+      ratios,
+      latency,
+      heap,
+      targets,
+    };
+    const base = join(outDir, date);
+    const files = { json: `${base}.json`, markdown: `${base}.md`, chart: `${base}.svg`, profiles };
+    writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(files.markdown, reportMarkdown(report));
+    writeFileSync(files.chart, reportChart(report));
+    return { report, files };
+  } finally {
+    rmSync(profileDir, { recursive: true, force: true });
+    if (topic && !services.started) {
+      const admin = kafkaClient(brokers, 'bench-cleanup').admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [topic.topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+    await services.stop();
+  }
+}
+
+/** `learnstream bench` / `npm run bench -- …`: returns the process exit code. */
+export async function runBench(argv: string[]): Promise<number> {
+  const opts = parseBenchOptions(argv);
+  if (opts === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const command = `npm run bench --${argv.length ? ` ${argv.join(' ')}` : ''}`;
+  const { report, files } = await runBenchSuite(opts, command);
+  process.stdout.write(`\n${reportMarkdown(report)}\n`);
+  process.stdout.write(`report: ${files.json}\nchart: ${files.chart}\n`);
+  for (const p of files.profiles) process.stdout.write(`profile: ${p}\n`);
+  return 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  runBench(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`bench failed: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
