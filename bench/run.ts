@@ -4,7 +4,7 @@
 // end (ClickHouse server and embedded chdb), live-feed latency and heap per
 // key; writes bench/reports/<date>.json, .md and .svg, with the profile of
 // every missed target next to them.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,7 +135,7 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
       ext: 'cpuprofile' | 'heapprofile',
     ) => {
       const source = profilePath(profileDir, name, ext);
-      if ((check.met && !opts.keepProfiles) || !existsSync(source)) return { ...check, profile: null, topFrames: [] };
+      if ((check.met && !opts.keepProfiles) || !source) return { ...check, profile: null, topFrames: [] };
       const target = join(outDir, `${date}-${name}.${ext}`);
       copyFileSync(source, target);
       profiles.push(target);

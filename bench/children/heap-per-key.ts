@@ -3,6 +3,11 @@
 // one open session per learner in SessionWindowOperator; "mastery entries":
 // learner × topic entries in MasteryOperator. Heap measured after forced GC,
 // before and after the keys exist; ids look like real pseudonyms (32 hex).
+// A sampling heap profile (.heapprofile, as `node --heap-prof` writes) is
+// taken while the keys are still alive: it shows where the bytes sit.
+
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import {
   defaultEngineSettings,
   MasteryOperator,
@@ -15,6 +20,7 @@ import { childMain } from '../children.js';
 interface Input {
   kind: 'sessions' | 'mastery';
   keys: number;
+  profile: string;
 }
 
 const topicsPerLearner = 5;
@@ -31,6 +37,9 @@ const pseudonym = (i: number) => i.toString(16).padStart(32, '0');
 
 childMain(async (input: Input) => {
   const settings = defaultEngineSettings();
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 8192 });
   const before = settledHeap();
   let operator: SessionWindowOperator | MasteryOperator;
   if (input.kind === 'sessions') {
@@ -58,6 +67,10 @@ childMain(async (input: Input) => {
     operator = op;
   }
   const after = settledHeap();
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  // The tree of allocation sites is the story; the per-sample list only makes the file big.
+  writeFileSync(input.profile, JSON.stringify({ head: profile.head }));
+  session.disconnect();
   // Keep the operator reachable until after the measurement.
   if (!operator) throw new Error('unreachable');
   return { kind: input.kind, keys: input.keys, heapBytes: after - before, bytesPerKey: (after - before) / input.keys };

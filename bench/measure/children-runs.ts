@@ -2,20 +2,29 @@
 // learnstream end to end (server and chdb), live-feed latency, heap per key.
 // Throughput and latency children run under `node --cpu-prof` (both sides of
 // a ratio, so the profiler's cost cancels out); heap children under
-// `--expose-gc --heap-prof`. The profiles land in `profileDir`.
+// `--expose-gc`, writing a sampling heap profile while the keys are alive. Each child profiles into its own directory:
+// Node writes one file per thread (tsx's loader runs on a worker), and only
+// the main thread's (thread id 0 in the default file name) is the workload's.
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runChild } from '../children.js';
 import type { BenchTopic } from '../data.js';
 import type { HeapRun, LatencyRun, Throughput } from '../report/model.js';
 
-const cpuProf = (dir: string, name: string) => [
-  '--cpu-prof',
-  `--cpu-prof-dir=${dir}`,
-  `--cpu-prof-name=${name}.cpuprofile`,
-];
+const ownDir = (dir: string, name: string) => {
+  const own = join(dir, name);
+  mkdirSync(own, { recursive: true });
+  return own;
+};
+const cpuProf = (dir: string, name: string) => ['--cpu-prof', `--cpu-prof-dir=${ownDir(dir, name)}`];
 
-export const profilePath = (dir: string, name: string, ext: 'cpuprofile' | 'heapprofile') =>
-  join(dir, `${name}.${ext}`);
+/** The main thread's profile of child `name` (file names: CPU|Heap.<date>.<time>.<pid>.<thread>.<seq>.<ext>). */
+export function profilePath(dir: string, name: string, ext: 'cpuprofile' | 'heapprofile'): string | undefined {
+  const own = join(dir, name);
+  if (!existsSync(own)) return undefined;
+  const main = readdirSync(own).find((f) => f === `main.${ext}` || (f.endsWith(`.${ext}`) && f.split('.')[4] === '0'));
+  return main ? join(own, main) : undefined;
+}
 
 export function measureKafkajsRaw(brokers: string[], topic: BenchTopic, group: string, profileDir: string) {
   return runChild<Throughput & { decoded: number }>({
@@ -62,14 +71,8 @@ export function measureLatency(
 export function measureHeap(kind: HeapRun['kind'], keys: number, profileDir: string) {
   return runChild<HeapRun>({
     child: 'heap-per-key',
-    input: { kind, keys },
-    nodeFlags: [
-      '--expose-gc',
-      '--max-old-space-size=4096',
-      '--heap-prof',
-      `--heap-prof-dir=${profileDir}`,
-      `--heap-prof-name=heap-${kind}-${keys}.heapprofile`,
-    ],
+    input: { kind, keys, profile: join(ownDir(profileDir, `heap-${kind}-${keys}`), 'main.heapprofile') },
+    nodeFlags: ['--expose-gc', '--max-old-space-size=4096'],
     timeoutMs: 600_000,
   });
 }

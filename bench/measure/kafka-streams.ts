@@ -97,7 +97,7 @@ export async function measureKafkaStreams(
         '--idle-ms',
         String(windows.idleMs),
       ],
-      ...['--state-dir', stateDir, '--threads', '1', '--commit-ms', '100'],
+      ...['--state-dir', stateDir, '--threads', '1', '--commit-ms', process.env.BENCH_STREAMS_COMMIT_MS ?? '100'],
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

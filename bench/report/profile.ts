@@ -16,8 +16,9 @@ interface CallFrame {
   lineNumber: number;
 }
 
+// tsx-compiled modules report line 0: then the file alone.
 const where = (f: CallFrame) =>
-  `${f.url.replace(/^file:\/\//, '').replace(process.cwd(), '.') || '(native)'}:${f.lineNumber + 1}`;
+  `${f.url.replace(/^file:\/\//, '').replace(process.cwd(), '.') || '(native)'}${f.lineNumber > 0 ? `:${f.lineNumber + 1}` : ''}`;
 
 function top(weights: Map<string, { frame: CallFrame; weight: number }>, total: number, n: number): TopFrame[] {
   return [...weights.values()]
