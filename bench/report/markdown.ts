@@ -24,6 +24,11 @@ export function reportMarkdown(r: BenchReport): string {
     `| **learnstream → ClickHouse server** (until last result durable) | ${n(t.learnstreamServer.recordsPerSecond)} | ${n(t.learnstreamServer.seconds, 2)} | **${n(r.ratios.learnstreamVsKafkajs, 2)}x kafkajs, ${n(r.ratios.learnstreamVsKafkaStreams, 2)}x Kafka Streams** |`,
     `| learnstream → embedded chdb | ${n(t.learnstreamChdb.recordsPerSecond)} | ${n(t.learnstreamChdb.seconds, 2)} | ${n(r.ratios.learnstreamChdbVsKafkajs, 2)}x kafkajs |`,
     '',
+    `Windows written: learnstream ${n(t.learnstreamServer.results.sessions ?? Number.NaN)} sessions, ` +
+      `${n(t.learnstreamServer.results.mastery_snapshots ?? Number.NaN)} mastery snapshots, ` +
+      `${n(t.learnstreamServer.results.weekly_active_partials ?? Number.NaN)} weekly-active partials; ` +
+      `Kafka Streams ${n(t.kafkaStreams.sessions)} sessions (no 4 h cap, no mastery), ${n(t.kafkaStreams.weeklyUpdates)} weekly count updates.`,
+    '',
     '| live feed: window final → message at client | windows | messages | p50 ms | p99 ms | max ms |',
     '|---|---:|---:|---:|---:|---:|',
     ...r.latency.map(
