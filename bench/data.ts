@@ -67,8 +67,10 @@ export async function produceBenchTopic(
   await producer.send({
     topic: opts.topic,
     acks: -1,
+    // Keyed, so a keyed-windows consumer (the Kafka Streams peer) sees them; the header makes them ticks.
     messages: Array.from({ length: opts.partitions }, (_, partition) => ({
       partition,
+      key: `__tick__/${partition}`,
       value: String(tickAtMs),
       headers: { [tickHeader]: '1' },
     })),

@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createClient } from '@clickhouse/client';
 import { defaultEngineSettings } from '../src/processors/index.js';
 import { type BenchTopic, kafkaClient, produceBenchTopic } from './data.js';
 import { measureBrokerLimit } from './measure/broker-limit.js';
@@ -201,13 +202,32 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
     return { report, files };
   } finally {
     rmSync(profileDir, { recursive: true, force: true });
-    if (topic && !services.started) {
-      const admin = kafkaClient(brokers, 'bench-cleanup').admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: [topic.topic] }).catch(() => undefined);
-      await admin.disconnect();
-    }
+    if (!services.started) await dropBenchData(brokers, clickhouseUrl, stamp).catch(() => undefined);
     await services.stop();
+  }
+}
+
+/** On services the bench did not start: its topics (with Kafka Streams' internal ones) and databases go. */
+async function dropBenchData(brokers: string[], clickhouseUrl: string, stamp: string): Promise<void> {
+  const admin = kafkaClient(brokers, 'bench-cleanup').admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith('bench-') && t.includes(stamp));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+  const client = createClient({ url: clickhouseUrl });
+  try {
+    const rows = await (await client.query({ query: 'SHOW DATABASES', format: 'JSONEachRow' })).json<{
+      name: string;
+    }>();
+    // Only names this run made (bench_<stamp>...), checked to be plain identifiers before they reach SQL.
+    for (const { name } of rows.filter((r) => /^bench_[a-z0-9_]+$/.test(r.name) && r.name.includes(stamp))) {
+      await client.command({ query: `DROP DATABASE IF EXISTS ${name}` });
+    }
+  } finally {
+    await client.close();
   }
 }
 

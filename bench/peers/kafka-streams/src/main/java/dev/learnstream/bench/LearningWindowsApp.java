@@ -8,8 +8,10 @@
 //   - per-tenant ISO-week active learner counts: distinct learners per week
 //     (tumbling week windows per learner, emitted once closed), re-keyed by
 //     tenant + week and counted, to the weekly topic.
-// learnstream's watermark ticks (header `learnstream-tick`, value = event time)
-// advance stream time like any record, so the last windows close too.
+// learnstream's watermark ticks (header `learnstream-tick`, value = event time,
+// key __tick__/<partition>) advance stream time like any record, so the last
+// windows close too. Decoding keeps the key, so only the per-tenant count
+// goes through a repartition topic.
 package dev.learnstream.bench;
 
 import java.io.File;
@@ -42,13 +44,17 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.BuiltInDslStoreSuppliers;
 
 public final class LearningWindowsApp {
   static final String TICK = "__tick__";
+
+  static boolean isTick(String key) {
+    return key != null && key.startsWith(TICK);
+  }
   static final long DAY = 86_400_000L;
   /** ISO weeks start on Monday; epoch-aligned 7-day windows start on Thursday: shift by 3 days. */
   static final long WEEK_SHIFT = 3 * DAY;
@@ -130,10 +136,14 @@ public final class LearningWindowsApp {
         return new Ev(new String(t, StandardCharsets.UTF_8), kind, correct, at);
       });
 
-  /** Decodes single-object Avro into Ev with event time as the record timestamp; ticks pass as TICK records. */
-  static final class Decode implements Processor<String, byte[], String, Ev> {
+  /**
+   * Decodes single-object Avro into Ev with event time as the record timestamp; ticks (keyed
+   * __tick__/partition) pass as Ev of kind -1. A FixedKeyProcessor: the key is untouched, so the
+   * windows downstream need no repartition topic.
+   */
+  static final class Decode implements FixedKeyProcessor<String, byte[], Ev> {
     private final BinaryMessageDecoder<GenericRecord> decoder;
-    private ProcessorContext<String, Ev> ctx;
+    private FixedKeyProcessorContext<String, Ev> ctx;
     static long rejected;
 
     Decode(List<Schema> writers) {
@@ -143,16 +153,16 @@ public final class LearningWindowsApp {
     }
 
     @Override
-    public void init(ProcessorContext<String, Ev> context) {
+    public void init(FixedKeyProcessorContext<String, Ev> context) {
       ctx = context;
     }
 
     @Override
-    public void process(Record<String, byte[]> r) {
+    public void process(FixedKeyRecord<String, byte[]> r) {
       Header tick = r.headers().lastHeader("learnstream-tick");
       if (tick != null) {
         long at = Long.parseLong(new String(r.value(), StandardCharsets.UTF_8));
-        ctx.forward(new Record<>(TICK, new Ev(TICK, -1, false, at), at));
+        ctx.forward(r.withValue(new Ev(TICK, -1, false, at)).withTimestamp(at));
         return;
       }
       GenericRecord ev;
@@ -172,7 +182,7 @@ public final class LearningWindowsApp {
       };
       boolean correct = kind == 1 && Boolean.TRUE.equals(body.get("correct"));
       long at = (Long) ev.get("occurred_at");
-      ctx.forward(new Record<>(r.key(), new Ev(ev.get("tenant_id").toString(), kind, correct, at), at));
+      ctx.forward(r.withValue(new Ev(ev.get("tenant_id").toString(), kind, correct, at)).withTimestamp(at));
     }
   }
 
@@ -193,7 +203,7 @@ public final class LearningWindowsApp {
     StreamsBuilder builder = new StreamsBuilder();
     KStream<String, Ev> events = builder
         .stream(a.get("input"), Consumed.with(Serdes.String(), Serdes.ByteArray()))
-        .process(() -> new Decode(writers));
+        .processValues(() -> new Decode(writers));
 
     events
         .groupByKey(Grouped.with(Serdes.String(), EV_SERDE))
@@ -202,22 +212,22 @@ public final class LearningWindowsApp {
             Materialized.with(Serdes.String(), SESSION_SERDE))
         .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
         .toStream()
-        .filter((wk, s) -> s != null && !TICK.equals(wk.key()))
+        .filter((wk, s) -> s != null && !isTick(wk.key()))
         .map((wk, s) -> KeyValue.pair(wk.key(), s.tenant + "," + s.first + "," + s.last + "," + (s.activeMs / 1000)
             + "," + s.events + "," + s.questions + "," + s.correct))
         .to(a.get("sessions-out"), Produced.with(Serdes.String(), Serdes.String()));
 
     events
-        .process(() -> new Processor<String, Ev, String, Ev>() {
-          private ProcessorContext<String, Ev> ctx;
+        .processValues(() -> new FixedKeyProcessor<String, Ev, Ev>() {
+          private FixedKeyProcessorContext<String, Ev> ctx;
 
           @Override
-          public void init(ProcessorContext<String, Ev> context) {
+          public void init(FixedKeyProcessorContext<String, Ev> context) {
             ctx = context;
           }
 
           @Override
-          public void process(Record<String, Ev> r) {
+          public void process(FixedKeyRecord<String, Ev> r) {
             ctx.forward(r.withTimestamp(r.timestamp() + WEEK_SHIFT));
           }
         })
@@ -226,7 +236,7 @@ public final class LearningWindowsApp {
         .aggregate(() -> "", (k, ev, tenant) -> ev.tenant, Materialized.with(Serdes.String(), Serdes.String()))
         .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
         .toStream()
-        .filter((wk, tenant) -> !TICK.equals(wk.key()))
+        .filter((wk, tenant) -> !isTick(wk.key()))
         .map((wk, tenant) -> KeyValue.pair(tenant + "|" + (wk.window().start() - WEEK_SHIFT), "1"))
         .groupByKey(Grouped.with("weekly-by-tenant", Serdes.String(), Serdes.String()))
         .count()
