@@ -123,10 +123,11 @@ export const configSchema = z.object({
     .prefault({}),
   views: z
     .object({
-      rawEvents: bool()
-        .default(true)
+      rawEvents: z
+        .enum(['all', 'iep', 'off'])
+        .default('iep')
         .describe(
-          'Store every accepted event in raw_events (drill-down, IEP progress); identifiers expire per retention.',
+          'Which accepted events are stored in raw_events: `all` (full drill-down), `iep` (IEP goal measurements only, enough for IEP progress), or `off`.',
         ),
       sinkBatchRows: int()
         .positive()

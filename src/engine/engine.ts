@@ -184,7 +184,8 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         tickIntervalMs: config.engine.tickIntervalMs,
         eventClock: () => eventClock(),
         onResults: publish,
-        rawEvents: config.views.rawEvents ? rawEvents : undefined,
+        rawEvents: config.views.rawEvents === 'off' ? undefined : rawEvents,
+        rawEventKinds: config.views.rawEvents === 'iep' ? ['iep_goal_progress'] : undefined,
       });
       return current;
     },

@@ -6,7 +6,7 @@
 // offsets committed. Quiet partitions get watermark ticks appended to the log.
 import type { Logger } from '../core/logger.js';
 import { counter, gauge, histogram } from '../core/metrics.js';
-import type { LearningEvent, SourceRecord } from '../ingest/event.js';
+import type { EventKind, LearningEvent, SourceRecord } from '../ingest/event.js';
 import type { EventSource, SourceBatch } from '../ingest/source.js';
 import type { OutputName, StampedResult } from '../processors/results.js';
 import type { CheckpointStore, PartitionCheckpoint } from '../processors/state/checkpoint-store.js';
@@ -52,6 +52,8 @@ export interface RawEventsPort {
 
 export interface PipelineOptions {
   rawEvents?: RawEventsPort;
+  /** Only events of these kinds go to raw_events (all when unset). */
+  rawEventKinds?: readonly EventKind[];
   /** Raw events buffered before an early checkpoint is forced. @default 20000 */
   rawEventsMaxBuffered?: number;
   source: EventSource;
@@ -332,6 +334,7 @@ export class Pipeline implements SupervisedTask {
       if (
         this.o.rawEvents &&
         record.type === 'event' &&
+        (this.o.rawEventKinds === undefined || this.o.rawEventKinds.includes(record.event.body.kind)) &&
         (owned.rawFloor === undefined || BigInt(record.offset) > owned.rawFloor)
       ) {
         this.rawBuffer.push({ event: record.event, partition: batch.partition, offset: record.offset });

@@ -59,6 +59,7 @@ async function start(store: ClickHouseStore, group: string): Promise<EngineProce
     LEARNSTREAM_ENGINE_CHECKPOINT_INTERVAL_MS: '300',
     LEARNSTREAM_VIEWS_SINK_FLUSH_INTERVAL_MS: '200',
     LEARNSTREAM_VIEWS_SINK_BATCH_ROWS: '200',
+    LEARNSTREAM_VIEWS_RAW_EVENTS: 'all',
   });
   engines.push(engine);
   return engine;
