@@ -322,13 +322,22 @@ export class Pipeline implements SupervisedTask {
     const owned = await this.own(batch.partition);
     const proc = owned.processor;
     const emitted: StampedResult[] = [];
+    // Records arrive in offset order: only a prefix can be below the checkpoint.
+    const next = proc.nextOffset();
+    const floor = next === undefined ? undefined : BigInt(next);
+    let replaying = floor !== undefined;
+    let events = 0;
+    let ticks = 0;
     for (const record of batch.records) {
-      const next = proc.nextOffset();
-      if (next !== undefined && BigInt(record.offset) < BigInt(next)) {
-        m.replayed.inc();
-        continue;
+      if (replaying) {
+        if (BigInt(record.offset) < (floor as bigint)) {
+          m.replayed.inc();
+          continue;
+        }
+        replaying = false;
       }
-      m.records.inc({ type: record.type });
+      if (record.type === 'event') events++;
+      else ticks++;
       const results = proc.process(record);
       for (const r of results) emitted.push(r);
       if (
@@ -340,6 +349,8 @@ export class Pipeline implements SupervisedTask {
         this.rawBuffer.push({ event: record.event, partition: batch.partition, offset: record.offset });
       }
     }
+    if (events > 0) m.records.inc({ type: 'event' }, events);
+    if (ticks > 0) m.records.inc({ type: 'tick' }, ticks);
     proc.advanceTo((BigInt(batch.lastOffset) + 1n).toString());
     owned.dirty = true;
     owned.lastRecordWallMs = Date.now();

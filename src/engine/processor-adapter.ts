@@ -19,19 +19,28 @@ export function createPartitionProcessor(
 ): PartitionProcessorPort {
   const processor = new PartitionProcessor(partition, settings);
   if (checkpoint) processor.restore({ offset: checkpoint.offset, seqs: checkpoint.seqs, state: checkpoint.state });
-  let next: bigint | undefined = checkpoint ? BigInt(checkpoint.offset) : undefined;
+  // The processor keeps its own offset as a bigint; here only the last offset
+  // seen is kept (a string, no parsing per record) plus any skip past dead letters.
+  let lastProcessed: string | undefined;
+  let advanced: bigint | undefined = checkpoint ? BigInt(checkpoint.offset) : undefined;
+  const next = (): bigint | undefined => {
+    const fromRecords = lastProcessed === undefined ? undefined : BigInt(lastProcessed) + 1n;
+    if (fromRecords === undefined) return advanced;
+    if (advanced === undefined) return fromRecords;
+    return fromRecords > advanced ? fromRecords : advanced;
+  };
   return {
     process(record: SourceRecord): StampedResult[] {
       const results = processor.process(record);
-      const after = processor.nextOffset;
-      if (after !== null && (next === undefined || BigInt(after) > next)) next = BigInt(after);
+      lastProcessed = record.offset;
       return results;
     },
     advanceTo(offset: string) {
       const o = BigInt(offset);
-      if (next === undefined || o > next) next = o;
+      const current = next();
+      if (current === undefined || o > current) advanced = o;
     },
-    nextOffset: () => next?.toString(),
+    nextOffset: () => next()?.toString(),
     watermark: () => processor.watermarkMs,
     seqs: (): Record<OutputName, number> => processor.lastSeqs,
     snapshotState: () => processor.snapshot().state,
