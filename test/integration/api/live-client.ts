@@ -39,8 +39,8 @@ export class TestLiveClient {
   }
 
   /** Waits until at least `count` messages of `type` have arrived; returns the last one. */
-  async next(type: string, count = 1): Promise<LiveMessage> {
-    await waitFor(() => this.of(type).length >= count, { timeoutMs: 10_000, message: `${count}× ${type}` });
+  async next(type: string, count = 1, timeoutMs = 10_000): Promise<LiveMessage> {
+    await waitFor(() => this.of(type).length >= count, { timeoutMs, message: `${count}× ${type}` });
     return this.of(type)[count - 1]!;
   }
 
