@@ -7,6 +7,7 @@ import { CliUsage } from './cli/errors.js';
 import { describeSettings, loadConfig } from './core/config.js';
 import { LearnstreamError } from './core/errors.js';
 import { createRootLogger } from './core/logger.js';
+import { SimulateUsage } from './ingest/index.js';
 
 interface Command {
   summary: string;
@@ -194,7 +195,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    if (isParseArgsError(err) || (err instanceof LearnstreamError && err.code === CliUsage.code)) {
+    if (
+      isParseArgsError(err) ||
+      (err instanceof LearnstreamError && (err.code === CliUsage.code || err.code === SimulateUsage.code))
+    ) {
       // node's advice on '--' for positionals only confuses here: the option is simply unknown.
       const message = err.message
         .replace(`${CliUsage.message}: `, '')

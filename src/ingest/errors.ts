@@ -11,3 +11,4 @@ export const SchemaRegistryInvalid = defineErrorCode(
 export const IngestOptionInvalid = defineErrorCode('LS_INGEST_OPTION', 'Invalid ingest option', 500, false);
 export const KafkaUnavailable = defineErrorCode('LS_INGEST_KAFKA', 'Kafka request failed', 503, true);
 export const SourceStopped = defineErrorCode('LS_INGEST_STOPPED', 'The event source is stopped', 503, false);
+export const SimulateUsage = defineErrorCode('LS_SIMULATE_USAGE', 'Invalid simulate option', 400, false);

@@ -23,6 +23,13 @@ export {
 export { type CollectorIntake, type IntakeResult, inProcessIntake, kafkaIntake } from './collector-intake.js';
 export { type ContractOptions, checkContract, contractViolations, isUuid } from './contract.js';
 export { type DeadLetterPayload, deadLetterHeaders } from './dead-letter.js';
+export {
+  IngestOptionInvalid,
+  KafkaUnavailable,
+  SchemaRegistryInvalid,
+  SimulateUsage,
+  SourceStopped,
+} from './errors.js';
 export type {
   ActivityBody,
   ContentInteractionBody,

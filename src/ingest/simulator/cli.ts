@@ -3,6 +3,8 @@
 // the summary go to stderr when the data goes to stdout, so output stays pure.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../core/config.js';
+import { LearnstreamError } from '../../core/errors.js';
+import { SimulateUsage } from '../errors.js';
 import { type SimulatedRecord, type SimulationOptions, simulate } from './generator.js';
 import { ndjsonLine, type Progress, sendToKafka, writeAvroContainer, writeNdjson } from './outputs.js';
 
@@ -79,13 +81,16 @@ export async function runSimulate(argv: string[]): Promise<number> {
     if (v === undefined) return dflt;
     const n = Number(v);
     if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) {
-      throw new Error(`--${name} must be a non-negative ${integer ? 'integer' : 'number'} (got ${v})`);
+      throw new LearnstreamError(
+        SimulateUsage,
+        `--${name} must be a non-negative ${integer ? 'integer' : 'number'} (got ${v})`,
+      );
     }
     return n;
   };
   const share = (name: string, v: string | undefined, dflt: number) => {
     const n = num(name, v, dflt, false) as number;
-    if (n > 1) throw new Error(`--${name} is a share between 0 and 1 (got ${v})`);
+    if (n > 1) throw new LearnstreamError(SimulateUsage, `--${name} is a share between 0 and 1 (got ${v})`);
     return n;
   };
   let startMs: number | undefined;

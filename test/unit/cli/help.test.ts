@@ -116,6 +116,15 @@ describe('usage errors exit 2', () => {
     expect(bad.stderr).toContain('--batch must be a positive integer');
   });
 
+  it('simulate with a bad value names the option', () => {
+    const events = run('simulate', '--events', 'x');
+    expect(events.code).toBe(2);
+    expect(events.stderr).toContain('--events must be a non-negative integer (got x)');
+    const late = run('simulate', '--late', '3');
+    expect(late.code).toBe(2);
+    expect(late.stderr).toContain('--late is a share between 0 and 1 (got 3)');
+  });
+
   it('services with an unknown action', () => {
     const { code, stderr } = run('services', 'restart');
     expect(code).toBe(2);
