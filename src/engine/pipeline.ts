@@ -141,6 +141,8 @@ export class Pipeline implements SupervisedTask {
   private readonly loading = new Map<number, Promise<OwnedPartition>>();
   private stopped = false;
   private paused = false;
+  private failed = false;
+  private sourceStopped = false;
   private inflight: Promise<void> | undefined;
   private rawBuffer: { event: LearningEvent; partition: number; offset: string }[] = [];
   private fail: ((err: unknown) => void) | undefined;
@@ -160,6 +162,7 @@ export class Pipeline implements SupervisedTask {
       this.fail = (err) => {
         if (this.stopped) return;
         this.stopped = true;
+        this.failed = true;
         this.clearTimers();
         reject(err);
       };
@@ -205,6 +208,15 @@ export class Pipeline implements SupervisedTask {
    * and commits what was processed, and only then leaves the group.
    */
   async stop(): Promise<void> {
+    if (this.failed) {
+      // After a failure the supervisor stops us before building the next
+      // pipeline: leave the group (no checkpoint of a failed run), once.
+      if (!this.sourceStopped) {
+        this.sourceStopped = true;
+        await this.o.source.stop().catch(() => undefined);
+      }
+      return;
+    }
     if (this.stopped) return;
     this.stopped = true;
     this.clearTimers();
@@ -213,6 +225,7 @@ export class Pipeline implements SupervisedTask {
     try {
       await this.checkpoint(true);
     } finally {
+      this.sourceStopped = true;
       await this.o.source.stop();
       this.finish?.();
     }

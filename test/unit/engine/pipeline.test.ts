@@ -4,8 +4,10 @@
 // exact resumption after a stop.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { LearnstreamError } from '../../../src/core/errors.js';
 import { Pipeline, type ResultSinkPort } from '../../../src/engine/pipeline.js';
 import { createPartitionProcessor } from '../../../src/engine/processor-adapter.js';
+import { Supervisor } from '../../../src/engine/supervisor.js';
 import { createInProcessSource, generateEvents, type LearningEvent } from '../../../src/ingest/index.js';
 import {
   defaultEngineSettings,
@@ -13,6 +15,7 @@ import {
   type OutputName,
   type StampedResult,
 } from '../../../src/processors/index.js';
+import { StoreUnavailable } from '../../../src/views/errors.js';
 import { waitFor } from '../../support/index.js';
 
 const logger = pino({ level: 'silent' });
@@ -161,5 +164,56 @@ describe('Pipeline', () => {
     await secondRun;
     const key = (r: StampedResult) => JSON.stringify(r);
     expect(sink.written.map(key)).toEqual(refSink.written.map(key));
+  });
+
+  it('under the supervisor, a retriable sink failure restarts the pipeline and the results stay exact', async () => {
+    const refSink = new HeldSink();
+    const refSource = createInProcessSource({ partitions: 2, pseudonymSecret: SECRET });
+    const ref = pipelineWith(refSink, refSource, new InMemoryCheckpointStore());
+    const refRun = ref.run();
+    refSource.push(events);
+    const ends = refSource.endOffsets();
+    await waitFor(() => ref.status().length === 2 && ref.status().every((p) => p.nextOffset === ends[p.partition]));
+    await ref.stop();
+    await refRun;
+
+    // The sink refuses its first write with a retriable error (ClickHouse briefly unreachable).
+    const sink = new HeldSink();
+    let refusals = 0;
+    const write = sink.write.bind(sink);
+    sink.write = (results) => {
+      if (refusals === 0) {
+        refusals++;
+        throw new LearnstreamError(StoreUnavailable, 'connection refused');
+      }
+      write(results);
+    };
+    const source = createInProcessSource({ partitions: 2, pseudonymSecret: SECRET });
+    const checkpoints = new InMemoryCheckpointStore();
+    let current: Pipeline | undefined;
+    let fatal: unknown;
+    let created = 0;
+    const supervisor = new Supervisor(
+      async () => {
+        created++;
+        current = pipelineWith(sink, source, checkpoints);
+        return current;
+      },
+      { logger, initialBackoffMs: 10, onFatal: (e) => void (fatal = e) },
+    );
+    const supervised = supervisor.start();
+    source.push(events);
+    await waitFor(
+      () =>
+        refusals === 1 &&
+        current?.status().length === 2 &&
+        current.status().every((p) => p.nextOffset === ends[p.partition]),
+    );
+    await supervisor.stop();
+    await supervised;
+    expect(fatal).toBeUndefined();
+    expect(created).toBe(2);
+    const key = (r: StampedResult) => JSON.stringify(r);
+    expect(sink.written.map(key).sort()).toEqual(refSink.written.map(key).sort());
   });
 });
