@@ -199,7 +199,13 @@ describe('Pipeline', () => {
         current = pipelineWith(sink, source, checkpoints);
         return current;
       },
-      { logger, initialBackoffMs: 10, onFatal: (e) => void (fatal = e) },
+      {
+        logger,
+        initialBackoffMs: 10,
+        onFatal: (e) => {
+          fatal = e;
+        },
+      },
     );
     const supervised = supervisor.start();
     source.push(events);
