@@ -7,7 +7,6 @@ import { CliUsage } from './cli/errors.js';
 import { describeSettings, loadConfig } from './core/config.js';
 import { LearnstreamError } from './core/errors.js';
 import { createRootLogger } from './core/logger.js';
-import { SimulateUsage } from './ingest/index.js';
 
 interface Command {
   summary: string;
@@ -197,7 +196,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (
       isParseArgsError(err) ||
-      (err instanceof LearnstreamError && (err.code === CliUsage.code || err.code === SimulateUsage.code))
+      // Any 4xx LearnstreamError (CliUsage, a subcommand's own option errors) is the caller's mistake.
+      (err instanceof LearnstreamError && err.status >= 400 && err.status < 500)
     ) {
       // node's advice on '--' for positionals only confuses here: the option is simply unknown.
       const message = err.message

@@ -8,20 +8,13 @@ import { once } from 'node:events';
 import { createApi, createHttpServer, issueDevToken } from '../../src/api/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import { createRootLogger } from '../../src/core/logger.js';
-import { Pipeline, type RawEventsPort } from '../../src/engine/pipeline.js';
+import { Pipeline } from '../../src/engine/pipeline.js';
 import { createPartitionProcessor } from '../../src/engine/processor-adapter.js';
+import { rawEventsWiring } from '../../src/engine/raw-events.js';
 import { createInProcessSource } from '../../src/ingest/index.js';
 import { paceRecords, simulate } from '../../src/ingest/simulator/index.js';
 import { freePort } from '../../src/services/index.js';
-import {
-  ClickHouseCheckpointStore,
-  ClickHouseSink,
-  ident,
-  openStore,
-  runMigrations,
-  sql,
-  writeRawEvents,
-} from '../../src/views/index.js';
+import { ClickHouseCheckpointStore, ClickHouseSink, openStore, runMigrations } from '../../src/views/index.js';
 import { childMain, childPath, preciseNowMs } from '../children.js';
 
 interface Input {
@@ -80,18 +73,9 @@ childMain(async (input: Input): Promise<LatencyFigures> => {
   });
   const sink = new ClickHouseSink(store, { logger });
   // As engine.ts wires it: raw events go to ClickHouse at each checkpoint, on the same event loop as the feed.
-  const rawEvents: RawEventsPort = {
-    async floor(partition) {
-      const [row] = await store.query<{ c: number; m: number | string }>(
-        sql`SELECT count() AS c, max(source_offset) AS m FROM ${ident('raw_events')} WHERE ${ident('source_partition')} = ${partition}`
-          .text,
-      );
-      return Number(row?.c ?? 0) > 0 ? BigInt(row?.m ?? 0) : undefined;
-    },
-    write: (records) => writeRawEvents(store, records),
-  };
+  const rawEvents = rawEventsWiring(store, config.views.rawEvents);
   const pipeline = new Pipeline({
-    rawEvents: config.views.rawEvents ? rawEvents : undefined,
+    ...rawEvents,
     source,
     sink,
     checkpoints: new ClickHouseCheckpointStore(store),

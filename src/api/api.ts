@@ -83,15 +83,8 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
     config,
     logger,
     verifier: createTokenVerifier(config.auth),
-    privacy: createPrivacyGuard({
-      k: config.privacy.kAnonymity,
-      noiseSecret: config.privacy.noiseSecret,
-      budget: createPrivacyBudget({
-        store,
-        budgetEpsilon: config.privacy.budgetEpsilon,
-        period: config.privacy.budgetPeriod,
-      }),
-    }),
+    // One guard for REST and the live feed, so both charge the same budget.
+    privacy: deps.privacy ?? createPrivacyGuardFromConfig(store, config),
     audit: createAuditLog(store),
     liveFeed: deps.liveFeed,
     pipelineStatus: deps.pipelineStatus ?? emptyPipelineStatus,

@@ -150,20 +150,21 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
     return true;
   };
 
+  /** The fields every window message starts with, whatever its data and privacy level. */
+  const envelope = (s: StampedResult, replay: boolean) => ({
+    type: 'window',
+    kind: s.output,
+    tenantId: tenantOf(s),
+    partition: s.partition,
+    seq: s.seq,
+    final: true,
+    provisional: false,
+    replay,
+    windowEndMs: windowEndOf(s),
+  });
+
   const windowMessage = (s: StampedResult, resume: string, replay: boolean) =>
-    JSON.stringify({
-      type: 'window',
-      kind: s.output,
-      tenantId: tenantOf(s),
-      partition: s.partition,
-      seq: s.seq,
-      final: true,
-      provisional: false,
-      replay,
-      windowEndMs: windowEndOf(s),
-      data: dataOf(s, opts.k),
-      resume,
-    });
+    JSON.stringify({ ...envelope(s, replay), data: dataOf(s, opts.k), resume });
 
   // Noisy partials are the same for every subscriber at a level: render each once.
   const dpCache = new Map<string, Promise<string>>();
@@ -218,15 +219,7 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
       )
       .then((released) =>
         JSON.stringify({
-          type: 'window',
-          kind: s.output,
-          tenantId: r.tenantId,
-          partition: s.partition,
-          seq: s.seq,
-          final: true,
-          provisional: false,
-          replay,
-          windowEndMs: windowEndOf(s),
+          ...envelope(s, replay),
           privacyLevel: sub.level,
           data: {
             tenantId: r.tenantId,

@@ -40,10 +40,10 @@ import {
   scheduleRetention,
   sql,
   tableColumns,
-  writeRawEvents,
 } from '../views/index.js';
-import { Pipeline, type RawEventsPort } from './pipeline.js';
+import { Pipeline } from './pipeline.js';
 import { createPartitionProcessor } from './processor-adapter.js';
+import { rawEventsWiring } from './raw-events.js';
 import { Supervisor } from './supervisor.js';
 
 export interface RunningEngine {
@@ -158,16 +158,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     logger: logger.child({ component: 'sink' }),
   });
   const checkpoints = new ClickHouseCheckpointStore(store);
-  const rawEvents: RawEventsPort = {
-    async floor(partition) {
-      const [row] = await store.query<{ c: number; m: number | string }>(
-        sql`SELECT count() AS c, max(source_offset) AS m FROM ${ident('raw_events')} WHERE ${ident('source_partition')} = ${partition}`
-          .text,
-      );
-      return Number(row?.c ?? 0) > 0 ? BigInt(row?.m ?? 0) : undefined;
-    },
-    write: (records) => writeRawEvents(store, records),
-  };
+  const rawEvents = rawEventsWiring(store, config.views.rawEvents);
 
   let current: Pipeline | undefined;
   const supervisor = new Supervisor(
@@ -184,8 +175,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         tickIntervalMs: config.engine.tickIntervalMs,
         eventClock: () => eventClock(),
         onResults: publish,
-        rawEvents: config.views.rawEvents === 'off' ? undefined : rawEvents,
-        rawEventKinds: config.views.rawEvents === 'iep' ? ['iep_goal_progress'] : undefined,
+        ...rawEvents,
       });
       return current;
     },

@@ -8,8 +8,13 @@ import type { Logger } from '../core/logger.js';
 import { counter, gauge, histogram } from '../core/metrics.js';
 import type { EventKind, LearningEvent, SourceRecord } from '../ingest/event.js';
 import type { EventSource, SourceBatch } from '../ingest/source.js';
-import type { OutputName, StampedResult } from '../processors/results.js';
-import type { CheckpointStore, PartitionCheckpoint } from '../processors/state/checkpoint-store.js';
+import {
+  type CheckpointStore,
+  type OutputName,
+  type PartitionCheckpoint,
+  recordsSkippedTotal,
+  type StampedResult,
+} from '../processors/index.js';
 import type { SupervisedTask } from './supervisor.js';
 
 /** What the pipeline needs from a partition's processor. */
@@ -78,10 +83,6 @@ const m = {
     name: 'learnstream_pipeline_records_total',
     help: 'Records processed by the pipeline.',
     labelNames: ['type'] as const,
-  }),
-  replayed: counter({
-    name: 'learnstream_pipeline_replayed_records_total',
-    help: 'Records skipped because a checkpoint already covered them.',
   }),
   checkpoints: counter({ name: 'learnstream_checkpoints_total', help: 'Partition checkpoints written.' }),
   lag: gauge({
@@ -166,8 +167,6 @@ export class Pipeline implements SupervisedTask {
         this.clearTimers();
         reject(err);
       };
-      // A source reused after a restart (the in-process log) may still be paused by the previous pipeline.
-      this.o.source.resume();
       this.o.source
         .run({
           onBatch: (batch) => {
@@ -344,7 +343,7 @@ export class Pipeline implements SupervisedTask {
     for (const record of batch.records) {
       if (replaying) {
         if (BigInt(record.offset) < (floor as bigint)) {
-          m.replayed.inc();
+          recordsSkippedTotal.inc();
           continue;
         }
         replaying = false;

@@ -143,6 +143,8 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
     async run(handler) {
       if (running) throw new LearnstreamError(SourceStopped, 'run() while already running; stop() first');
       running = true;
+      // A new run is a new consumer: it starts unpaused, like a fresh Kafka consumer.
+      paused = false;
       const run = ++generation;
       for (const p of all) position[p] = committed[p] as bigint;
       loop = deliver(handler, run);

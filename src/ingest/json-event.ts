@@ -2,8 +2,9 @@
 // (snake_case) with the body's kind spelled out. Validated with zod for types,
 // then with the shared contract rules, each problem reported per field.
 import { z } from 'zod';
+import { bodyFromAvro, bodyToAvro } from './avro-mapping.js';
 import { type ContractOptions, contractViolations } from './contract.js';
-import type { EventBody, LearningEvent } from './event.js';
+import type { LearningEvent } from './event.js';
 import { type Rejection, reject } from './rejection.js';
 
 const nullableString = z.string().nullable().optional();
@@ -109,52 +110,8 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
 }
 
 function fromJson(j: JsonEvent, opts: JsonEventOptions): LearningEvent {
-  const b = j.body;
-  let body: EventBody;
-  switch (b.kind) {
-    case 'activity':
-      body = {
-        kind: b.kind,
-        category: b.category,
-        action: b.action,
-        objectId: b.object_id ?? null,
-        durationMs: b.duration_ms ?? null,
-      };
-      break;
-    case 'question_attempt':
-      body = {
-        kind: b.kind,
-        itemId: b.item_id,
-        topicIds: b.topic_ids,
-        correct: b.correct,
-        score: b.score,
-        attemptNumber: b.attempt_number,
-        responseTimeMs: b.response_time_ms,
-        hintsUsed: b.hints_used,
-        confidence: b.confidence ?? null,
-      };
-      break;
-    case 'content_interaction':
-      body = {
-        kind: b.kind,
-        contentId: b.content_id,
-        topicIds: b.topic_ids,
-        progress: b.progress,
-        activeSeconds: b.active_seconds,
-      };
-      break;
-    case 'iep_goal_progress':
-      body = {
-        kind: b.kind,
-        goalId: b.goal_id,
-        category: b.category,
-        baseline: b.baseline,
-        current: b.current,
-        target: b.target,
-        measuredAt: b.measured_at,
-      };
-      break;
-  }
+  // The JSON body uses the Avro field names (snake_case) plus `kind`: one mapping serves both.
+  const body = bodyFromAvro(j.body.kind, j.body);
   return {
     eventId: j.event_id,
     tenantId: j.tenant_id,
@@ -170,46 +127,7 @@ function fromJson(j: JsonEvent, opts: JsonEventOptions): LearningEvent {
 
 /** The JSON form of an event (what the simulator writes to NDJSON and the collector accepts). */
 export function eventToJson(e: LearningEvent): Record<string, unknown> {
-  const b = e.body;
-  let body: Record<string, unknown>;
-  switch (b.kind) {
-    case 'activity':
-      body = { kind: b.kind, category: b.category, action: b.action, object_id: b.objectId, duration_ms: b.durationMs };
-      break;
-    case 'question_attempt':
-      body = {
-        kind: b.kind,
-        item_id: b.itemId,
-        topic_ids: b.topicIds,
-        correct: b.correct,
-        score: b.score,
-        attempt_number: b.attemptNumber,
-        response_time_ms: b.responseTimeMs,
-        hints_used: b.hintsUsed,
-        confidence: b.confidence,
-      };
-      break;
-    case 'content_interaction':
-      body = {
-        kind: b.kind,
-        content_id: b.contentId,
-        topic_ids: b.topicIds,
-        progress: b.progress,
-        active_seconds: b.activeSeconds,
-      };
-      break;
-    case 'iep_goal_progress':
-      body = {
-        kind: b.kind,
-        goal_id: b.goalId,
-        category: b.category,
-        baseline: b.baseline,
-        current: b.current,
-        target: b.target,
-        measured_at: b.measuredAt,
-      };
-      break;
-  }
+  const body = { kind: e.body.kind, ...bodyToAvro(e.body) };
   return {
     event_id: e.eventId,
     tenant_id: e.tenantId,

@@ -2,7 +2,7 @@
 // processor and its checkpoint port, event time (watermarks, timers, ticks),
 // the operators, and the operator test driver.
 export { CheckpointStateInvalid, RecordFromOtherPartition } from './errors.js';
-export { engineWatermarkSeconds, idlePartitions } from './metrics.js';
+export { engineWatermarkSeconds, idlePartitions, recordsSkippedTotal } from './metrics.js';
 export type { Emission, Operator } from './operators/index.js';
 export {
   type BktParameters,

@@ -2,7 +2,7 @@
 // activity from the `tenant_weekly_active` rollup, session figures from the
 // `sessions` results, where per-learner subtotals let the privacy layer cap
 // each learner's contribution under DP (a rollup cannot).
-import { readWeeklyActive } from '../../views/read.js';
+import { readWeeklyActive, type WeeklyActiveRow } from '../../views/read.js';
 import { sql } from '../../views/sql.js';
 import type { ClickHouseStore } from '../../views/store.js';
 import { contributionCaps } from '../privacy/levels.js';
@@ -32,17 +32,8 @@ export interface DailyPoint {
   activeMinutesCapped: number;
 }
 
-export interface WeekRow {
-  weekStart: string;
-  isoWeek: string;
-  active: number;
-  new: number;
-  returning: number;
-  reactivated: number;
-  churned: number;
-  sessions: number;
-  learningMinutes: number;
-}
+/** A tenant's week: the rollup row without its bookkeeping. */
+export type WeekRow = Omit<WeeklyActiveRow, 'tenantId' | 'partials'>;
 
 export interface TopicRow {
   topicId: string;
@@ -123,17 +114,7 @@ export async function weeklyRows(
   toWeek: string,
 ): Promise<WeekRow[]> {
   const rows = await readWeeklyActive(store, tenantId, fromWeek, toWeek);
-  return rows.map((r) => ({
-    weekStart: r.weekStart,
-    isoWeek: r.isoWeek,
-    active: r.active,
-    new: r.new,
-    returning: r.returning,
-    reactivated: r.reactivated,
-    churned: r.churned,
-    sessions: r.sessions,
-    learningMinutes: r.learningMinutes,
-  }));
+  return rows.map(({ tenantId: _tenant, partials: _partials, ...week }) => week);
 }
 
 export function weeksOfPeriod(p: Period): { fromWeek: string; toWeek: string } {
