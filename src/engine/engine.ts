@@ -69,13 +69,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
   const log = logger.child({ component: 'engine' });
   const embedded = config.source.kind === 'embedded';
 
-  const store = await openStore({
-    url: config.clickhouse.url,
-    database: config.clickhouse.database,
-    username: config.clickhouse.username,
-    password: config.clickhouse.password,
-    chdbPath: config.clickhouse.chdbPath,
-  });
+  const store = await openStore(config.clickhouse);
   log.info({ engine: store.engine, version: await store.version(), database: store.database }, 'ClickHouse store open');
   if (config.clickhouse.migrate) {
     const report = await runMigrations(store);
@@ -132,11 +126,8 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         await admin.disconnect();
       }
     }
-    producer = createEventProducer({
-      brokers: config.kafka.brokers,
-      topic: config.kafka.topic,
-      clientId: `${config.kafka.clientId}-collector`,
-    });
+    // The collector produces through the same client the source consumes with.
+    producer = createEventProducer({ brokers: config.kafka.brokers, topic: config.kafka.topic, client });
     await producer.connect();
     makeSource = () =>
       createKafkaSource({

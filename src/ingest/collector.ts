@@ -3,8 +3,10 @@
 // with the contract's rules; valid ones go to the intake, invalid ones come
 // back with field-level reasons. Limits on body bytes and event count.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ErrorCodeSpec } from '../core/errors.js';
 import type { CollectorIntake } from './collector-intake.js';
 import type { ContractOptions } from './contract.js';
+import { CollectorBadRequest, CollectorFailed, CollectorPayloadTooLarge, CollectorTooManyEvents } from './errors.js';
 import { parseJsonEvent } from './json-event.js';
 import { collectorEvents } from './metrics.js';
 import type { Rejection } from './rejection.js';
@@ -36,8 +38,9 @@ export interface CollectorResponse {
   results: CollectorEventResult[];
 }
 
-function problem(reply: FastifyReply, status: number, error: string, message: string) {
-  return reply.code(status).send({ error, message });
+/** An error answer: the stable `code` every API error body has, plus the collector's short `error` name. */
+function problem(reply: FastifyReply, spec: ErrorCodeSpec, error: string, message: string, status = spec.status) {
+  return reply.code(status).send({ code: spec.code, error, message });
 }
 
 export function registerCollectorRoutes(app: FastifyInstance, opts: CollectorOptions): void {
@@ -51,23 +54,34 @@ export function registerCollectorRoutes(app: FastifyInstance, opts: CollectorOpt
       errorHandler: (err, _request, reply) => {
         const e = err as { code?: string; statusCode?: number; message: string };
         if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-          return problem(reply, 413, 'payload_too_large', `request body exceeds ${maxBytes} bytes; split the batch`);
+          return problem(
+            reply,
+            CollectorPayloadTooLarge,
+            'payload_too_large',
+            `request body exceeds ${maxBytes} bytes; split the batch`,
+          );
         }
-        if ((e.statusCode ?? 500) < 500) return problem(reply, e.statusCode ?? 400, 'bad_request', e.message);
+        if ((e.statusCode ?? 500) < 500)
+          return problem(reply, CollectorBadRequest, 'bad_request', e.message, e.statusCode ?? 400);
         reply.log.error({ err }, 'collector failed');
-        return problem(reply, 500, 'internal', 'the collector failed; retry the batch');
+        return problem(reply, CollectorFailed, 'internal', 'the collector failed; retry the batch');
       },
     },
     async (request, reply) => {
       const body = request.body as unknown;
       const events = Array.isArray(body) ? body : (body as { events?: unknown } | null)?.events;
       if (!Array.isArray(events)) {
-        return problem(reply, 400, 'bad_request', 'expected a JSON array of events or an object { "events": [...] }');
+        return problem(
+          reply,
+          CollectorBadRequest,
+          'bad_request',
+          'expected a JSON array of events or an object { "events": [...] }',
+        );
       }
       if (events.length > maxEvents) {
         return problem(
           reply,
-          413,
+          CollectorTooManyEvents,
           'too_many_events',
           `batch has ${events.length} events; at most ${maxEvents} per request`,
         );

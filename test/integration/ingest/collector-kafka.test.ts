@@ -77,6 +77,7 @@ describe('collector → Kafka (real HTTP, real broker)', () => {
     });
     expect(oversize.status).toBe(413);
     expect(await oversize.json()).toEqual({
+      code: 'LS_COLLECTOR_PAYLOAD_TOO_LARGE',
       error: 'payload_too_large',
       message: 'request body exceeds 16384 bytes; split the batch',
     });

@@ -106,6 +106,7 @@ describe('POST /v1/events (in-process intake)', () => {
     });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toEqual({
+      code: 'LS_COLLECTOR_PAYLOAD_TOO_LARGE',
       error: 'payload_too_large',
       message: 'request body exceeds 2048 bytes; split the batch',
     });
@@ -116,7 +117,11 @@ describe('POST /v1/events (in-process intake)', () => {
       payload: [{}, {}, {}, {}],
     });
     expect(many.statusCode).toBe(413);
-    expect(many.json()).toEqual({ error: 'too_many_events', message: 'batch has 4 events; at most 3 per request' });
+    expect(many.json()).toEqual({
+      code: 'LS_COLLECTOR_TOO_MANY_EVENTS',
+      error: 'too_many_events',
+      message: 'batch has 4 events; at most 3 per request',
+    });
 
     const notABatch = await app.inject({ method: 'POST', url: '/v1/events', payload: { hello: 1 } });
     expect(notABatch.statusCode).toBe(400);
