@@ -15,6 +15,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { enableDefaultMetrics } from '../core/metrics.js';
 import {
+  codecOptionsFromConfig,
   createEventProducer,
   createInProcessSource,
   createKafkajsClient,
@@ -103,10 +104,13 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
   const topic = embedded ? 'embedded' : config.kafka.topic;
   const group = embedded ? 'embedded' : config.kafka.groupId;
 
+  // One reading of the ingest settings (Confluent ids, clock-skew rule) for every door.
+  const codec = codecOptionsFromConfig(config);
   if (embedded) {
     inProcess = createInProcessSource({
       partitions: config.source.partitions,
       pseudonymSecret: config.privacy.pseudonymSecret,
+      contract: codec.contract,
     });
     const source = inProcess;
     makeSource = () => source;
@@ -127,7 +131,13 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
       }
     }
     // The collector produces through the same client the source consumes with.
-    producer = createEventProducer({ brokers: config.kafka.brokers, topic: config.kafka.topic, client });
+    producer = createEventProducer({
+      brokers: config.kafka.brokers,
+      topic: config.kafka.topic,
+      client,
+      codec,
+      wireFormat: config.ingest.wireFormat,
+    });
     await producer.connect();
     makeSource = () =>
       createKafkaSource({
@@ -138,6 +148,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         deadLetterTopic: config.kafka.deadLetterTopic,
         pseudonymSecret: config.privacy.pseudonymSecret,
         client,
+        codec,
       });
   }
 
@@ -188,6 +199,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     intake: inProcess ? inProcessIntake(inProcess) : kafkaIntake(producer as EventProducer),
     maxEvents: config.source.collectorMaxEvents,
     maxBytes: config.source.collectorMaxBytes,
+    contract: codec.contract,
   });
   const pipelineStatus = (): PipelineStatus => {
     const p = current;
