@@ -76,5 +76,12 @@ export interface LearningEvent<B extends EventBody = EventBody> {
  * time advances there (DESIGN.md "Time and results").
  */
 export type SourceRecord =
-  | { type: 'event'; partition: number; offset: string; event: LearningEvent }
+  | {
+      type: 'event';
+      partition: number;
+      offset: string;
+      event: LearningEvent;
+      /** Broker append time of the record (Kafka timestamp), epoch ms, when the source knows it. */
+      appendedAtMs?: number;
+    }
   | { type: 'tick'; partition: number; offset: string; eventTime: number };

@@ -83,7 +83,7 @@ export class PartitionProcessor {
       emitted.push(...this.sessions.process(event, before));
       emitted.push(...this.mastery.process(event, before));
       emitted.push(...this.weekly.process(event, before));
-      this.watermark.observe(event.occurredAt);
+      this.watermark.observe(watermarkContribution(record));
     } else {
       this.watermark.observe(record.eventTime);
     }
@@ -160,4 +160,17 @@ export class PartitionProcessor {
     else windowsClosedTotal.inc({ output: e.output });
     return { output: e.output, partition: this.partition, seq: this.seqs[e.output], result: e.result } as StampedResult;
   }
+}
+
+/**
+ * How far one event may move its partition's watermark: its event time, but
+ * never past the time it reached the platform (the broker's append time, or
+ * `receivedAt` when the source has none). One device's clock running ahead
+ * cannot then make every other learner of the partition late; the event itself
+ * is still windowed by its own `occurredAt`.
+ */
+export function watermarkContribution(record: Extract<SourceRecord, { type: 'event' }>): number {
+  const { occurredAt, receivedAt } = record.event;
+  const reference = record.appendedAtMs ?? receivedAt;
+  return Number.isFinite(reference) && reference < occurredAt ? reference : occurredAt;
 }

@@ -42,8 +42,8 @@ interface TopicMastery {
   firstAttempts: number;
   firstAttemptCorrect: number;
   card: StoredCard | null;
-  /** Highest progress per content id seen for the topic. */
-  contents: Record<string, number>;
+  /** Highest progress per content id seen for the topic (a Map: content ids are untrusted keys). */
+  contents: Map<string, number>;
   lastScore: number | null;
 }
 
@@ -51,8 +51,11 @@ type PendingItem =
   | { t: number; id: string; kind: 'attempt'; attempt: Omit<QuestionAttemptBody, 'kind' | 'topicIds' | 'itemId'> }
   | { t: number; id: string; kind: 'content'; contentId: string; progress: number };
 
+/** A topic as checkpointed: content progress as [content id, progress] pairs. */
+type StoredTopicMastery = Omit<TopicMastery, 'contents'> & { contents: [string, number][] };
+
 export interface MasteryOperatorState {
-  topics: [string, TopicMastery][];
+  topics: [string, StoredTopicMastery][];
   /** [day start, [topic key, items][]][] */
   pending: [number, [string, PendingItem[]][]][];
 }
@@ -126,7 +129,9 @@ export class MasteryOperator implements Operator {
 
   snapshot(): MasteryOperatorState {
     return {
-      topics: [...this.topics.entries()].sort((a, b) => compareStrings(a[0], b[0])),
+      topics: [...this.topics.entries()]
+        .sort((a, b) => compareStrings(a[0], b[0]))
+        .map(([key, topic]) => [key, { ...topic, contents: [...topic.contents.entries()] }]),
       pending: [...this.pending.entries()]
         .sort((a, b) => a[0] - b[0])
         .map(([day, byTopic]) => [day, [...byTopic.entries()].sort((a, b) => compareStrings(a[0], b[0]))]),
@@ -137,13 +142,14 @@ export class MasteryOperator implements Operator {
     const s = state as MasteryOperatorState;
     this.topics.clear();
     this.pending.clear();
-    for (const [key, topic] of s.topics) this.topics.set(key, topic);
+    for (const [key, topic] of s.topics) this.topics.set(key, { ...topic, contents: storedContents(topic.contents) });
     for (const [day, byTopic] of s.pending) this.pending.set(day, new Map(byTopic));
   }
 
   bktParameters(topicId: string): BktParameters {
     const s = this.settings;
-    return { prior: s.bktPrior, learn: s.bktLearn, slip: s.bktSlip, guess: s.bktGuess, ...s.bktTopics[topicId] };
+    const own = Object.hasOwn(s.bktTopics, topicId) ? s.bktTopics[topicId] : undefined;
+    return { prior: s.bktPrior, learn: s.bktLearn, slip: s.bktSlip, guess: s.bktGuess, ...own };
   }
 
   private newTopic(tenantId: string, learnerId: string, topicId: string): TopicMastery {
@@ -157,14 +163,14 @@ export class MasteryOperator implements Operator {
       firstAttempts: 0,
       firstAttemptCorrect: 0,
       card: null,
-      contents: {},
+      contents: new Map(),
       lastScore: null,
     };
   }
 
   private apply(topic: TopicMastery, item: PendingItem): void {
     if (item.kind === 'content') {
-      topic.contents[item.contentId] = Math.max(topic.contents[item.contentId] ?? 0, item.progress);
+      topic.contents.set(item.contentId, Math.max(topic.contents.get(item.contentId) ?? 0, item.progress));
       return;
     }
     const { correct, attemptNumber } = item.attempt;
@@ -182,8 +188,9 @@ export class MasteryOperator implements Operator {
     const firstAttemptAccuracy = topic.firstAttempts > 0 ? topic.firstAttemptCorrect / topic.firstAttempts : 0;
     const accuracy = topic.attempts > 0 ? topic.correct / topic.attempts : 0;
     const retrievalStrength = this.memory.retrievability(topic.card, day + DAY_MS);
-    const progress = Object.values(topic.contents);
-    const materialCompletion = progress.length > 0 ? progress.reduce((a, b) => a + b, 0) / progress.length : 0;
+    let progressSum = 0;
+    for (const progress of topic.contents.values()) progressSum += progress;
+    const materialCompletion = topic.contents.size > 0 ? progressSum / topic.contents.size : 0;
     const masteryScore =
       MASTERY_WEIGHTS.firstAttemptAccuracy * firstAttemptAccuracy +
       MASTERY_WEIGHTS.accuracy * accuracy +
@@ -219,4 +226,12 @@ function toPendingItem(t: number, id: string, body: QuestionAttemptBody | Conten
   }
   const { correct, score, attemptNumber, responseTimeMs, hintsUsed, confidence } = body;
   return { t, id, kind: 'attempt', attempt: { correct, score, attemptNumber, responseTimeMs, hintsUsed, confidence } };
+}
+
+/** Content progress from a checkpoint: pairs, or (state version 1) an object read by own keys only. */
+function storedContents(stored: [string, number][] | Record<string, number>): Map<string, number> {
+  if (Array.isArray(stored)) return new Map(stored);
+  const contents = new Map<string, number>();
+  for (const key of Object.keys(stored)) contents.set(key, stored[key]!);
+  return contents;
 }
