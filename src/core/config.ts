@@ -119,6 +119,10 @@ export const configSchema = z.object({
       password: z.string().default('').describe('ClickHouse password.'),
       chdbPath: z.string().default('.learnstream/chdb').describe('Data directory of the embedded chdb engine.'),
       migrate: bool().default(true).describe('Run migrations at engine start.'),
+      requestTimeoutMs: int()
+        .positive()
+        .default(30_000)
+        .describe('Longest wait for one ClickHouse server request; a timed-out insert is retried.'),
     })
     .prefault({}),
   views: z

@@ -36,14 +36,19 @@ export interface KafkaService {
   logFile: string;
 }
 
+/**
+ * Starts a broker with its data in `dir`. Given the ports (and the directory)
+ * of a broker stopped earlier, it starts that broker again at the same address
+ * with its log intact: the storage is formatted only the first time.
+ */
 export async function startKafka(
   dir: string,
-  opts: { detached?: boolean; timeoutMs?: number } = {},
+  opts: { detached?: boolean; timeoutMs?: number; port?: number; controllerPort?: number } = {},
 ): Promise<KafkaService> {
   const libs = ensureKafkaJars();
   mkdirSync(join(dir, 'data'), { recursive: true });
-  const port = await freePort();
-  let controllerPort = await freePort();
+  const port = opts.port ?? (await freePort());
+  let controllerPort = opts.controllerPort ?? (await freePort());
   while (controllerPort === port) controllerPort = await freePort();
   const props = join(dir, 'server.properties');
   writeFileSync(
@@ -74,13 +79,15 @@ export async function startKafka(
   );
   const cp = `${libs}/*`;
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin/java') : 'java';
-  const clusterId = execFileSync(java, ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .pop() as string;
-  execFileSync(java, ['-cp', cp, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', props], {
-    stdio: 'ignore',
-  });
+  if (!existsSync(join(dir, 'data', 'meta.properties'))) {
+    const clusterId = execFileSync(java, ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop() as string;
+    execFileSync(java, ['-cp', cp, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', props], {
+      stdio: 'ignore',
+    });
+  }
   const logFile = join(dir, 'kafka.log');
   const { pid } = spawnService(
     java,

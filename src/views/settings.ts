@@ -12,6 +12,7 @@ export function storeSettingsFromConfig(config: Config): StoreSettings {
     username: config.clickhouse.username,
     password: config.clickhouse.password,
     chdbPath: config.clickhouse.chdbPath,
+    requestTimeoutMs: config.clickhouse.requestTimeoutMs,
   };
 }
 

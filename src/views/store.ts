@@ -224,6 +224,7 @@ export interface StoreSettings {
   username?: string;
   password?: string;
   chdbPath: string;
+  requestTimeoutMs?: number;
 }
 
 /** CLICKHOUSE_URL set → server; else embedded chdb. */
@@ -234,6 +235,7 @@ export function openStore(settings: StoreSettings): Promise<ClickHouseStore> {
         database: settings.database,
         username: settings.username,
         password: settings.password,
+        requestTimeoutMs: settings.requestTimeoutMs,
       })
     : openChdbStore({ path: settings.chdbPath, database: settings.database });
 }

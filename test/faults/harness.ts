@@ -1,0 +1,501 @@
+// The fault suite's harness: its own Kafka broker and ClickHouse server (so it
+// can stop and restart them on the same ports), a paced producer that keeps
+// the stream flowing while faults hit, engine child processes watched for
+// exits nobody asked for, the "everything processed" wait, and the per-scenario
+// report compared with the clean reference run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrokerAdmin } from '../../src/ingest/broker.js';
+import { createEventProducer, type EventProducer, type LearningEvent } from '../../src/ingest/index.js';
+import { createKafkajsClient } from '../../src/ingest/kafkajs-broker.js';
+import {
+  type ClickHouseService,
+  type KafkaService,
+  startClickHouse,
+  startKafka,
+  stopProcess,
+} from '../../src/services/index.js';
+import { type ClickHouseStore, openServerStore } from '../../src/views/index.js';
+import { type EngineProcess, spawnEngine } from '../support/engine-process.js';
+import { uniqueName } from '../support/index.js';
+import {
+  type CompareOptions,
+  compareSnapshots,
+  describeDiffs,
+  type Snapshot,
+  tableOk,
+  takeSnapshot,
+} from './compare.js';
+
+export const PARTITIONS = 6;
+export const SECRET = 'faults-pseudonym-secret-0123456789';
+export const JWT_SECRET = 'faults-jwt-secret-0123456789-0123456789-0123';
+
+/** Engine timings sized for a 2-core CI machine (see test/faults/README.md). */
+export const engineTimings = {
+  LEARNSTREAM_KAFKA_SESSION_TIMEOUT_MS: '6000',
+  LEARNSTREAM_ENGINE_TICK_INTERVAL_MS: '4000',
+  LEARNSTREAM_ENGINE_CHECKPOINT_INTERVAL_MS: '1000',
+  LEARNSTREAM_VIEWS_SINK_FLUSH_INTERVAL_MS: '300',
+  LEARNSTREAM_VIEWS_SINK_BATCH_ROWS: '2000',
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function log(line: string): void {
+  console.log(`[faults] ${line}`);
+}
+
+// ---------------------------------------------------------------------------
+// Services
+
+export interface FaultServices {
+  brokers: string[];
+  clickhouseUrl: string;
+  clickhouse: ClickHouseService;
+  kafka: KafkaService;
+  /** Stops the broker (SIGTERM, by PID), keeps it down `downMs`, starts it again on the same ports and log. */
+  restartKafka(downMs: number): Promise<void>;
+  /** Same for the ClickHouse server (same ports, same data). */
+  restartClickHouse(downMs: number): Promise<void>;
+  admin(): Promise<BrokerAdmin>;
+  stop(): Promise<void>;
+}
+
+export async function startFaultServices(): Promise<FaultServices> {
+  const baseDir = mkdtempSync(join(tmpdir(), 'learnstream-faults-'));
+  let [kafka, clickhouse] = await Promise.all([
+    startKafka(join(baseDir, 'kafka')),
+    startClickHouse(join(baseDir, 'clickhouse')),
+  ]);
+  const brokers = [kafka.brokers];
+  let admin: BrokerAdmin | undefined;
+  const services: FaultServices = {
+    brokers,
+    clickhouseUrl: clickhouse.url,
+    get clickhouse() {
+      return clickhouse;
+    },
+    get kafka() {
+      return kafka;
+    },
+    async restartKafka(downMs) {
+      await stopProcess(kafka.pid, 30_000);
+      await sleep(downMs);
+      kafka = await startKafka(kafka.dataDir, { port: kafka.port, controllerPort: kafka.controllerPort });
+    },
+    async restartClickHouse(downMs) {
+      await stopProcess(clickhouse.pid, 30_000);
+      await sleep(downMs);
+      clickhouse = await startClickHouse(clickhouse.dataDir, {
+        httpPort: clickhouse.httpPort,
+        tcpPort: clickhouse.tcpPort,
+      });
+    },
+    async admin() {
+      if (!admin) {
+        const a = createKafkajsClient({ brokers, clientId: 'faults-admin' }).admin();
+        await a.connect();
+        admin = a;
+      }
+      return admin;
+    },
+    async stop() {
+      await admin?.disconnect().catch(() => undefined);
+      await Promise.all([stopProcess(kafka.pid, 15_000), stopProcess(clickhouse.pid, 15_000)]);
+      rmSync(baseDir, { recursive: true, force: true });
+    },
+  };
+  return services;
+}
+
+// ---------------------------------------------------------------------------
+// Production
+
+export interface Production {
+  /** Events sent so far (acknowledged by the broker). */
+  sent(): number;
+  whenSent(count: number): Promise<void>;
+  /** Resolves when every event is in the topic; reports produce failures that were retried. */
+  done: Promise<{ sent: number; retriedChunks: number; ms: number }>;
+}
+
+export interface ProduceOptions {
+  brokers: string[];
+  topic: string;
+  events: readonly LearningEvent[];
+  /** Spread the events evenly over this long (0: as fast as possible). */
+  durationMs: number;
+  chunk?: number;
+  /** Called after each chunk is in the topic, before the next (hostile records go in here). */
+  afterChunk?: (chunkIndex: number, sentSoFar: number) => Promise<void>;
+}
+
+/**
+ * Sends the events in order, in chunks, paced over `durationMs`. A chunk that
+ * fails (the broker is down) is retried — only its failed events, so each
+ * partition keeps its order — until it is in; a producer that keeps failing is
+ * replaced.
+ */
+export function producePaced(opts: ProduceOptions): Production {
+  const chunk = opts.chunk ?? 500;
+  let sent = 0;
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const notify = () => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i] as { count: number; resolve: () => void };
+      if (sent >= w.count) {
+        waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  };
+  const done = (async () => {
+    const t0 = Date.now();
+    let producer: EventProducer = createEventProducer({ brokers: opts.brokers, topic: opts.topic });
+    await producer.connect();
+    let retriedChunks = 0;
+    const chunks = Math.ceil(opts.events.length / chunk);
+    for (let c = 0; c < chunks; c++) {
+      const due = t0 + (opts.durationMs * c) / chunks;
+      if (Date.now() < due) await sleep(due - Date.now());
+      let pending = opts.events.slice(c * chunk, (c + 1) * chunk);
+      let failures = 0;
+      while (pending.length > 0) {
+        const results = await producer
+          .send([...pending])
+          .catch((err: Error) =>
+            pending.map(() => ({ ok: false as const, reason: 'produce_failed', message: err.message })),
+          );
+        const failed = pending.filter((_, i) => !results[i]?.ok);
+        const rejected = results.find((r) => !r.ok && r.reason !== 'produce_failed');
+        if (rejected) throw new Error(`the producer rejected a simulated event: ${JSON.stringify(rejected)}`);
+        sent += pending.length - failed.length;
+        notify();
+        pending = failed;
+        if (pending.length > 0) {
+          failures++;
+          if (failures === 1) retriedChunks++;
+          await sleep(500);
+          if (failures % 3 === 0) {
+            await producer.disconnect().catch(() => undefined);
+            producer = createEventProducer({ brokers: opts.brokers, topic: opts.topic });
+            await producer.connect().catch(() => undefined);
+          }
+        }
+      }
+      await opts.afterChunk?.(c, sent);
+    }
+    await producer.disconnect();
+    return { sent, retriedChunks, ms: Date.now() - t0 };
+  })();
+  return {
+    sent: () => sent,
+    whenSent: (count) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ count, resolve });
+        notify();
+      }),
+    done,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Engine instances
+
+export interface Instance {
+  name: string;
+  engine: EngineProcess;
+  /** Set before we signal it, so its exit is not counted as unexpected. */
+  expectingExit: boolean;
+}
+
+export interface UnexpectedExit {
+  name: string;
+  code: number | null;
+  signal: string | null;
+  atMs: number;
+  outputTail: string;
+}
+
+/**
+ * The engine instances of one scenario. An instance that exits without being
+ * told to is recorded (a failure: the engine must not exit on a retriable
+ * fault) and started again, as an operator's process manager would, so the
+ * scenario still runs to the end and the report shows what else went wrong.
+ */
+export class Fleet {
+  readonly instances = new Map<string, Instance>();
+  readonly unexpectedExits: UnexpectedExit[] = [];
+  readonly gracefulExitCodes: { name: string; code: number | null }[] = [];
+  private closing = false;
+  private readonly t0 = Date.now();
+
+  constructor(private readonly env: () => Record<string, string>) {}
+
+  async start(name: string, extraEnv: Record<string, string> = {}): Promise<Instance> {
+    const engine = await spawnEngine({ ...this.env(), ...extraEnv });
+    const inst: Instance = { name, engine, expectingExit: false };
+    this.instances.set(name, inst);
+    engine.child.once('exit', (code, signal) => {
+      if (inst.expectingExit || this.closing) return;
+      const tail = engine.output().slice(-3000);
+      this.unexpectedExits.push({ name, code, signal, atMs: Date.now() - this.t0, outputTail: tail });
+      log(`UNEXPECTED EXIT of engine ${name}: code ${code} signal ${signal}; restarting it. Output tail:\n${tail}`);
+      if (this.instances.get(name) === inst) {
+        this.instances.delete(name);
+        setTimeout(() => {
+          if (!this.closing) this.start(name, extraEnv).catch((err) => log(`restart of ${name} failed: ${err}`));
+        }, 500);
+      }
+    });
+    return inst;
+  }
+
+  get(name: string): Instance {
+    const inst = this.instances.get(name);
+    if (!inst) throw new Error(`no running engine instance ${name}`);
+    return inst;
+  }
+
+  async kill(name: string): Promise<void> {
+    const inst = this.get(name);
+    inst.expectingExit = true;
+    this.instances.delete(name);
+    await inst.engine.kill();
+  }
+
+  /** SIGTERM; the exit code must be 0. */
+  async stop(name: string): Promise<number | null> {
+    const inst = this.get(name);
+    inst.expectingExit = true;
+    this.instances.delete(name);
+    const code = await inst.engine.stop();
+    this.gracefulExitCodes.push({ name, code });
+    return code;
+  }
+
+  signal(name: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
+    this.get(name).engine.child.kill(signal);
+  }
+
+  /** Sum of a counter over the running instances' /metrics. */
+  async metric(name: string): Promise<number> {
+    let total = 0;
+    for (const inst of this.instances.values()) {
+      const text = await fetch(`${inst.engine.baseUrl}/metrics`)
+        .then((r) => r.text())
+        .catch(() => '');
+      for (const line of text.split('\n')) {
+        if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) {
+          total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+        }
+      }
+    }
+    return total;
+  }
+
+  async waitOwning(name: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const inst = this.instances.get(name);
+      if (inst) {
+        const text = await fetch(`${inst.engine.baseUrl}/metrics`)
+          .then((r) => r.text())
+          .catch(() => '');
+        const m = /^learnstream_owned_partitions (\d+)/m.exec(text);
+        if (m && Number(m[1]) > 0) return;
+      }
+      await sleep(250);
+    }
+    throw new Error(`engine ${name} owned no partition within ${timeoutMs} ms`);
+  }
+
+  /** Graceful stop of every running instance, recording exit codes. */
+  async stopAll(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.instances.keys()].map((n) => this.stop(n)));
+  }
+
+  async killAll(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.instances.values()].map((i) => i.engine.kill()));
+    this.instances.clear();
+  }
+
+  since(): number {
+    return Date.now() - this.t0;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Scenario
+
+export interface ScenarioContext {
+  name: string;
+  topic: string;
+  group: string;
+  database: string;
+  fleet: Fleet;
+  services: FaultServices;
+  /** Base environment of an engine of this scenario. */
+  env: Record<string, string>;
+  /** Records an injected fault, with the time since the scenario started. */
+  fault(what: string): void;
+  produce(opts: Omit<ProduceOptions, 'brokers' | 'topic'>): Production;
+  /** Extra problems a scenario found (hostile input checks); reported with the table comparison. */
+  problems: string[];
+  /** Extra figures printed in the scenario's report. */
+  figures: string[];
+}
+
+export interface ScenarioOptions {
+  services: FaultServices;
+  reference: Snapshot;
+  compare?: CompareOptions;
+  excludeTenants?: string[];
+  /** Longest wait for the engine to process everything after the last event is produced. */
+  drainTimeoutMs?: number;
+  /** Runs after the engines stopped, before the comparison (checks on the database). */
+  verify?: (store: ClickHouseStore, ctx: ScenarioContext) => Promise<void>;
+}
+
+/** Environment of an engine instance on a scenario's topic, group and database. */
+export function engineEnv(s: {
+  brokers: string[];
+  clickhouseUrl: string;
+  topic: string;
+  group: string;
+  database: string;
+}): Record<string, string> {
+  return {
+    LEARNSTREAM_SOURCE_KIND: 'kafka',
+    KAFKA_BROKERS: s.brokers.join(','),
+    LEARNSTREAM_KAFKA_TOPIC: s.topic,
+    LEARNSTREAM_KAFKA_GROUP_ID: s.group,
+    LEARNSTREAM_KAFKA_DEAD_LETTER_TOPIC: `${s.topic}_dlq`,
+    LEARNSTREAM_KAFKA_LATE_TOPIC: `${s.topic}_late`,
+    LEARNSTREAM_KAFKA_PARTITIONS: String(PARTITIONS),
+    CLICKHOUSE_URL: s.clickhouseUrl,
+    LEARNSTREAM_CLICKHOUSE_DATABASE: s.database,
+    LEARNSTREAM_PRIVACY_PSEUDONYM_SECRET: SECRET,
+    LEARNSTREAM_AUTH_JWT_SECRET: JWT_SECRET,
+    // The simulated data is from January 2026: keep retention away from it.
+    LEARNSTREAM_RETENTION_IDENTIFIER_HORIZON_DAYS: '36500',
+    LEARNSTREAM_RETENTION_RAW_EVENTS_DAYS: '36500',
+    LEARNSTREAM_RETENTION_AGGREGATES_DAYS: '36500',
+    ...engineTimings,
+  };
+}
+
+/**
+ * Waits until every partition's committed offset is past the log end measured
+ * after the last event was produced: the engine has processed every event
+ * and at least one watermark tick appended after them (a tick carries the wall
+ * clock, far past the simulated data, so it closes every window), and —
+ * results being flushed before checkpoints, checkpoints before commits — every
+ * result is in ClickHouse. Returns undefined when done, else what is behind.
+ */
+export async function waitProcessed(
+  services: FaultServices,
+  topic: string,
+  group: string,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  const admin = await services.admin();
+  const ends = new Map((await admin.topicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
+  const deadline = Date.now() + timeoutMs;
+  let behind = 'no committed offsets';
+  while (Date.now() < deadline) {
+    try {
+      const committed = new Map((await admin.groupOffsets(group, topic)).map((o) => [o.partition, BigInt(o.offset)]));
+      const lagging = [...ends].filter(([p, end]) => (committed.get(p) ?? -1n) < end + 1n);
+      if (lagging.length === 0) return undefined;
+      behind = lagging
+        .map(([p, end]) => `partition ${p} committed ${committed.get(p) ?? 'none'} of ${end + 1n}`)
+        .join(', ');
+    } catch (err) {
+      behind = `offsets unavailable: ${(err as Error).message}`;
+    }
+    await sleep(500);
+  }
+  return behind;
+}
+
+export async function runScenario(
+  name: string,
+  opts: ScenarioOptions,
+  body: (ctx: ScenarioContext) => Promise<void>,
+): Promise<void> {
+  const { services } = opts;
+  if (!opts.reference) throw new Error(`scenario ${name}: no clean reference run to compare with (it failed)`);
+  const topic = uniqueName(`faults_${name}`);
+  const group = uniqueName(`faults_${name}`);
+  const database = uniqueName(`faults_${name}`);
+  const admin = await services.admin();
+  await admin.ensureTopic(topic, PARTITIONS);
+  const env = engineEnv({ brokers: services.brokers, clickhouseUrl: services.clickhouseUrl, topic, group, database });
+  const fleet = new Fleet(() => env);
+  const faults: string[] = [];
+  const ctx: ScenarioContext = {
+    name,
+    topic,
+    group,
+    database,
+    fleet,
+    services,
+    env,
+    fault: (what) => {
+      const line = `t+${(fleet.since() / 1000).toFixed(1)}s ${what}`;
+      faults.push(line);
+      log(`${name}: ${line}`);
+    },
+    produce: (p) => producePaced({ ...p, brokers: services.brokers, topic }),
+    problems: [],
+    figures: [],
+  };
+  const t0 = Date.now();
+  let store: ClickHouseStore | undefined;
+  try {
+    await body(ctx);
+    const behind = await waitProcessed(services, topic, group, opts.drainTimeoutMs ?? 90_000);
+    if (behind) ctx.problems.push(`not everything was processed within the drain timeout: ${behind}`);
+    const restarts = await fleet.metric('learnstream_pipeline_restarts_total');
+    const ticks = await fleet.metric('learnstream_watermark_ticks_total');
+    await fleet.stopAll();
+    for (const e of fleet.gracefulExitCodes) {
+      if (e.code !== 0) ctx.problems.push(`engine ${e.name} exited with ${e.code} on SIGTERM (expected 0)`);
+    }
+    for (const e of fleet.unexpectedExits) {
+      ctx.problems.push(
+        `engine ${e.name} exited on its own at t+${(e.atMs / 1000).toFixed(1)}s (code ${e.code}, signal ${e.signal}); last output: ${e.outputTail.slice(-600)}`,
+      );
+    }
+    store = await openServerStore({ url: services.clickhouseUrl, database });
+    if (opts.verify) await opts.verify(store, ctx);
+    const snapshot = await takeSnapshot(store, { excludeTenants: opts.excludeTenants });
+    const diffs = compareSnapshots(opts.reference, snapshot, opts.compare);
+    const mismatched = diffs.filter((d) => !tableOk(d));
+    const compared = diffs.reduce((n, d) => n + d.actualRows, 0);
+    log(
+      [
+        `scenario ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s, topic ${topic}`,
+        `  faults injected: ${faults.length === 0 ? 'none' : ''}`,
+        ...faults.map((f) => `    ${f}`),
+        `  pipeline restarts (running instances' supervisors): ${restarts}; watermark ticks appended: ${ticks}`,
+        `  unexpected engine exits: ${fleet.unexpectedExits.length}`,
+        ...ctx.figures.map((f) => `  ${f}`),
+        `  rows compared: ${compared} in ${diffs.length} tables; tables with mismatches: ${mismatched.length}`,
+        describeDiffs(diffs),
+      ].join('\n'),
+    );
+    if (mismatched.length > 0) ctx.problems.push(`results differ from the clean run:\n${describeDiffs(mismatched)}`);
+    if (ctx.problems.length > 0) {
+      throw new Error(`scenario ${name} failed:\n- ${ctx.problems.join('\n- ')}`);
+    }
+  } finally {
+    await fleet.killAll();
+    await store?.close();
+  }
+}
