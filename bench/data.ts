@@ -4,9 +4,10 @@
 // partition ends with one watermark tick far past the data, so every engine
 // under test can close its last windows and "complete" has a meaning.
 import { Kafka, logLevel } from 'kafkajs';
+import { loadConfig } from '../src/core/config.js';
 import { createEventCodec, partitionOf } from '../src/ingest/index.js';
 import { kafkaMessages, simulateCount } from '../src/ingest/simulator/index.js';
-import { tickHeader } from '../src/ingest/tick.js';
+import { tickMessage } from '../src/ingest/tick.js';
 
 export interface BenchTopic {
   topic: string;
@@ -64,6 +65,8 @@ export async function produceBenchTopic(
   }
   // Far enough past the data to close every session, day and ISO week.
   const tickAtMs = last + 15 * DAY;
+  // Signed as the engine signs its ticks (the engine children run with the default pseudonym secret).
+  const secret = loadConfig({}).privacy.pseudonymSecret;
   await producer.send({
     topic: opts.topic,
     acks: -1,
@@ -71,8 +74,7 @@ export async function produceBenchTopic(
     messages: Array.from({ length: opts.partitions }, (_, partition) => ({
       partition,
       key: `__tick__/${partition}`,
-      value: String(tickAtMs),
-      headers: { [tickHeader]: '1' },
+      ...tickMessage(tickAtMs, { secret, topic: opts.topic, partition }),
     })),
   });
   await producer.disconnect();

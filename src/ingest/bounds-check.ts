@@ -1,15 +1,21 @@
 // A bounds-checked walk of Avro binary data against a writer type, run before
 // avsc decodes. avsc trusts block counts and lengths (a mutated array count of
 // 2^40 would loop or allocate for minutes); this walk rejects such records in
-// linear time and tells truncated input apart from corrupt input.
+// linear time and tells truncated input apart from corrupt input. It also
+// checks every string is valid UTF-8: avsc would decode invalid bytes
+// leniently (as U+FFFD), silently changing the data.
 import type avro from 'avsc';
+import { isValidUtf8 } from './unicode.js';
 
-export type ScanResult = { ok: true; end: number } | { ok: false; reason: 'truncated' | 'corrupt'; message: string };
+type ScanReason = 'truncated' | 'corrupt' | 'invalid_unicode';
+
+export type ScanResult = { ok: true; end: number } | { ok: false; reason: ScanReason; message: string; field?: string };
 
 class ScanError extends Error {
   constructor(
-    readonly reason: 'truncated' | 'corrupt',
+    readonly reason: ScanReason,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -22,10 +28,14 @@ const maxZeroSizeItems = 1_000_000;
 export function scanAvro(type: avro.Type, buf: Uint8Array, pos: number): ScanResult {
   const cursor = { pos };
   try {
-    walk(type, buf, cursor, 0);
+    walk(type, buf, cursor, 0, []);
     return { ok: true, end: cursor.pos };
   } catch (err) {
-    if (err instanceof ScanError) return { ok: false, reason: err.reason, message: err.message };
+    if (err instanceof ScanError) {
+      return err.field === undefined
+        ? { ok: false, reason: err.reason, message: err.message }
+        : { ok: false, reason: err.reason, message: err.message, field: err.field };
+    }
     return { ok: false, reason: 'corrupt', message: (err as Error).message };
   }
 }
@@ -60,7 +70,8 @@ function minSize(type: avro.Type): number {
   return 1;
 }
 
-function blocks(buf: Uint8Array, c: { pos: number }, itemSize: number, readItem: () => void): void {
+function blocks(buf: Uint8Array, c: { pos: number }, itemSize: number, readItem: (index: number) => void): void {
+  let index = 0;
   for (;;) {
     let n = readVarLong(buf, c);
     if (n === 0) return;
@@ -73,14 +84,20 @@ function blocks(buf: Uint8Array, c: { pos: number }, itemSize: number, readItem:
       throw new ScanError('truncated', `block of ${n} items cannot fit in the ${remaining} bytes left`);
     }
     if (itemSize === 0 && n > maxZeroSizeItems) throw new ScanError('corrupt', `block of ${n} empty items`);
-    for (let i = 0; i < n; i++) readItem();
+    for (let i = 0; i < n; i++) readItem(index++);
   }
 }
 
-function walk(type: avro.Type, buf: Uint8Array, c: { pos: number }, depth: number): void {
+/** `body.topic_ids[1]` from the stack of field names and array indexes; formatted only on error. */
+function fieldPath(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || 'record';
+}
+
+/** `path` is the stack of record field names and array indexes so far; union branches add nothing. */
+function walk(type: avro.Type, buf: Uint8Array, c: { pos: number }, depth: number, path: (string | number)[]): void {
   if (depth > 64) throw new ScanError('corrupt', 'nesting deeper than 64');
   const t = type as avro.Type & {
-    fields?: { type: avro.Type }[];
+    fields?: { name: string; type: avro.Type }[];
     types?: avro.Type[];
     itemsType?: avro.Type;
     valuesType?: avro.Type;
@@ -107,7 +124,16 @@ function walk(type: avro.Type, buf: Uint8Array, c: { pos: number }, depth: numbe
     case 'double':
       need(buf, c, 8, 'double');
       return;
-    case 'string':
+    case 'string': {
+      const length = readVarLong(buf, c);
+      const at = c.pos;
+      need(buf, c, length, 'string');
+      if (!isValidUtf8(buf.subarray(at, c.pos))) {
+        const field = fieldPath(path);
+        throw new ScanError('invalid_unicode', `${field} is not valid UTF-8`, field);
+      }
+      return;
+    }
     case 'bytes':
       need(buf, c, readVarLong(buf, c), type.typeName);
       return;
@@ -121,14 +147,18 @@ function walk(type: avro.Type, buf: Uint8Array, c: { pos: number }, depth: numbe
     }
     case 'array': {
       const items = t.itemsType as avro.Type;
-      blocks(buf, c, minSize(items), () => walk(items, buf, c, depth + 1));
+      blocks(buf, c, minSize(items), (i) => {
+        path.push(i);
+        walk(items, buf, c, depth + 1, path);
+        path.pop();
+      });
       return;
     }
     case 'map': {
       const values = t.valuesType as avro.Type;
       blocks(buf, c, 1 + minSize(values), () => {
         need(buf, c, readVarLong(buf, c), 'map key');
-        walk(values, buf, c, depth + 1);
+        walk(values, buf, c, depth + 1, path);
       });
       return;
     }
@@ -137,16 +167,20 @@ function walk(type: avro.Type, buf: Uint8Array, c: { pos: number }, depth: numbe
       const branches = t.types as avro.Type[];
       const i = readVarLong(buf, c);
       if (i < 0 || i >= branches.length) throw new ScanError('corrupt', `union index ${i} out of range`);
-      walk(branches[i] as avro.Type, buf, c, depth + 1);
+      walk(branches[i] as avro.Type, buf, c, depth + 1, path);
       return;
     }
     case 'record':
     case 'error':
-      for (const f of t.fields ?? []) walk(f.type, buf, c, depth + 1);
+      for (const f of t.fields ?? []) {
+        path.push(f.name);
+        walk(f.type, buf, c, depth + 1, path);
+        path.pop();
+      }
       return;
     default:
       if (t.underlyingType) {
-        walk(t.underlyingType, buf, c, depth + 1);
+        walk(t.underlyingType, buf, c, depth + 1, path);
         return;
       }
       throw new ScanError('corrupt', `unsupported Avro type ${type.typeName}`);

@@ -29,7 +29,9 @@ export interface FetchedRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  /** Prototype-free: header names are untrusted. */
   headers: Record<string, HeaderValue | undefined>;
+  /** Broker timestamp, epoch ms as a decimal string (the append time on LogAppendTime topics). */
   timestamp: string;
 }
 
@@ -67,7 +69,7 @@ export interface BrokerConsumer {
 
 export interface BrokerAdmin {
   connect(): Promise<void>;
-  /** Creates the topic when missing; true when it created it. */
+  /** Creates the topic when missing (timestamps: LogAppendTime); true when it created it. */
   ensureTopic(topic: string, partitions: number): Promise<boolean>;
   topicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
   groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;

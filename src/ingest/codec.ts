@@ -37,9 +37,19 @@ export interface EncodeOptions {
   skipContract?: boolean;
 }
 
+export interface DecodeOptions {
+  /**
+   * The record's own reference time for the future rule: the broker timestamp
+   * of a Kafka record (LogAppendTime). Never the wall clock, so a replay decides
+   * identically. Without it only the `received_at` bound applies.
+   */
+  referenceTimeMs?: number;
+}
+
 export interface EventCodec {
+  /** Encoding is a door: the future rule is judged against the receive clock (`contract.now`, else the wall clock). */
   encode(event: LearningEvent, opts?: EncodeOptions): EncodeResult;
-  decode(bytes: Uint8Array): DecodeResult;
+  decode(bytes: Uint8Array, opts?: DecodeOptions): DecodeResult;
   readonly schemas: EventSchemas;
 }
 
@@ -70,7 +80,7 @@ export function createEventCodec(opts: EventCodecOptions = {}): EventCodec {
   function encodeUnsafe(event: LearningEvent, o: EncodeOptions): EncodeResult {
     const writer = o.version === undefined ? schemas.current : schemas.version(o.version);
     if (!writer) return reject('invalid_field', `no envelope version ${o.version} in schemas/`, 'schema_version');
-    const violation = o.skipContract ? null : checkContract(event, opts.contract);
+    const violation = o.skipContract ? null : checkContract(event, opts.contract, (opts.contract?.now ?? Date.now)());
     if (violation) return violation;
     const record = eventToAvro(event, writer.version);
     let badPath: string | undefined;
@@ -93,12 +103,12 @@ export function createEventCodec(opts: EventCodecOptions = {}): EventCodec {
     return { ok: true, bytes: Buffer.concat([header, payload]) };
   }
 
-  function decode(input: Uint8Array): DecodeResult {
+  function decode(input: Uint8Array, o: DecodeOptions = {}): DecodeResult {
     try {
       const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
       const framed = readFrame(bytes);
       if (!framed.ok) return framed;
-      return decodeBody(bytes, framed.writer, framed.offset);
+      return decodeBody(bytes, framed.writer, framed.offset, o.referenceTimeMs);
     } catch (err) {
       // Defensive: the walk above should make this unreachable.
       return reject('corrupt', `undecodable record: ${bounded((err as Error).message)}`);
@@ -129,9 +139,14 @@ export function createEventCodec(opts: EventCodecOptions = {}): EventCodec {
     return reject('unknown_format', `first byte ${hexByte(bytes[0])} is neither C3 (single-object) nor 00 (Confluent)`);
   }
 
-  function decodeBody(bytes: Buffer, writer: EnvelopeSchema, offset: number): DecodeResult {
+  function decodeBody(
+    bytes: Buffer,
+    writer: EnvelopeSchema,
+    offset: number,
+    referenceTimeMs: number | undefined,
+  ): DecodeResult {
     const scan = scanAvro(writer.type, bytes, offset);
-    if (!scan.ok) return reject(scan.reason, `v${writer.version} record: ${scan.message}`);
+    if (!scan.ok) return reject(scan.reason, `v${writer.version} record: ${scan.message}`, scan.field);
     if (scan.end !== bytes.length) {
       return reject('corrupt', `${bytes.length - scan.end} trailing bytes after the v${writer.version} record`);
     }
@@ -142,7 +157,7 @@ export function createEventCodec(opts: EventCodecOptions = {}): EventCodec {
     if (end < 0) return reject('truncated', `v${writer.version} record cut short`);
     const record = value as Record<string, unknown>;
     const event = eventFromAvro(record);
-    const violation = checkContract(event, opts.contract);
+    const violation = checkContract(event, opts.contract, referenceTimeMs);
     if (violation) return { ...violation, preview: record };
     return { ok: true, event, writerVersion: writer.version };
   }

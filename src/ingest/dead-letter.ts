@@ -1,7 +1,10 @@
-// Dead-letter records: every rejected record, readable. Headers carry the
-// reason and the source coordinates; the JSON payload carries the original
-// bytes (base64) and a decoded preview whose learner id is already pseudonymised.
-
+// Dead-letter records: every rejected record, readable and bounded. Headers
+// carry the reason and the source coordinates; the JSON payload carries the
+// original bytes (base64, up to a cap; beyond it the first bytes, the size and
+// the SHA-256 of the whole value) and a bounded decoded preview whose learner
+// id is already pseudonymised. A dead letter must always fit the dead-letter
+// topic, so it can never hold up the partition it came from.
+import { createHash } from 'node:crypto';
 import { bounded } from './bounded.js';
 import type { OutgoingMessage } from './broker.js';
 import type { DecodeRejection } from './codec.js';
@@ -11,6 +14,7 @@ export interface DeadLetterOrigin {
   topic: string;
   partition: number;
   offset: string;
+  /** The record's broker timestamp (epoch ms, decimal), or the push time in embedded mode. */
   timestamp?: string;
 }
 
@@ -19,9 +23,15 @@ export interface DeadLetterPayload {
   message: string;
   field: string | null;
   source: DeadLetterOrigin;
-  /** The rejected record's value, exactly as read, base64. */
+  /** The rejected record's value as read, base64 — only its first `maxValueBytes` when `truncated`. */
   value_base64: string | null;
-  /** The decoded record (snake_case) when the bytes were readable; learner_id pseudonymised. */
+  /** Size of the whole value in bytes (null when there was none). */
+  value_size: number | null;
+  /** SHA-256 (hex) of the whole value: identifies the record even when its bytes are cut. */
+  value_sha256: string | null;
+  /** True when `value_base64` holds only the first bytes, or no bytes at all (a minimal dead letter). */
+  truncated: boolean;
+  /** The decoded record (snake_case) when the bytes were readable; learner_id pseudonymised; long strings and arrays cut. */
   preview: Record<string, unknown> | null;
 }
 
@@ -34,20 +44,43 @@ export const deadLetterHeaders = {
   offset: 'source_offset',
 } as const;
 
+/** Raw bytes kept in a dead letter: 256 KiB (≈ 342 KiB of base64), well under Kafka's default 1 MiB message limit. */
+export const defaultMaxValueBytes = 256 * 1024;
+/** A preview string longer than this is cut (ids are at most 256 characters when valid). */
+const maxPreviewString = 1024;
+/** A preview array longer than this is cut (topic ids). */
+const maxPreviewItems = 64;
+
+export interface DeadLetterLimits {
+  /** Most raw bytes kept (base64 encoded) in the payload. */
+  maxValueBytes?: number;
+}
+
 export function deadLetterPayload(
   rejection: DecodeRejection,
   origin: DeadLetterOrigin,
   value: Buffer | null,
   pseudonymSecret: string,
+  limits: DeadLetterLimits = {},
 ): DeadLetterPayload {
+  const maxValueBytes = limits.maxValueBytes ?? defaultMaxValueBytes;
+  const truncated = value !== null && value.length > maxValueBytes;
   return {
     reason: rejection.reason,
-    message: rejection.message,
-    field: rejection.field ?? null,
+    message: bounded(rejection.message),
+    field: rejection.field === undefined ? null : bounded(rejection.field),
     source: origin,
-    value_base64: value ? value.toString('base64') : null,
-    preview: rejection.preview ? pseudonymizedPreview(rejection.preview, pseudonymSecret) : null,
+    value_base64: value ? (truncated ? value.subarray(0, maxValueBytes) : value).toString('base64') : null,
+    value_size: value ? value.length : null,
+    value_sha256: value ? createHash('sha256').update(value).digest('hex') : null,
+    truncated,
+    preview: rejection.preview ? boundedPreview(pseudonymizedPreview(rejection.preview, pseudonymSecret)) : null,
   };
+}
+
+/** The same dead letter without the value bytes and preview: what is sent when even the bounded one is refused. */
+export function minimalDeadLetter(payload: DeadLetterPayload): DeadLetterPayload {
+  return { ...payload, value_base64: null, preview: null, truncated: payload.value_size !== null };
 }
 
 export function deadLetterMessage(payload: DeadLetterPayload): OutgoingMessage {
@@ -70,4 +103,27 @@ function pseudonymizedPreview(record: Record<string, unknown>, secret: string): 
     ...record,
     learner_id: typeof learner === 'string' ? pseudonymize(secret, tenant, learner) : null,
   };
+}
+
+/** A copy with long strings and arrays cut, so a preview stays small whatever the record held. */
+function boundedPreview(record: Record<string, unknown>): Record<string, unknown> {
+  return boundedValue(record, 0) as Record<string, unknown>;
+}
+
+function boundedValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return bounded(value, maxPreviewString);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > 8) return null;
+  if (Array.isArray(value)) return value.slice(0, maxPreviewItems).map((v) => boundedValue(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    // defineProperty: a key named `__proto__` stays a plain key.
+    Object.defineProperty(out, k, {
+      value: boundedValue(v, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }

@@ -81,7 +81,11 @@ export type SourceRecord =
       partition: number;
       offset: string;
       event: LearningEvent;
-      /** Broker append time of the record (Kafka timestamp), epoch ms, when the source knows it. */
+      /**
+       * When the log took the record, epoch ms: the broker timestamp of a Kafka
+       * record (LogAppendTime), the push time of the in-process source. Absent
+       * when the broker gave none. It bounds the event's watermark contribution.
+       */
       appendedAtMs?: number;
     }
   | { type: 'tick'; partition: number; offset: string; eventTime: number };

@@ -3,12 +3,16 @@
 // appends them to the partition Kafka would pick for the learner; run()
 // delivers per-partition batches, awaiting the handler (backpressure).
 // Records stay in the log until committed, so a stopped and re-run source
-// (a supervisor restart) redelivers from the last commit, as Kafka would.
+// (a supervisor restart) redelivers from the last commit, as Kafka would. A
+// rejected event takes an offset too (in its learner's partition, else 0) and
+// comes back as a dead letter of the batch that covers it, as in Kafka mode.
 import { LearnstreamError } from '../core/errors.js';
 import { componentLogger } from '../core/logger.js';
 import { type ContractOptions, contractViolations } from './contract.js';
+import { type DeadLetterPayload, deadLetterPayload } from './dead-letter.js';
 import { IngestOptionInvalid, SourceStopped } from './errors.js';
 import type { LearningEvent, SourceRecord } from './event.js';
+import { eventToJson } from './json-event.js';
 import { deadLetters, recordsConsumed, recordsRejected } from './metrics.js';
 import { learnerKey, partitionOf } from './partitioner.js';
 import { pseudonymizeEvent } from './pseudonym.js';
@@ -25,7 +29,12 @@ export interface InProcessSourceOptions {
   deadLetterCapacity?: number;
   /** Wait before redelivering a batch whose onBatch failed. */
   retryDelayMs?: number;
+  /** Topic name in dead letters (the engine calls the embedded log `embedded`). */
+  topic?: string;
 }
+
+/** An entry of the in-memory log: a record for the processors, or the place of a rejected event. */
+type LogEntry = SourceRecord | { type: 'dead'; offset: string; deadLetter: DeadLetterPayload };
 
 export type PushResult =
   | { ok: true; eventId: string; partition: number; offset: string }
@@ -48,14 +57,21 @@ export interface InProcessSource extends EventSource {
 }
 
 export function createInProcessSource(opts: InProcessSourceOptions): InProcessSource {
-  const { partitions, pseudonymSecret, maxBatch = 500, deadLetterCapacity = 1000, retryDelayMs = 1000 } = opts;
+  const {
+    partitions,
+    pseudonymSecret,
+    maxBatch = 500,
+    deadLetterCapacity = 1000,
+    retryDelayMs = 1000,
+    topic = 'embedded',
+  } = opts;
   const log = componentLogger('in-process-source');
   if (!Number.isInteger(partitions) || partitions < 1) {
     throw new LearnstreamError(IngestOptionInvalid, `partitions must be a positive integer (got ${partitions})`);
   }
   const all = Array.from({ length: partitions }, (_, p) => p);
   /** Uncommitted records per partition; `base[p]` is the offset of `retained[p][0]`. */
-  const retained: SourceRecord[][] = all.map(() => []);
+  const retained: LogEntry[][] = all.map(() => []);
   const base: bigint[] = all.map(() => 0n);
   const nextOffset: bigint[] = all.map(() => 0n);
   const committed: bigint[] = all.map(() => 0n);
@@ -74,7 +90,7 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
     w?.();
   };
 
-  function append(partition: number, make: (offset: string) => SourceRecord): string {
+  function append(partition: number, make: (offset: string) => LogEntry): string {
     const offset = (nextOffset[partition] as bigint).toString();
     nextOffset[partition] = (nextOffset[partition] as bigint) + 1n;
     retained[partition]?.push(make(offset));
@@ -89,13 +105,20 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
       let progressed = false;
       for (let p = 0; p < partitions && live() && !paused; p++) {
         const from = Number((position[p] as bigint) - (base[p] as bigint));
-        const records = (retained[p] as SourceRecord[]).slice(from, from + maxBatch);
-        if (records.length === 0) continue;
-        const last = records[records.length - 1] as SourceRecord;
+        const entries = (retained[p] as LogEntry[]).slice(from, from + maxBatch);
+        if (entries.length === 0) continue;
+        const last = entries[entries.length - 1] as LogEntry;
+        const records: SourceRecord[] = [];
+        const deadLetters: DeadLetterPayload[] = [];
+        for (const e of entries) {
+          if (e.type === 'dead') deadLetters.push(e.deadLetter);
+          else records.push(e);
+        }
         try {
           await handler.onBatch({
             partition: p,
             records,
+            deadLetters,
             lastOffset: last.offset,
             highWatermark: (nextOffset[p] as bigint).toString(),
           });
@@ -105,7 +128,7 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
           await new Promise((r) => setTimeout(r, retryDelayMs));
           continue;
         }
-        recordsConsumed.inc(records.length);
+        recordsConsumed.inc(entries.length);
         position[p] = BigInt(last.offset) + 1n;
         progressed = true;
       }
@@ -115,10 +138,12 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
 
   return {
     push(events) {
+      // Pushing is receiving: the push time is the reference of the future rule and the record's append time.
+      const appendedAtMs = (opts.contract?.now ?? Date.now)();
       return events.map((event): PushResult => {
         let problems: Rejection[];
         try {
-          problems = contractViolations(event, opts.contract);
+          problems = contractViolations(event, opts.contract, appendedAtMs);
         } catch (err) {
           problems = [{ ok: false, reason: 'invalid_field', message: `not an event: ${(err as Error).message}` }];
         }
@@ -132,11 +157,23 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
               : null;
           dead.push({ reason: first.reason, message: first.message, field: first.field ?? null, preview });
           if (dead.length > deadLetterCapacity) dead.shift();
+          const partition = partitionOfAny(event, partitions);
+          append(partition, (offset) => ({
+            type: 'dead',
+            offset,
+            deadLetter: deadLetterPayload(
+              // The raw event's wire form: deadLetterPayload pseudonymises its learner_id.
+              { ...first, ...(preview ? { preview: jsonPreview(event) } : {}) },
+              { topic, partition, offset, timestamp: String(appendedAtMs) },
+              null,
+              pseudonymSecret,
+            ),
+          }));
           return { ...first, eventId: typeof event?.eventId === 'string' ? event.eventId : null };
         }
         const partition = partitionOf(learnerKey(event.tenantId, event.learnerId), partitions);
         const clean = pseudonymizeEvent(pseudonymSecret, { ...event, clientSessionId: event.clientSessionId ?? null });
-        const offset = append(partition, (o) => ({ type: 'event', partition, offset: o, event: clean }));
+        const offset = append(partition, (o) => ({ type: 'event', partition, offset: o, event: clean, appendedAtMs }));
         return { ok: true, eventId: event.eventId, partition, offset };
       });
     },
@@ -158,7 +195,7 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
         committed[partition] = to;
         // Committed records are never redelivered: drop them from memory.
         const drop = Number(to - (base[partition] as bigint));
-        (retained[partition] as SourceRecord[]).splice(0, drop);
+        (retained[partition] as LogEntry[]).splice(0, drop);
         base[partition] = to;
       }
     },
@@ -197,4 +234,21 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
       await loop?.catch(() => {});
     },
   };
+}
+
+/** The learner's partition when the event names tenant and learner, else 0. */
+function partitionOfAny(event: LearningEvent, partitions: number): number {
+  const e = event as Partial<LearningEvent> | null | undefined;
+  return typeof e?.tenantId === 'string' && typeof e.learnerId === 'string'
+    ? partitionOf(learnerKey(e.tenantId, e.learnerId), partitions)
+    : 0;
+}
+
+/** The wire (snake_case) form of an event, as a Kafka dead letter's preview; undefined if it is not an event. */
+function jsonPreview(event: LearningEvent): Record<string, unknown> | undefined {
+  try {
+    return eventToJson(event);
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,7 @@
 export type { BrokerAdmin, BrokerClient, BrokerConsumer, BrokerProducer } from './broker.js';
 export {
   createEventCodec,
+  type DecodeOptions,
   type DecodeRejection,
   type DecodeResult,
   type EncodeOptions,

@@ -67,7 +67,7 @@ export type JsonEventResult = { ok: true; event: LearningEvent } | { ok: false; 
 
 export interface JsonEventOptions {
   contract?: ContractOptions;
-  /** Fills `received_at` when the client did not send one. */
+  /** The collector's receive time: fills `received_at` when the client did not send one, and is the reference of the future rule. */
   receivedAt: number;
   currentSchemaVersion: number;
 }
@@ -96,7 +96,7 @@ export function parseJsonEvent(input: unknown, opts: JsonEventOptions): JsonEven
     };
   }
   const event = fromJson(parsed.data, opts);
-  const errors = contractViolations(event, opts.contract);
+  const errors = contractViolations(event, opts.contract, opts.receivedAt);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, event };
 }
 

@@ -1,12 +1,13 @@
 // The Kafka source: a consumer-group member reading the events topic batch by
 // batch (heartbeats, manual commits, pause/resume), decoding and
 // pseudonymising each record, and sending every rejected record to the
-// dead-letter topic before the batch reaches the engine.
+// dead-letter topic before the batch reaches the engine. The future rule is
+// judged against each record's broker timestamp; ticks count only when signed.
 import { LearnstreamError } from '../core/errors.js';
 import { componentLogger } from '../core/logger.js';
-import type { BatchControl, BrokerClient, FetchedBatch, OutgoingMessage } from './broker.js';
+import type { BatchControl, BrokerClient, FetchedBatch } from './broker.js';
 import { createEventCodec, type EventCodec, type EventCodecOptions } from './codec.js';
-import { deadLetterMessage, deadLetterPayload } from './dead-letter.js';
+import { type DeadLetterPayload, deadLetterMessage, deadLetterPayload, minimalDeadLetter } from './dead-letter.js';
 import { SourceStopped } from './errors.js';
 import type { SourceRecord } from './event.js';
 import { createKafkajsClient } from './kafkajs-broker.js';
@@ -30,6 +31,8 @@ export interface KafkaSourceOptions {
   /** Heartbeat at least every this many records inside a batch. */
   heartbeatEvery?: number;
   codec?: EventCodecOptions | EventCodec;
+  /** Most raw bytes of a rejected record kept in its dead letter (default 256 KiB). */
+  deadLetterMaxValueBytes?: number;
   /** Swap the Kafka client (default: kafkajs). */
   client?: BrokerClient;
 }
@@ -62,10 +65,39 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
   const connectProducer = () => (producerReady ??= producer.connect());
   const connectAdmin = () => (adminReady ??= admin.connect());
 
+  /**
+   * Dead letters are durable before the batch moves on: a crash re-reads them,
+   * never loses them. One the topic refuses as too large goes again without
+   * its value and preview, so a dead letter never holds up the partition.
+   */
+  async function sendDeadLetters(partition: number, payloads: DeadLetterPayload[]): Promise<void> {
+    try {
+      await producer.send(deadLetterTopic, payloads.map(deadLetterMessage));
+    } catch (err) {
+      if (!refusedAsTooLarge(err)) throw err;
+      log.warn({ err, partition, count: payloads.length }, 'dead letters refused as too large; sending one by one');
+      for (const payload of payloads) {
+        try {
+          await producer.send(deadLetterTopic, [deadLetterMessage(payload)]);
+        } catch (one) {
+          if (!refusedAsTooLarge(one)) throw one;
+          log.warn(
+            { partition, offset: payload.source.offset },
+            'dead letter refused as too large; sent without its value',
+          );
+          await producer.send(deadLetterTopic, [deadLetterMessage(minimalDeadLetter(payload))]);
+        }
+      }
+    }
+    for (const p of payloads) deadLetters.inc({ reason: p.reason });
+    log.warn({ partition, count: payloads.length, reasons: payloads.map((p) => p.reason) }, 'records dead-lettered');
+  }
+
   async function processBatch(handler: SourceHandler, batch: FetchedBatch, control: BatchControl): Promise<void> {
     const records: SourceRecord[] = [];
-    const dead: OutgoingMessage[] = [];
-    const deadReasons: string[] = [];
+    const dead: DeadLetterPayload[] = [];
+    const limits = { maxValueBytes: opts.deadLetterMaxValueBytes };
+    const signing = { secret: pseudonymSecret, topic, partition: batch.partition };
     let lastOffset: string | undefined;
     let sinceHeartbeat = 0;
     for (const record of batch.records) {
@@ -74,25 +106,28 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
       lastOffset = record.offset;
       const origin = { topic, partition: batch.partition, offset: record.offset, timestamp: record.timestamp };
       if (isTick(record.headers)) {
-        const tick = decodeTick(record.value);
+        const tick = decodeTick(record.value, record.headers, signing);
         if (tick.ok) {
           records.push({ type: 'tick', partition: batch.partition, offset: record.offset, eventTime: tick.eventTime });
         } else {
           recordsRejected.inc({ reason: tick.reason });
-          dead.push(deadLetterMessage(deadLetterPayload(tick, origin, record.value, pseudonymSecret)));
-          deadReasons.push(tick.reason);
+          dead.push(deadLetterPayload(tick, origin, record.value, pseudonymSecret, limits));
         }
       } else {
+        const appendedAtMs = brokerTime(record.timestamp);
         const decoded = record.value
-          ? codec.decode(record.value)
+          ? codec.decode(record.value, { referenceTimeMs: appendedAtMs })
           : reject('truncated', 'record has no value (tombstone)');
         if (decoded.ok) {
           const event = pseudonymizeEvent(pseudonymSecret, decoded.event);
-          records.push({ type: 'event', partition: batch.partition, offset: record.offset, event });
+          records.push(
+            appendedAtMs === undefined
+              ? { type: 'event', partition: batch.partition, offset: record.offset, event }
+              : { type: 'event', partition: batch.partition, offset: record.offset, event, appendedAtMs },
+          );
         } else {
           recordsRejected.inc({ reason: decoded.reason });
-          dead.push(deadLetterMessage(deadLetterPayload(decoded, origin, record.value, pseudonymSecret)));
-          deadReasons.push(decoded.reason);
+          dead.push(deadLetterPayload(decoded, origin, record.value, pseudonymSecret, limits));
         }
       }
       if (++sinceHeartbeat >= heartbeatEvery) {
@@ -101,16 +136,12 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
       }
     }
     if (lastOffset === undefined) return;
-    // Dead letters are durable before the batch moves on: a crash re-reads them, never loses them.
-    if (dead.length > 0) {
-      await producer.send(deadLetterTopic, dead);
-      for (const reason of deadReasons) deadLetters.inc({ reason });
-      log.warn({ partition: batch.partition, count: dead.length, reasons: deadReasons }, 'records dead-lettered');
-    }
+    if (dead.length > 0) await sendDeadLetters(batch.partition, dead);
     await assignmentSettled;
     await handler.onBatch({
       partition: batch.partition,
       records,
+      deadLetters: dead,
       lastOffset,
       highWatermark: batch.highWatermark,
     });
@@ -155,7 +186,9 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
     async appendTick(partition, eventTime) {
       if (state === 'stopped') throw new LearnstreamError(SourceStopped, 'appendTick after stop()');
       await connectProducer();
-      await producer.send(topic, [{ ...tickMessage(eventTime), partition }]);
+      await producer.send(topic, [
+        { ...tickMessage(eventTime, { secret: pseudonymSecret, topic, partition }), partition },
+      ]);
     },
     async lag(): Promise<PartitionLag[]> {
       await connectAdmin();
@@ -179,4 +212,22 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
       await Promise.all([producerReady && producer.disconnect(), adminReady && admin.disconnect()]);
     },
   };
+}
+
+/** The broker timestamp in epoch ms, or undefined when the broker gave none (-1, empty). */
+function brokerTime(timestamp: string): number | undefined {
+  const ms = Number(timestamp);
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
+}
+
+const tooLargeTypes = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
+/** True when the broker (or client) refused a produce because of its size, following the cause chain. */
+function refusedAsTooLarge(err: unknown): boolean {
+  for (let e = err as { type?: unknown; message?: unknown; cause?: unknown } | undefined, i = 0; e && i < 8; i++) {
+    if (typeof e.type === 'string' && tooLargeTypes.has(e.type)) return true;
+    if (typeof e.message === 'string' && /too large|larger than/i.test(e.message)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }

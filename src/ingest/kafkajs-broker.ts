@@ -122,7 +122,8 @@ function kafkajsProducer(kafka: kafkajs.Kafka, idempotent: boolean): BrokerProdu
 }
 
 function headersOf(h: kafkajs.IHeaders | undefined): Record<string, HeaderValue | undefined> {
-  const out: Record<string, HeaderValue | undefined> = {};
+  // Header names come from any producer: no prototype, so `__proto__` or `constructor` stay plain keys.
+  const out: Record<string, HeaderValue | undefined> = Object.create(null);
   for (const [k, v] of Object.entries(h ?? {})) out[k] = Array.isArray(v) ? v[0] : v;
   return out;
 }
@@ -204,7 +205,18 @@ function kafkajsAdmin(kafka: kafkajs.Kafka): BrokerAdmin {
       try {
         const existing = await admin.listTopics();
         if (existing.includes(topic)) return false;
-        return await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+        // LogAppendTime: a record's timestamp is the broker's, not the producer's, so the
+        // future rule and the watermark bound judge against a clock no producer sets.
+        return await admin.createTopics({
+          topics: [
+            {
+              topic,
+              numPartitions: partitions,
+              configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+            },
+          ],
+          waitForLeaders: true,
+        });
       } catch (err) {
         throw wrap(err, `create topic ${topic}`);
       }

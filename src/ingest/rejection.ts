@@ -17,14 +17,18 @@ export const rejectionReasons = [
   'malformed_json',
   /** A required field is absent or empty. */
   'missing_field',
-  /** A field has the wrong type or shape (not a UUID, not an integer, unknown kind, ...). */
+  /** A field has the wrong type or shape (not a UUID, not an integer, NaN or Infinity, unknown kind, ...). */
   'invalid_field',
-  /** A number outside its allowed range (score outside 0..1, negative duration, ...). */
+  /** A string that is not valid Unicode: a lone UTF-16 surrogate (JSON) or invalid UTF-8 (Avro). */
+  'invalid_unicode',
+  /** A number outside its allowed range (score outside 0..1, negative duration, beyond what its ClickHouse column holds, ...). */
   'out_of_range',
-  /** `occurred_at` absurdly far in the future (beyond the allowed clock skew). */
+  /** `occurred_at` beyond the allowed clock skew after the record's reference time (broker timestamp, receive time) or its `received_at`. */
   'future_occurred_at',
   /** A watermark-tick record whose payload is not an event time. */
   'invalid_tick',
+  /** A watermark-tick record without a valid engine signature: written by someone other than the engine. */
+  'forged_tick',
 ] as const;
 
 export type RejectionReason = (typeof rejectionReasons)[number];

@@ -1,6 +1,7 @@
 // The EventSource port: what the engine pipeline consumes. Two implementations
 // share it — the Kafka source (kafka-source.ts) and the in-process source of
 // embedded mode (in-process-source.ts).
+import type { DeadLetterPayload } from './dead-letter.js';
 import type { SourceRecord } from './event.js';
 
 export interface SourceBatch {
@@ -11,6 +12,13 @@ export interface SourceBatch {
    * `lastOffset` still advances so the engine can commit past them.
    */
   records: SourceRecord[];
+  /**
+   * Every record of this batch that was rejected (events and ticks), in
+   * partition order, as written to the dead-letter output: the rows of the
+   * `dead_letters` table. Bounded: `value_base64` holds at most the first
+   * 256 KiB of the value (`truncated`, `value_size`, `value_sha256` say what was cut).
+   */
+  deadLetters: DeadLetterPayload[];
   /** Offset of the last record this batch covers (rejected ones included). */
   lastOffset: string;
   /** The partition's log end offset when the batch was fetched. */
