@@ -12,17 +12,24 @@ export interface ReadMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string>;
+  /** Broker timestamp, epoch ms as a decimal string. */
+  timestamp: string;
 }
 
 export function testKafka(): kafkajs.Kafka {
   return new Kafka({ clientId: 'ingest-test', brokers: testServices().kafkaBrokers, logLevel: logLevel.NOTHING });
 }
 
-export async function createTopic(kafka: kafkajs.Kafka, prefix: string, partitions: number): Promise<string> {
+export async function createTopic(
+  kafka: kafkajs.Kafka,
+  prefix: string,
+  partitions: number,
+  configEntries: { name: string; value: string }[] = [],
+): Promise<string> {
   const topic = uniqueName(prefix);
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, configEntries }], waitForLeaders: true });
   await admin.disconnect();
   return topic;
 }
@@ -42,7 +49,14 @@ export async function readTopic(
     eachMessage: async ({ partition, message }) => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(Array.isArray(v) ? v[0] : v);
-      got.push({ partition, offset: message.offset, key: message.key, value: message.value, headers });
+      got.push({
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        headers,
+        timestamp: message.timestamp,
+      });
     },
   });
   try {
