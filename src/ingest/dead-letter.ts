@@ -127,3 +127,43 @@ function boundedValue(value: unknown, depth: number): unknown {
   }
   return out;
 }
+
+/**
+ * The fields of a `dead_letters` row (the shape of views' DeadLetterRecord):
+ * `atMs` is the record's broker timestamp, so a replay writes the same row.
+ * The table has no columns for message, field, size, digest and truncation:
+ * they travel in `preview` next to the decoded record.
+ */
+export function deadLetterRecord(payload: DeadLetterPayload): {
+  atMs: number;
+  reason: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  tenantId: string;
+  learnerId: string;
+  rawBase64: string;
+  preview: string;
+} {
+  const at = Number(payload.source.timestamp);
+  const record = payload.preview;
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return {
+    atMs: Number.isSafeInteger(at) && at > 0 ? at : Date.now(),
+    reason: payload.reason,
+    topic: payload.source.topic,
+    partition: payload.source.partition,
+    offset: payload.source.offset,
+    tenantId: text(record?.tenant_id),
+    learnerId: text(record?.learner_id),
+    rawBase64: payload.value_base64 ?? '',
+    preview: JSON.stringify({
+      message: payload.message,
+      field: payload.field,
+      value_size: payload.value_size,
+      value_sha256: payload.value_sha256,
+      truncated: payload.truncated,
+      record,
+    }),
+  };
+}

@@ -23,7 +23,7 @@ export {
 } from './collector.js';
 export { type CollectorIntake, type IntakeResult, inProcessIntake, kafkaIntake } from './collector-intake.js';
 export { type ContractOptions, checkContract, contractViolations, isUuid } from './contract.js';
-export { type DeadLetterPayload, deadLetterHeaders } from './dead-letter.js';
+export { type DeadLetterPayload, deadLetterHeaders, deadLetterRecord } from './dead-letter.js';
 export {
   IngestOptionInvalid,
   KafkaUnavailable,

@@ -9,7 +9,8 @@ import {
   defaultMaxValueBytes,
   minimalDeadLetter,
 } from '../../../src/ingest/dead-letter.js';
-import { createInProcessSource, type SourceBatch } from '../../../src/ingest/index.js';
+import { createInProcessSource, deadLetterRecord, type SourceBatch } from '../../../src/ingest/index.js';
+import type { DeadLetterRecord } from '../../../src/views/index.js';
 import { waitFor } from '../../support/index.js';
 import { activity, fixedNow, questionAttempt } from './fixtures.js';
 
@@ -116,5 +117,36 @@ describe('dead letters on the batch (in-process source)', () => {
     });
     expect(dead?.preview).toMatchObject({ event_id: bad.eventId, tenant_id: 'tenant-01' });
     expect(JSON.stringify(dead)).not.toContain(bad.learnerId);
+  });
+});
+
+describe('dead letters as dead_letters rows', () => {
+  it('take the broker timestamp as the time, the pseudonym from the preview and the digest in the preview', () => {
+    const value = Buffer.from('not an event');
+    const p = deadLetterPayload(
+      { ...rejection, reason: 'missing_field', field: 'source', preview: { tenant_id: 'tenant-01', learner_id: 'u1' } },
+      origin,
+      value,
+      's',
+    );
+    const row: DeadLetterRecord = deadLetterRecord(p);
+    expect(row).toMatchObject({
+      atMs: 1767607200000,
+      reason: 'missing_field',
+      topic: 'events',
+      partition: 2,
+      offset: '41',
+      tenantId: 'tenant-01',
+      rawBase64: 'bm90IGFuIGV2ZW50', // base64("not an event")
+    });
+    expect(row.learnerId).toMatch(/^[0-9a-f]{32}$/);
+    expect(row.learnerId).not.toBe('u1');
+    expect(JSON.parse(row.preview ?? '')).toMatchObject({
+      field: 'source',
+      value_size: 12,
+      value_sha256: createHash('sha256').update('not an event').digest('hex'),
+      truncated: false,
+      record: { tenant_id: 'tenant-01', learner_id: row.learnerId },
+    });
   });
 });
