@@ -11,7 +11,7 @@ import { type DeadLetterPayload, deadLetterMessage, deadLetterPayload, minimalDe
 import { SourceStopped } from './errors.js';
 import type { SourceRecord } from './event.js';
 import { createKafkajsClient } from './kafkajs-broker.js';
-import { deadLetters, recordsConsumed, recordsRejected } from './metrics.js';
+import { deadLetters, deadLettersCut, recordsConsumed, recordsRejected } from './metrics.js';
 import { pseudonymizeEvent } from './pseudonym.js';
 import { reject } from './rejection.js';
 import type { EventSource, PartitionLag, SourceHandler } from './source.js';
@@ -71,6 +71,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
    * its value and preview, so a dead letter never holds up the partition.
    */
   async function sendDeadLetters(partition: number, payloads: DeadLetterPayload[]): Promise<void> {
+    const minimal = new Set<DeadLetterPayload>();
     try {
       await producer.send(deadLetterTopic, payloads.map(deadLetterMessage));
     } catch (err) {
@@ -86,10 +87,15 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
             'dead letter refused as too large; sent without its value',
           );
           await producer.send(deadLetterTopic, [deadLetterMessage(minimalDeadLetter(payload))]);
+          minimal.add(payload);
         }
       }
     }
-    for (const p of payloads) deadLetters.inc({ reason: p.reason });
+    for (const p of payloads) {
+      deadLetters.inc({ reason: p.reason });
+      if (minimal.has(p)) deadLettersCut.inc({ form: 'minimal' });
+      else if (p.truncated) deadLettersCut.inc({ form: 'truncated' });
+    }
     log.warn({ partition, count: payloads.length, reasons: payloads.map((p) => p.reason) }, 'records dead-lettered');
   }
 

@@ -24,3 +24,9 @@ export const collectorEvents = counter<'outcome'>({
   help: 'Events posted to the collector endpoint, by outcome (accepted, rejected).',
   labelNames: ['outcome'],
 });
+
+export const deadLettersCut = counter<'form'>({
+  name: 'learnstream_dead_letters_cut_total',
+  help: 'Dead letters whose value did not fit: `truncated` (first 256 KiB kept), `minimal` (value and preview dropped after the topic refused it).',
+  labelNames: ['form'],
+});

@@ -6,6 +6,7 @@
 // re-decode an hour later decides the same.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { metricsRegistry } from '../../../src/core/metrics.js';
 import {
   createEventCodec,
   createKafkajsClient,
@@ -25,6 +26,11 @@ const hour = 3_600_000;
 const brokers = testServices().kafkaBrokers;
 const kafka = testKafka();
 let sources: EventSource[] = [];
+
+async function cutCounter(form: string): Promise<number> {
+  const metric = await metricsRegistry.getSingleMetric('learnstream_dead_letters_cut_total')?.get();
+  return (metric?.values ?? []).filter((v) => v.labels.form === form).reduce((s, v) => s + v.value, 0);
+}
 
 afterEach(async () => {
   vi.useRealTimers();
@@ -90,6 +96,7 @@ describe('a 900 kB undecodable record (real broker)', () => {
     const { topic, hugeOffset } = await topicWithHugeRecord();
     expect(hugeOffset).toBe('5');
     const dlq = await createTopic(kafka, 'ingest_huge_dlq', 1);
+    const truncatedBefore = await cutCounter('truncated');
     const { batches } = await runSource(topic, dlq);
     await waitFor(() => eventsOf(batches).length === 10, { timeoutMs: 60_000, message: '10 valid records' });
     expect(eventsOf(batches)).toEqual(valid.map((r) => r.event.eventId));
@@ -109,12 +116,14 @@ describe('a 900 kB undecodable record (real broker)', () => {
     expect(kept.length).toBe(262_144);
     expect(kept.equals(huge.subarray(0, 262_144))).toBe(true);
     expect(payload).toMatchObject({ value_size: 900_000, value_sha256: hugeSha, truncated: true });
+    expect((await cutCounter('truncated')) - truncatedBefore).toBe(1);
   });
 
   it('goes without its value when the dead-letter topic refuses even the bounded letter, and never blocks', async () => {
     const { topic } = await topicWithHugeRecord();
     // 100 kB limit: the bounded letter (~350 kB of base64) is refused as too large.
     const dlq = await createTopic(kafka, 'ingest_small_dlq', 1, [{ name: 'max.message.bytes', value: '100000' }]);
+    const minimalBefore = await cutCounter('minimal');
     const { batches, source } = await runSource(topic, dlq);
     await waitFor(() => eventsOf(batches).length === 10, { timeoutMs: 60_000, message: '10 valid records' });
     const [letter] = await readTopic(kafka, dlq, 1);
@@ -128,6 +137,7 @@ describe('a 900 kB undecodable record (real broker)', () => {
       truncated: true,
       source: { topic, partition: 0, offset: '5' },
     });
+    expect((await cutCounter('minimal')) - minimalBefore).toBe(1);
     // Still consuming: a record produced afterwards arrives.
     const producer = kafka.producer();
     await producer.connect();
