@@ -36,6 +36,10 @@ const commands: Record<string, Command> = {
     summary: 'Erase one learner from every ClickHouse table: --tenant T --learner L',
     run: async (argv) => (await import('./views/cli.js')).runEraseLearner(argv),
   },
+  token: {
+    summary: 'Sign a bearer token (e.g. a producer token for POST /v1/events): --role R [--tenant T]',
+    run: async (argv) => (await import('./cli/token.js')).runToken(argv),
+  },
   config: { summary: 'Print every setting with its environment variable and default', run: runConfig },
 };
 

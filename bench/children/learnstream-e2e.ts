@@ -3,6 +3,7 @@
 // + weekly-active, ClickHouse sink on a server or embedded chdb), from offset
 // 0 to the log end; the clock stops when the last result is durable, i.e.
 // when the checkpoint after the last record has flushed the sink.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,10 @@ childMain(async (input: Input) => {
     LEARNSTREAM_CLICKHOUSE_DATABASE: input.database,
     LEARNSTREAM_PORT: String(await freePort()),
     LEARNSTREAM_LOG_LEVEL: 'warn',
+    // Fresh secrets per run: the engine refuses its documented defaults in Kafka mode.
+    LEARNSTREAM_PRIVACY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
+    LEARNSTREAM_PRIVACY_NOISE_SECRET: randomBytes(32).toString('hex'),
+    LEARNSTREAM_AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
   };
   if (input.clickhouseUrl) env.CLICKHOUSE_URL = input.clickhouseUrl;
   else env.LEARNSTREAM_CLICKHOUSE_CHDB_PATH = join(mkdtempSync(join(tmpdir(), 'learnstream-bench-chdb-')), 'chdb');

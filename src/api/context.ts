@@ -7,9 +7,9 @@ import { LearnstreamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ClickHouseStore } from '../views/store.js';
 import type { AuditLog } from './audit.js';
-import type { Principal } from './auth/principal.js';
+import { canReadResults, type Principal, producerReadsNothing } from './auth/principal.js';
 import { bearerToken, type TokenVerifier } from './auth/tokens.js';
-import { ApiNotFound, ApiUnauthenticated } from './errors.js';
+import { ApiForbidden, ApiNotFound, ApiUnauthenticated } from './errors.js';
 import type { LiveFeed } from './live-feed.js';
 import type { PipelineStatus } from './pipeline-status.js';
 import type { PrivacyGuard } from './privacy/release.js';
@@ -40,7 +40,9 @@ export function createApiContext(
     async authenticate(req) {
       const token = bearerToken(req.headers.authorization);
       if (!token) throw new LearnstreamError(ApiUnauthenticated, 'send Authorization: Bearer <token>');
-      return parts.verifier.verify(token);
+      const who = await parts.verifier.verify(token);
+      if (!canReadResults(who)) throw new LearnstreamError(ApiForbidden, producerReadsNothing);
+      return who;
     },
     async requireTenant(tenantId) {
       const at = known.get(tenantId);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
+import { defaultSecretsTolerated, isLoopbackHost } from '../core/secrets.js';
 import { issueDevToken } from './auth/index.js';
 
 /** web/dist seen from src/api (sources run by tsx) and from dist/api (compiled): both are two levels down. */
@@ -28,9 +29,7 @@ const contentSecurityPolicy =
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** True when the server binds only to a loopback interface. */
-export function isLoopbackBind(host: string): boolean {
-  return loopbackHosts.has(host) || host.startsWith('127.');
-}
+export const isLoopbackBind = isLoopbackHost;
 
 /** Host header without its port; a request naming another host (DNS rebinding) is not local. */
 function requestHostname(req: FastifyRequest): string {
@@ -85,7 +84,8 @@ export function registerDashboard(app: FastifyInstance, opts: DashboardOptions):
     return send(reply, 'index.html');
   });
 
-  const devTokenServed = opts.config.source.kind === 'embedded' && isLoopbackBind(opts.config.server.host);
+  // The same condition under which the engine tolerates its default secrets.
+  const devTokenServed = defaultSecretsTolerated(opts.config);
   app.get('/dashboard/dev-token', { schema: { hide: true } }, async (req, reply) => {
     reply.header('cache-control', 'no-store');
     if (!devTokenServed || !loopbackHosts.has(requestHostname(req))) {

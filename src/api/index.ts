@@ -9,7 +9,15 @@ export {
   registerApiRoutes,
 } from './api.js';
 export { type AuditEntry, type AuditLog, createAuditLog } from './audit.js';
-export { issueDevToken, type Principal, type Role, signToken, type TokenClaims } from './auth/index.js';
+export {
+  createCollectorAuthorizer,
+  createTokenVerifier,
+  issueDevToken,
+  type Principal,
+  type Role,
+  signToken,
+  type TokenClaims,
+} from './auth/index.js';
 export { type DashboardOptions, registerDashboard } from './dashboard.js';
 export * from './errors.js';
 export { type HealthOptions, type ReadinessCheck, registerHealthRoutes } from './health.js';

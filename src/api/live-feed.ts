@@ -15,7 +15,7 @@ import type { StampedResult, WeeklyActivePartialResult } from '../processors/res
 import { join, type Sql, sql } from '../views/sql.js';
 import type { ClickHouseStore } from '../views/store.js';
 import type { AuditLog } from './audit.js';
-import type { Principal } from './auth/principal.js';
+import { canReadResults, type Principal, producerReadsNothing } from './auth/principal.js';
 import { bearerToken, type TokenVerifier } from './auth/tokens.js';
 import { ApiBadRequest, ApiForbidden, ApiPrivacyLevelUnknown } from './errors.js';
 import {
@@ -438,7 +438,9 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
   }
 
   async function authenticate(c: Client, token: string): Promise<void> {
-    c.principal = await opts.verifier.verify(token);
+    const who = await opts.verifier.verify(token);
+    if (!canReadResults(who)) throw new LearnstreamError(ApiForbidden, producerReadsNothing);
+    c.principal = who;
     sendJson(c, { type: 'welcome', role: c.principal.role, heartbeatMs: opts.heartbeatMs });
   }
 

@@ -27,6 +27,11 @@ const list = () =>
     z.array(z.string().min(1)),
   );
 
+/** 24 h: an interactive token (admin, staff, learner, parent) is re-issued at least daily. */
+export const defaultMaxTokenTtlSeconds = 24 * 60 * 60;
+/** 30 days: a producer token lives in a service's secret store and is rotated monthly. */
+export const defaultMaxProducerTokenTtlSeconds = 30 * 24 * 60 * 60;
+
 /**
  * The schema. Section and field names map to environment variables as
  * `LEARNSTREAM_<SECTION>_<FIELD>` in upper snake case (e.g. `server.port` →
@@ -299,6 +304,18 @@ export const configSchema = z.object({
         .describe('JWKS URL of an identity provider: RS256 tokens are verified against its keys.'),
       issuer: z.string().optional().describe('Required `iss` claim of API tokens, if set.'),
       audience: z.string().optional().describe('Required `aud` claim of API tokens, if set.'),
+      maxTokenTtlSeconds: int()
+        .positive()
+        .default(defaultMaxTokenTtlSeconds)
+        .describe(
+          'Longest lifetime (exp − iat) of an admin, staff, learner or parent token; longer ones and tokens without `exp` are refused.',
+        ),
+      maxProducerTokenTtlSeconds: int()
+        .positive()
+        .default(defaultMaxProducerTokenTtlSeconds)
+        .describe(
+          'Longest lifetime (exp − iat) of a `producer` token (a service posting events to the collector); rotate before it ends.',
+        ),
     })
     .prefault({}),
   api: z

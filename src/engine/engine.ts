@@ -5,7 +5,9 @@
 // Owns graceful shutdown: stop intake, flush, checkpoint, commit, close.
 import {
   createApi,
+  createCollectorAuthorizer,
   createHttpServer,
+  createTokenVerifier,
   type EraseLearner,
   issueDevToken,
   type PipelineStatus,
@@ -14,6 +16,7 @@ import {
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { enableDefaultMetrics } from '../core/metrics.js';
+import { checkSecrets, generateSecretAdvice } from '../core/secrets.js';
 import {
   codecOptionsFromConfig,
   createEventProducer,
@@ -66,8 +69,16 @@ export interface EngineHooks {
 const HOUR = 3_600_000;
 
 export async function startEngine(config: Config, logger: Logger, hooks: EngineHooks = {}): Promise<RunningEngine> {
-  enableDefaultMetrics();
   const log = logger.child({ component: 'engine' });
+  // Before anything opens: outside embedded-on-loopback, default or weak secrets stop the start here.
+  const weakSecrets = checkSecrets(config);
+  if (weakSecrets.length) {
+    log.warn(
+      { settings: weakSecrets.map((p) => p.env) },
+      `default or weak secrets (${weakSecrets.map((p) => p.message).join('; ')}): accepted only because this engine is embedded on loopback; set your own with \`${generateSecretAdvice}\` before exposing it`,
+    );
+  }
+  enableDefaultMetrics();
   const embedded = config.source.kind === 'embedded';
 
   const store = await openStore(config.clickhouse);
@@ -197,6 +208,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
   http.readiness.set('pipeline', async () => (current ? true : 'starting'));
   registerCollectorRoutes(http.app, {
     intake: inProcess ? inProcessIntake(inProcess) : kafkaIntake(producer as EventProducer),
+    authorize: createCollectorAuthorizer(createTokenVerifier(config.auth)),
     maxEvents: config.source.collectorMaxEvents,
     maxBytes: config.source.collectorMaxBytes,
     contract: codec.contract,

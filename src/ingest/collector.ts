@@ -1,19 +1,39 @@
 // The collector endpoint, POST /v1/events: JSON batches from clients that
 // cannot speak Avro (mobile offline sync). Each event is validated on its own
 // with the contract's rules; valid ones go to the intake, invalid ones come
-// back with field-level reasons. Limits on body bytes and event count.
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ErrorCodeSpec } from '../core/errors.js';
+// back with field-level reasons. Limits on body bytes and event count. Every
+// request carries a bearer token (checked before the body is read); an event
+// of a tenant the token may not post for is rejected as `tenant_mismatch`.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorCodeSpec, LearnstreamError } from '../core/errors.js';
 import type { CollectorIntake } from './collector-intake.js';
 import type { ContractOptions } from './contract.js';
 import { CollectorBadRequest, CollectorFailed, CollectorPayloadTooLarge, CollectorTooManyEvents } from './errors.js';
 import { parseJsonEvent } from './json-event.js';
 import { collectorEvents } from './metrics.js';
-import type { Rejection } from './rejection.js';
+import { type Rejection, reject } from './rejection.js';
 import { eventSchemas } from './schema-registry.js';
+
+/** What one request's bearer token lets it post. */
+export interface EventPostGrant {
+  /** Token subject, for the log. */
+  subject: string;
+  /** The one tenant it may post for; undefined: any tenant (admin). */
+  tenantId: string | undefined;
+  mayPostFor(tenantId: string): boolean;
+}
+
+/**
+ * Resolves the grant of a request's `Authorization` header, or throws a
+ * LearnstreamError with status 401 (missing or invalid token) or 403 (a role
+ * that may not post events). Built by the API layer from the token verifier.
+ */
+export type CollectorAuthorizer = (authorization: string | undefined) => Promise<EventPostGrant>;
 
 export interface CollectorOptions {
   intake: CollectorIntake;
+  /** Who may post (required: the collector never takes anonymous writes). */
+  authorize: CollectorAuthorizer;
   /** Most events in one batch. */
   maxEvents?: number;
   /** Largest request body in bytes. */
@@ -44,13 +64,28 @@ function problem(reply: FastifyReply, spec: ErrorCodeSpec, error: string, messag
 }
 
 export function registerCollectorRoutes(app: FastifyInstance, opts: CollectorOptions): void {
-  const { intake, maxEvents = 1000, maxBytes = 1024 * 1024, path = '/v1/events', now = Date.now } = opts;
+  const { intake, authorize, maxEvents = 1000, maxBytes = 1024 * 1024, path = '/v1/events', now = Date.now } = opts;
   const currentSchemaVersion = eventSchemas().current.version;
+  const grants = new WeakMap<FastifyRequest, EventPostGrant>();
 
   app.post(
     path,
     {
       bodyLimit: maxBytes,
+      // Before the body is read: an anonymous client cannot make the collector parse a megabyte.
+      onRequest: async (request, reply) => {
+        try {
+          grants.set(request, await authorize(request.headers.authorization));
+        } catch (err) {
+          if (!(err instanceof LearnstreamError) || (err.status !== 401 && err.status !== 403)) throw err;
+          if (err.status === 401) reply.header('www-authenticate', 'Bearer');
+          return reply.code(err.status).send({
+            code: err.code,
+            error: err.status === 401 ? 'unauthenticated' : 'forbidden',
+            message: err.message,
+          });
+        }
+      },
       errorHandler: (err, _request, reply) => {
         const e = err as { code?: string; statusCode?: number; message: string };
         if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -68,6 +103,7 @@ export function registerCollectorRoutes(app: FastifyInstance, opts: CollectorOpt
       },
     },
     async (request, reply) => {
+      const grant = grants.get(request) as EventPostGrant;
       const body = request.body as unknown;
       const events = Array.isArray(body) ? body : (body as { events?: unknown } | null)?.events;
       if (!Array.isArray(events)) {
@@ -93,7 +129,22 @@ export function registerCollectorRoutes(app: FastifyInstance, opts: CollectorOpt
         const parsed = parseJsonEvent(raw, { contract: opts.contract, receivedAt, currentSchemaVersion });
         const eventId =
           typeof (raw as { event_id?: unknown })?.event_id === 'string' ? (raw as { event_id: string }).event_id : null;
-        if (parsed.ok) {
+        if (parsed.ok && !grant.mayPostFor(parsed.event.tenantId)) {
+          results[index] = {
+            index,
+            event_id: eventId,
+            status: 'rejected',
+            errors: [
+              errorOf(
+                reject(
+                  'tenant_mismatch',
+                  `this token may post events of tenant ${grant.tenantId} only, not ${parsed.event.tenantId}`,
+                  'tenant_id',
+                ),
+              ),
+            ],
+          };
+        } else if (parsed.ok) {
           valid.push({ index, event: parsed.event });
           results[index] = { index, event_id: eventId, status: 'accepted' };
         } else {

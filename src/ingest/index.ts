@@ -16,9 +16,11 @@ export {
   type WireFormat,
 } from './codec.js';
 export {
+  type CollectorAuthorizer,
   type CollectorEventResult,
   type CollectorOptions,
   type CollectorResponse,
+  type EventPostGrant,
   registerCollectorRoutes,
 } from './collector.js';
 export { type CollectorIntake, type IntakeResult, inProcessIntake, kafkaIntake } from './collector-intake.js';

@@ -29,6 +29,8 @@ export const rejectionReasons = [
   'invalid_tick',
   /** A watermark-tick record without a valid engine signature: written by someone other than the engine. */
   'forged_tick',
+  /** A collector event of a tenant the bearer token may not post for. */
+  'tenant_mismatch',
 ] as const;
 
 export type RejectionReason = (typeof rejectionReasons)[number];

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventCodec } from '../../src/ingest/index.js';
 import { type SimulatedRecord, simulateCount } from '../../src/ingest/simulator/index.js';
 import { createTopic, readTopic, testKafka } from '../integration/ingest/kafka-helpers.js';
-import { type EngineProcess, spawnEngine } from '../support/engine-process.js';
+import { type EngineProcess, spawnEngine, testSecrets } from '../support/engine-process.js';
 import { tempDir, testServices, waitFor } from '../support/index.js';
 
 const bin = new URL('../../bin/learnstream.mjs', import.meta.url).pathname;
@@ -59,6 +59,8 @@ describe('learnstream replay', () => {
   let malformed: SimulatedRecord[];
   let dir: string;
   let engine: EngineProcess;
+  /** An admin token from `learnstream token`: the simulated events span several tenants. */
+  let adminToken: string;
 
   beforeAll(async () => {
     records = simulateCount(simulation);
@@ -71,6 +73,11 @@ describe('learnstream replay', () => {
       LEARNSTREAM_CLICKHOUSE_CHDB_PATH: `${dir}/chdb`,
       LEARNSTREAM_SOURCE_SIMULATE: 'false',
     });
+    const minted = await cli(['token', '--role', 'admin', '--sub', 'replay-test'], {
+      LEARNSTREAM_AUTH_JWT_SECRET: testSecrets.LEARNSTREAM_AUTH_JWT_SECRET,
+    });
+    expect(minted.code, minted.stderr).toBe(0);
+    adminToken = minted.stdout.trim();
   }, 120_000);
 
   afterAll(async () => {
@@ -82,7 +89,7 @@ describe('learnstream replay', () => {
     const sim = await cli(['simulate', ...simulateArgs, '--out', file]);
     expect(sim.code, sim.stderr).toBe(0);
 
-    const replay = await cli(['replay', file, '--to', engine.baseUrl, '--batch', '250']);
+    const replay = await cli(['replay', file, '--to', engine.baseUrl, '--batch', '250', '--token', adminToken]);
     expect(replay.code, replay.stderr).toBe(0);
     expect(replay.stdout).toContain(`replay ${file} → collector ${engine.baseUrl}/v1/events: 3000 events`);
     expect(replay.stdout).toContain(`accepted ${valid.length}, rejected ${malformed.length} (`);
@@ -108,13 +115,26 @@ describe('learnstream replay', () => {
       (r) => r.type === 'malformed' && r.defect !== 'truncated_bytes' && r.defect !== 'garbage_bytes',
     );
     const before = await metric(engine.baseUrl, /^learnstream_collector_events_total\{outcome="accepted"\} (\d+)$/m);
-    const replay = await cli(['replay', file, '--to', engine.baseUrl]);
+    const replay = await cli(['replay', file, '--to', engine.baseUrl], { LEARNSTREAM_TOKEN: adminToken });
     expect(replay.code, replay.stderr).toBe(0);
     expect(replay.stdout).toContain(`${valid.length + inContainer.length} events`);
     expect(replay.stdout).toContain(`accepted ${valid.length}, rejected ${inContainer.length}`);
     const after = await metric(engine.baseUrl, /^learnstream_collector_events_total\{outcome="accepted"\} (\d+)$/m);
     expect(after - before).toBe(valid.length);
   }, 120_000);
+
+  it('without a token the collector refuses the first batch (401) and replay exits 1', async () => {
+    const file = `${dir}/events-anonymous.ndjson`;
+    const sim = await cli(['simulate', '--seed', '3', '--events', '20', '--out', file]);
+    expect(sim.code, sim.stderr).toBe(0);
+    const before = await metric(engine.baseUrl, /^learnstream_collector_events_total\{outcome="accepted"\} (\d+)$/m);
+    const replay = await cli(['replay', file, '--to', engine.baseUrl]);
+    expect(replay.code).toBe(1);
+    expect(replay.stderr).toContain('the collector refused a batch: 401');
+    expect(replay.stderr).toContain('LS_API_UNAUTHENTICATED');
+    const after = await metric(engine.baseUrl, /^learnstream_collector_events_total\{outcome="accepted"\} (\d+)$/m);
+    expect(after).toBe(before);
+  }, 60_000);
 
   it('--kafka: exactly the valid events land on the topic, keyed to their learner', async () => {
     const file = `${dir}/events-kafka.ndjson`;

@@ -11,7 +11,7 @@ import { type ClickHouseStore, openServerStore } from '../../src/views/index.js'
 import { type EngineProcess, spawnEngine } from '../support/engine-process.js';
 import { testServices, uniqueName, waitFor } from '../support/index.js';
 
-const SECRET = 'e2e-confluent-secret-0123456789';
+const SECRET = 'e2e-confluent-secret-0123456789-abcdef';
 const services = testServices();
 let engine: EngineProcess | undefined;
 let store: ClickHouseStore | undefined;

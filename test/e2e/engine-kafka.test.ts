@@ -11,7 +11,7 @@ import { type EngineProcess, spawnEngine } from '../support/engine-process.js';
 import { testServices, uniqueName, waitFor } from '../support/index.js';
 import { type OracleSession, type OracleWeek, oracleSessions, oracleWeekly } from '../support/oracle.js';
 
-const SECRET = 'e2e-pseudonym-secret-0123456789';
+const SECRET = 'e2e-pseudonym-secret-0123456789-abcdef';
 const GAP = 30 * 60_000;
 const MAX = 4 * 3_600_000;
 const IDLE = 5 * 60_000;

@@ -1,6 +1,7 @@
 // The engine as a user runs it: `learnstream start` on embedded defaults,
 // health and metrics over HTTP, a clean exit on SIGTERM, and a fast, named
-// failure on an invalid setting.
+// failure on an invalid setting and on default secrets outside embedded mode
+// on loopback.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,6 +40,9 @@ describe('learnstream start', () => {
     running = child;
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/healthz`)).ok, { timeoutMs: 60_000, message: output() });
+    // Embedded on loopback keeps the default secrets, with one warning naming them.
+    expect(output().match(/default or weak secrets/g)?.length).toBe(1);
+    expect(output()).toContain('LEARNSTREAM_AUTH_JWT_SECRET (auth.jwtSecret) is the documented default');
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
@@ -72,5 +76,38 @@ describe('learnstream start', () => {
     expect(code).not.toBe(0);
     expect(output()).toContain('LEARNSTREAM_PORT');
     expect(output()).toContain('"abc"');
+  });
+
+  it('refuses to start with the documented default secrets in Kafka mode or bound to every interface', async () => {
+    const secrets = [
+      'LEARNSTREAM_PRIVACY_PSEUDONYM_SECRET',
+      'LEARNSTREAM_PRIVACY_NOISE_SECRET',
+      'LEARNSTREAM_AUTH_JWT_SECRET',
+    ];
+    const modes: Record<string, string>[] = [
+      // No broker at this address: the refusal comes before any connection.
+      { LEARNSTREAM_SOURCE_KIND: 'kafka', KAFKA_BROKERS: '127.0.0.1:1' },
+      { LEARNSTREAM_SERVER_HOST: '0.0.0.0' },
+    ];
+    for (const env of modes) {
+      const port = await freePort();
+      const { child, output } = startEngine({
+        ...env,
+        LEARNSTREAM_PORT: String(port),
+        LEARNSTREAM_CLICKHOUSE_CHDB_PATH: `${tempDir()}/chdb`,
+        // A strong JWT secret alone is not enough: the other two are still the defaults.
+        ...(env.LEARNSTREAM_SERVER_HOST ? { LEARNSTREAM_AUTH_JWT_SECRET: 'b'.repeat(24) + 'c'.repeat(24) } : {}),
+      });
+      running = child;
+      const [code] = await once(child, 'exit');
+      expect(code, output()).toBe(1);
+      expect(output()).toContain('learnstream start: [LS_CONFIG_DEFAULT_SECRET]');
+      const named = env.LEARNSTREAM_SERVER_HOST ? secrets.slice(0, 2) : secrets;
+      for (const name of named) expect(output()).toContain(`${name} (`);
+      if (env.LEARNSTREAM_SERVER_HOST) expect(output()).not.toContain('LEARNSTREAM_AUTH_JWT_SECRET (');
+      expect(output()).toContain('openssl rand -hex 32');
+      // Nothing was served: the port is still free.
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    }
   });
 });

@@ -1,6 +1,8 @@
 // Runs `learnstream start` as a child process, as an operator would: real
 // environment variables, real signals. Used by the crash, scale-out and
-// end-to-end tests.
+// end-to-end tests. Each engine gets strong test secrets (the engine refuses
+// its documented defaults outside embedded mode on loopback); a test's own
+// environment overrides them.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { freePort } from '../../src/services/ports.js';
@@ -19,6 +21,13 @@ export interface EngineProcess {
   kill(): Promise<void>;
 }
 
+/** Distinct secrets of 32+ bytes: what an operator sets with `openssl rand -hex 32`. */
+export const testSecrets = {
+  LEARNSTREAM_PRIVACY_PSEUDONYM_SECRET: 'test-pseudonym-secret-7c2f0a91d4e85b36-0123456789',
+  LEARNSTREAM_PRIVACY_NOISE_SECRET: 'test-noise-secret-3e9d1b7a05c6f248-0123456789abcd',
+  LEARNSTREAM_AUTH_JWT_SECRET: 'test-jwt-secret-a81f4c27e690d35b-0123456789abcdef',
+} as const;
+
 export async function spawnEngine(env: Record<string, string>): Promise<EngineProcess> {
   const port = await freePort();
   let out = '';
@@ -28,6 +37,7 @@ export async function spawnEngine(env: Record<string, string>): Promise<EnginePr
       HOME: process.env.HOME,
       LEARNSTREAM_LOG_LEVEL: 'warn',
       LEARNSTREAM_PORT: String(port),
+      ...testSecrets,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

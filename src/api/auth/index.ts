@@ -1,7 +1,11 @@
 // Authentication and access rules of the API and live feed.
+export { createCollectorAuthorizer } from './collector-access.js';
 export {
+  canPostEventFor,
+  canPostEvents,
   canReadLearner,
   canReadOperations,
+  canReadResults,
   canReadTenant,
   type Principal,
   type Role,
@@ -13,6 +17,8 @@ export {
   bearerToken,
   createTokenVerifier,
   issueDevToken,
+  maxTokenTtl,
   signToken,
   type TokenVerifier,
+  tokenLifetimeProblem,
 } from './tokens.js';

@@ -1,9 +1,9 @@
 // Who is calling, as read from a verified token, and what that caller may
-// read: the one place the role rules of PRODUCT.md ("Access control") live.
-// Routes and the live feed ask these questions; they never inspect roles.
+// read or write: the one place the role rules of PRODUCT.md ("Access control")
+// live. Routes, the live feed and the collector ask these questions.
 import { z } from 'zod';
 
-export const roles = ['admin', 'tenant_staff', 'learner', 'parent'] as const;
+export const roles = ['admin', 'tenant_staff', 'learner', 'parent', 'producer'] as const;
 export type Role = (typeof roles)[number];
 
 const id = z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/);
@@ -33,7 +33,7 @@ export interface Principal {
   /** Token subject: written to the audit log as the actor. */
   subject: string;
   role: Role;
-  /** Undefined only for admins. */
+  /** Undefined only for admins; for a producer, the one tenant it may post events for. */
   tenantId: string | undefined;
   /** Learners whose own data this caller may read (learner: self; parent: linked). */
   learnerIds: readonly string[];
@@ -64,4 +64,21 @@ export function canReadLearner(p: Principal, tenantId: string, learnerId: string
 /** Operational views (pipeline status) span tenants: admins only. */
 export function canReadOperations(p: Principal): boolean {
   return p.role === 'admin';
+}
+
+export const producerReadsNothing = 'a producer token may only post events (POST /v1/events)';
+
+/** Reading results at all (REST, live feed): every role but `producer`, which only posts events. */
+export function canReadResults(p: Principal): boolean {
+  return p.role !== 'producer';
+}
+
+/** Posting events to the collector at all: admins and producers. */
+export function canPostEvents(p: Principal): boolean {
+  return p.role === 'admin' || p.role === 'producer';
+}
+
+/** Posting one event of this tenant: admins for any tenant, a producer for its own. */
+export function canPostEventFor(p: Principal, tenantId: string): boolean {
+  return p.role === 'admin' || (p.role === 'producer' && p.tenantId === tenantId);
 }

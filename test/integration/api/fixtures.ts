@@ -191,6 +191,9 @@ export const tokens = {
     signToken(jwtSecret, { sub: `learner-${learner}`, role: 'learner', tenant_id: tenant, learner_id: learner }),
   parent: (linked = ['p-L1', 'p-L2'], tenant = 'acme') =>
     signToken(jwtSecret, { sub: 'parent-1', role: 'parent', tenant_id: tenant, linked_learners: linked }),
+  /** A service posting events for one tenant: it reads nothing. */
+  producer: (tenant = 'acme') =>
+    signToken(jwtSecret, { sub: `producer-${tenant}`, role: 'producer', tenant_id: tenant }),
 };
 
 /** L5's IEP measurements in the week of 11-02: reading 12 then 16 (baseline 10, target 30), math 4 (baseline 5, target 15). */

@@ -161,6 +161,17 @@ describe('live feed routing and roles', () => {
     expect((await forged.waitClosed()).code).toBe(4001);
   });
 
+  it('refuses a producer token (403): it posts events and reads nothing', async () => {
+    const producer = await connect();
+    producer.send({ type: 'auth', token: await tokens.producer('acme') });
+    expect(await producer.next('error')).toMatchObject({ status: 403, code: 'LS_API_FORBIDDEN' });
+    expect(producer.of('welcome')).toEqual([]);
+    // Still unauthenticated: a subscribe closes the socket.
+    producer.send({ type: 'subscribe', tenants: ['acme'], kinds: ['sessions'] });
+    expect((await producer.waitClosed()).code).toBe(4001);
+    expect(producer.of('subscribed')).toEqual([]);
+  });
+
   it('weekly partials over fewer than k learners go out suppressed', async () => {
     const staff = await connect(await tokens.staff('acme'));
     await staff.subscribe({ kinds: ['weekly_active'] });

@@ -262,6 +262,10 @@ forEachStore('REST API', ({ engine }) => {
       ['parent', () => tokens.parent(), '/v1/learners/p-L3/metrics', 403],
       ['parent', () => tokens.parent(), '/v1/tenants/acme/mastery', 403],
       ['learner of globex', () => tokens.learner('p-L1', 'globex'), '/v1/learners/p-L1/metrics', 404],
+      ['producer', () => tokens.producer(), '/v1/tenants/acme/metrics', 403],
+      ['producer', () => tokens.producer(), '/v1/tenants/acme/weekly-active', 403],
+      ['producer', () => tokens.producer(), '/v1/learners/p-L1/metrics', 403],
+      ['producer', () => tokens.producer(), '/v1/pipeline/status', 403],
     ];
     for (const [role, token, url, expected] of cases) {
       it(`${role} GET ${url} → ${expected}`, async () => {

@@ -5,8 +5,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canReadLearner, canReadOperations, canReadTenant } from '../../../src/api/auth/principal.js';
-import { createTokenVerifier, issueDevToken, signToken } from '../../../src/api/auth/tokens.js';
+import {
+  canPostEventFor,
+  canPostEvents,
+  canReadLearner,
+  canReadOperations,
+  canReadResults,
+  canReadTenant,
+} from '../../../src/api/auth/principal.js';
+import { createTokenVerifier, issueDevToken, signToken, tokenLifetimeProblem } from '../../../src/api/auth/tokens.js';
 
 const secret = 'a-test-secret-that-is-at-least-32-chars';
 
@@ -52,6 +59,90 @@ describe('HS256 tokens', () => {
     await expect(strict.verify(good)).resolves.toMatchObject({ role: 'admin' });
     const bad = await signToken(secret, { sub: 'x', role: 'admin' }, { issuer: 'other', audience: 'learnstream' });
     await expect(strict.verify(bad)).rejects.toMatchObject({ code: 'LS_API_UNAUTHENTICATED' });
+  });
+});
+
+describe('token lifetime', () => {
+  const verifier = createTokenVerifier({ jwtSecret: secret });
+  const key = new TextEncoder().encode(secret);
+  const now = () => Math.floor(Date.now() / 1000);
+  /** A token with exactly these time claims (undefined: claim absent). */
+  const raw = (claims: Record<string, unknown>, times: { iat?: number; exp?: number }) => {
+    let jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256' });
+    if (times.iat !== undefined) jwt = jwt.setIssuedAt(times.iat);
+    if (times.exp !== undefined) jwt = jwt.setExpirationTime(times.exp);
+    return jwt.sign(key);
+  };
+  const admin = { sub: 'a', role: 'admin' } as const;
+  const producer = { sub: 'lms', role: 'producer', tenant_id: 'acme' } as const;
+  const HOUR = 3600;
+  const DAY = 24 * HOUR;
+
+  it('refuses a token without exp, for every role', async () => {
+    for (const claims of [admin, producer, { sub: 's', role: 'tenant_staff', tenant_id: 'acme' }]) {
+      await expect(verifier.verify(await raw(claims, { iat: now() }))).rejects.toMatchObject({
+        code: 'LS_API_UNAUTHENTICATED',
+        message: expect.stringContaining('no exp claim'),
+      });
+    }
+  });
+
+  it('interactive roles: at most 24 h by default; producers at most 30 days', async () => {
+    const t = now();
+    await expect(verifier.verify(await raw(admin, { iat: t, exp: t + DAY }))).resolves.toMatchObject({
+      role: 'admin',
+    });
+    await expect(verifier.verify(await raw(admin, { iat: t, exp: t + DAY + 60 }))).rejects.toThrow(
+      `token lifetime ${DAY + 60} s exceeds the ${DAY} s admin tokens may have (LEARNSTREAM_AUTH_MAX_TOKEN_TTL_SECONDS)`,
+    );
+    await expect(verifier.verify(await raw(producer, { iat: t, exp: t + 30 * DAY }))).resolves.toMatchObject({
+      role: 'producer',
+      tenantId: 'acme',
+    });
+    await expect(verifier.verify(await raw(producer, { iat: t, exp: t + 31 * DAY }))).rejects.toThrow(
+      'LEARNSTREAM_AUTH_MAX_PRODUCER_TOKEN_TTL_SECONDS',
+    );
+  });
+
+  it('follows the configured limits', async () => {
+    const strict = createTokenVerifier({ jwtSecret: secret, maxTokenTtlSeconds: 600, maxProducerTokenTtlSeconds: DAY });
+    await expect(strict.verify(await signToken(secret, admin, { expiresIn: '10m' }))).resolves.toBeDefined();
+    await expect(strict.verify(await signToken(secret, admin, { expiresIn: '1h' }))).rejects.toThrow(
+      /exceeds the 600 s/,
+    );
+    await expect(strict.verify(await signToken(secret, producer, { expiresIn: '24h' }))).resolves.toBeDefined();
+    await expect(strict.verify(await signToken(secret, producer, { expiresIn: '25h' }))).rejects.toThrow(
+      /exceeds the 86400 s producer tokens/,
+    );
+  });
+
+  it('a missing or forward-dated iat cannot stretch the lifetime: it then runs from now', async () => {
+    const t = now();
+    await expect(verifier.verify(await raw(admin, { exp: t + 2 * DAY }))).rejects.toThrow(/exceeds the 86400 s/);
+    await expect(verifier.verify(await raw(admin, { exp: t + HOUR }))).resolves.toBeDefined();
+    const tenYears = 10 * 365 * DAY;
+    await expect(verifier.verify(await raw(admin, { iat: t + tenYears, exp: t + tenYears + HOUR }))).rejects.toThrow(
+      /exceeds the 86400 s/,
+    );
+  });
+
+  it('the pure rule, by hand', () => {
+    const settings = { jwtSecret: secret, maxTokenTtlSeconds: 100, maxProducerTokenTtlSeconds: 1000 };
+    expect(tokenLifetimeProblem({ iat: 50, exp: 150 }, 'learner', settings, 60)).toBeUndefined();
+    expect(tokenLifetimeProblem({ iat: 50, exp: 151 }, 'learner', settings, 60)).toMatch(/lifetime 101 s/);
+    expect(tokenLifetimeProblem({ iat: 50, exp: 1050 }, 'producer', settings, 60)).toBeUndefined();
+    expect(tokenLifetimeProblem({ iat: 50, exp: 1051 }, 'producer', settings, 60)).toMatch(/lifetime 1001 s/);
+    // No iat: from now (60) to exp.
+    expect(tokenLifetimeProblem({ exp: 160 }, 'admin', settings, 60)).toBeUndefined();
+    expect(tokenLifetimeProblem({ exp: 161 }, 'admin', settings, 60)).toMatch(/lifetime 101 s/);
+    // iat after now: from now.
+    expect(tokenLifetimeProblem({ iat: 500, exp: 590 }, 'admin', settings, 60)).toMatch(/lifetime 530 s/);
+    expect(tokenLifetimeProblem({ iat: 50 }, 'admin', settings, 60)).toMatch(/no exp claim/);
+    expect(tokenLifetimeProblem({ iat: 50, exp: '150' }, 'admin', settings, 60)).toMatch(/no exp claim/);
+  });
+
+  it('the dev token (24 h) is within the default limit', async () => {
+    await expect(verifier.verify(await issueDevToken({ jwtSecret: secret }))).resolves.toMatchObject({ role: 'admin' });
   });
 });
 
@@ -104,6 +195,24 @@ describe('access rules', () => {
     expect(canReadTenant(staff, 'other')).toBe(false);
     expect(canReadTenant(learner, 'acme')).toBe(false);
     expect(canReadTenant(parent, 'acme')).toBe(false);
+  });
+
+  it('producers: post events of their own tenant only, read nothing; admins post for any tenant', () => {
+    const producer = { subject: 'lms', role: 'producer' as const, tenantId: 'acme', learnerIds: [] };
+    expect(canPostEvents(producer)).toBe(true);
+    expect(canPostEventFor(producer, 'acme')).toBe(true);
+    expect(canPostEventFor(producer, 'other')).toBe(false);
+    expect(canPostEvents(admin)).toBe(true);
+    expect(canPostEventFor(admin, 'other')).toBe(true);
+    for (const reader of [staff, learner, parent]) {
+      expect(canPostEvents(reader)).toBe(false);
+      expect(canPostEventFor(reader, 'acme')).toBe(false);
+      expect(canReadResults(reader)).toBe(true);
+    }
+    expect(canReadResults(producer)).toBe(false);
+    expect(canReadTenant(producer, 'acme')).toBe(false);
+    expect(canReadLearner(producer, 'acme', 'p-1')).toBe(false);
+    expect(canReadOperations(producer)).toBe(false);
   });
 
   it('learner data: staff of that tenant, the learner, linked parents', () => {

@@ -53,6 +53,7 @@ const documented: Record<string, string[]> = {
   services: ['up', 'down', 'status', '--help'],
   bench: ['bench'],
   'erase-learner': ['--tenant', '--learner'],
+  token: ['--role', 'producer', '--tenant', '--learner', '--linked', '--sub', '--ttl', '--help'],
   config: ['--json', '--help'],
 };
 
@@ -84,7 +85,7 @@ describe('usage errors exit 2', () => {
     expect(stderr).toContain("unknown command 'frobnicate'");
   });
 
-  it.each(['start', 'simulate', 'replay', 'migrate', 'services', 'erase-learner', 'config'])(
+  it.each(['start', 'simulate', 'replay', 'migrate', 'services', 'erase-learner', 'token', 'config'])(
     '%s with an unknown option names it and points at --help',
     (name) => {
       const { code, stderr } = run(name, '--no-such-option');

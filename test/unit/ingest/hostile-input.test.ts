@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import avro from 'avsc';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { createCollectorAuthorizer, createTokenVerifier, signToken } from '../../../src/api/index.js';
 import {
   type CollectorResponse,
   createEventCodec,
@@ -83,7 +84,14 @@ describe('strings that are not valid Unicode', () => {
   it('answers a posted lone surrogate (JSON escape \\ud800) with a rejection, not 200-accepted', async () => {
     const source = createInProcessSource({ partitions: 1, pseudonymSecret: 's', contract: { now: fixedNow } });
     const app = Fastify();
-    registerCollectorRoutes(app, { intake: inProcessIntake(source), contract: { now: fixedNow }, now: fixedNow });
+    const jwtSecret = 'hostile-input-jwt-secret-0123456789abcdef';
+    registerCollectorRoutes(app, {
+      intake: inProcessIntake(source),
+      authorize: createCollectorAuthorizer(createTokenVerifier({ jwtSecret })),
+      contract: { now: fixedNow },
+      now: fixedNow,
+    });
+    const admin = await signToken(jwtSecret, { sub: 'admin-1', role: 'admin' });
     const good = JSON.stringify(eventToJson(activity));
     // The raw request body carries the escape sequence, as a client would send it.
     const bad = good.replace('"video"', '"vi\\ud800deo"');
@@ -91,7 +99,7 @@ describe('strings that are not valid Unicode', () => {
     const res = await app.inject({
       method: 'POST',
       url: '/v1/events',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
       payload: `{"events":[${bad}]}`,
     });
     expect(res.statusCode).toBe(200);
