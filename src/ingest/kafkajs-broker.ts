@@ -204,7 +204,10 @@ function kafkajsAdmin(kafka: kafkajs.Kafka): BrokerAdmin {
     async ensureTopic(topic, partitions) {
       try {
         const existing = await admin.listTopics();
-        if (existing.includes(topic)) return false;
+        if (existing.includes(topic)) {
+          await warnUnlessLogAppendTime(admin, topic);
+          return false;
+        }
         // LogAppendTime: a record's timestamp is the broker's, not the producer's, so the
         // future rule and the watermark bound judge against a clock no producer sets.
         return await admin.createTopics({
@@ -237,4 +240,26 @@ function kafkajsAdmin(kafka: kafkajs.Kafka): BrokerAdmin {
       await admin.disconnect();
     },
   };
+}
+
+/**
+ * A topic created elsewhere may keep CreateTime: then record timestamps are the
+ * producers' and the future rule trusts them. Said once at start, never fatal.
+ */
+async function warnUnlessLogAppendTime(admin: kafkajs.Admin, topic: string): Promise<void> {
+  try {
+    const res = await admin.describeConfigs({
+      resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['message.timestamp.type'] }],
+      includeSynonyms: false,
+    });
+    const type = res.resources[0]?.configEntries.find((e) => e.configName === 'message.timestamp.type')?.configValue;
+    if (type !== undefined && type !== 'LogAppendTime') {
+      componentLogger('kafkajs').warn(
+        { topic, timestampType: type },
+        'topic timestamps are not LogAppendTime: the future rule trusts producer timestamps; set message.timestamp.type=LogAppendTime',
+      );
+    }
+  } catch (err) {
+    componentLogger('kafkajs').debug({ err, topic }, 'could not read the topic timestamp type');
+  }
 }

@@ -4,21 +4,28 @@
 // than the engine is `forged_tick` and never reaches the processors; the
 // future rule is judged against the broker's LogAppendTime timestamp, so a
 // re-decode an hour later decides the same.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import Fastify from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { metricsRegistry } from '../../../src/core/metrics.js';
 import {
+  type CollectorResponse,
   createEventCodec,
+  createEventProducer,
   createKafkajsClient,
   createKafkaSource,
   type DeadLetterPayload,
   type EventSource,
+  eventToJson,
+  kafkaIntake,
   type LearningEvent,
+  registerCollectorRoutes,
   type SourceBatch,
 } from '../../../src/ingest/index.js';
 import { simulate } from '../../../src/ingest/simulator/index.js';
 import { tickHeader, tickSignatureHeader } from '../../../src/ingest/tick.js';
 import { testServices, uniqueName, waitFor } from '../../support/index.js';
+import { contentInteraction, fixedNow } from '../../unit/ingest/fixtures.js';
 import { createTopic, readTopic, testKafka } from './kafka-helpers.js';
 
 const secret = 'hostile-kafka-test-secret';
@@ -274,5 +281,47 @@ describe('future rule against the broker timestamp (real broker, LogAppendTime)'
       });
       expect(decisions).toEqual(['future_occurred_at', 'accepted']);
     }
+  });
+});
+
+describe('hostile ids and strings through the collector into Kafka', () => {
+  it('rejects a lone surrogate at the door and carries prototype-named ids through unchanged', async () => {
+    const topic = await createTopic(kafka, 'ingest_hostile_collector', 2);
+    const dlq = await createTopic(kafka, 'ingest_hostile_collector_dlq', 1);
+    const producer = createEventProducer({ brokers, topic });
+    const app = Fastify();
+    registerCollectorRoutes(app, { intake: kafkaIntake(producer), now: fixedNow });
+    const prototypeNamed = {
+      ...contentInteraction,
+      tenantId: '__proto__',
+      learnerId: 'constructor',
+      body: { ...contentInteraction.body, contentId: 'toString', topicIds: ['hasOwnProperty', '__proto__'] },
+    } as LearningEvent;
+    const surrogate = JSON.stringify(
+      eventToJson({ ...contentInteraction, eventId: 'c0ffee00-1234-4abc-8def-0000000000aa', learnerId: 'SURROGATE' }),
+    ).replace('"SURROGATE"', '"u\\ud800"');
+    try {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"events":[${JSON.stringify(eventToJson(prototypeNamed))},${surrogate}]}`,
+      });
+      expect(res.statusCode).toBe(200);
+      const body = res.json() as CollectorResponse;
+      expect(body).toMatchObject({ accepted: 1, rejected: 1 });
+      expect(body.results[1]?.errors).toEqual([
+        expect.objectContaining({ reason: 'invalid_unicode', field: 'learner_id' }),
+      ]);
+    } finally {
+      await app.close();
+      await producer.disconnect();
+    }
+    const { batches } = await runSource(topic, dlq);
+    await waitFor(() => eventsOf(batches).length === 1, { message: 'the accepted event' });
+    const [record] = batches.flatMap((b) => b.records);
+    const pseudonym = createHmac('sha256', secret).update('__proto__\u0000constructor').digest('hex').slice(0, 32);
+    expect(record?.type === 'event' && record.event).toEqual({ ...prototypeNamed, learnerId: pseudonym });
+    expect(deadOf(batches)).toEqual([]);
   });
 });
