@@ -7,6 +7,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCollectorAuthorizer, createTokenVerifier, signToken } from '../../../src/api/index.js';
 import { metricsRegistry } from '../../../src/core/metrics.js';
 import {
   type CollectorResponse,
@@ -290,7 +291,13 @@ describe('hostile ids and strings through the collector into Kafka', () => {
     const dlq = await createTopic(kafka, 'ingest_hostile_collector_dlq', 1);
     const producer = createEventProducer({ brokers, topic });
     const app = Fastify();
-    registerCollectorRoutes(app, { intake: kafkaIntake(producer), now: fixedNow });
+    const jwtSecret = 'hostile-kafka-jwt-secret-0123456789abcdef';
+    registerCollectorRoutes(app, {
+      intake: kafkaIntake(producer),
+      authorize: createCollectorAuthorizer(createTokenVerifier({ jwtSecret })),
+      now: fixedNow,
+    });
+    const admin = await signToken(jwtSecret, { sub: 'admin-1', role: 'admin' });
     const prototypeNamed = {
       ...contentInteraction,
       tenantId: '__proto__',
@@ -304,7 +311,7 @@ describe('hostile ids and strings through the collector into Kafka', () => {
       const res = await app.inject({
         method: 'POST',
         url: '/v1/events',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
         payload: `{"events":[${JSON.stringify(eventToJson(prototypeNamed))},${surrogate}]}`,
       });
       expect(res.statusCode).toBe(200);
