@@ -4,7 +4,6 @@
 // partition ends with one watermark tick far past the data, so every engine
 // under test can close its last windows and "complete" has a meaning.
 import { Kafka, logLevel } from 'kafkajs';
-import { loadConfig } from '../src/core/config.js';
 import { createEventCodec, partitionOf } from '../src/ingest/index.js';
 import { kafkaMessages, simulateCount } from '../src/ingest/simulator/index.js';
 import { tickMessage } from '../src/ingest/tick.js';
@@ -35,7 +34,8 @@ export function kafkaClient(brokers: string[], clientId: string): Kafka {
 
 export async function produceBenchTopic(
   brokers: string[],
-  opts: { topic: string; partitions: number; events: number; seed: number },
+  /** `pseudonymSecret`: the ticks are signed with it, so the engine under test must run with it. */
+  opts: { topic: string; partitions: number; events: number; seed: number; pseudonymSecret: string },
   progress: (msg: string) => void,
 ): Promise<BenchTopic> {
   const t0 = performance.now();
@@ -65,8 +65,8 @@ export async function produceBenchTopic(
   }
   // Far enough past the data to close every session, day and ISO week.
   const tickAtMs = last + 15 * DAY;
-  // Signed as the engine signs its ticks (the engine children run with the default pseudonym secret).
-  const secret = loadConfig({}).privacy.pseudonymSecret;
+  // Signed as the engine signs its ticks, with the secret the engine children are given.
+  const secret = opts.pseudonymSecret;
   await producer.send({
     topic: opts.topic,
     acks: -1,

@@ -4,6 +4,7 @@
 // end (ClickHouse server and embedded chdb), live-feed latency and heap per
 // key; writes bench/reports/<date>.json, .md and .svg, with the profile of
 // every missed target next to them.
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -51,9 +52,17 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
   try {
     const engine = defaultEngineSettings();
     say(`producing ${opts.events} events into ${opts.partitions} partitions`);
+    // Fresh per run: the ticks are signed with it and the engine runs with it (defaults are refused).
+    const pseudonymSecret = randomBytes(32).toString('hex');
     topic = await produceBenchTopic(
       brokers,
-      { topic: `bench-events-${stamp}`, partitions: opts.partitions, events: opts.events, seed: opts.seed },
+      {
+        topic: `bench-events-${stamp}`,
+        partitions: opts.partitions,
+        events: opts.events,
+        seed: opts.seed,
+        pseudonymSecret,
+      },
       say,
     );
     const data = topic;
@@ -87,6 +96,7 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
       database: `bench_${stamp}`,
       name: 'learnstream-server',
       profileDir,
+      pseudonymSecret,
     });
     say(`  ${Math.round(server.recordsPerSecond)} records/s`);
     say('learnstream end to end → embedded chdb');
@@ -96,6 +106,7 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
       database: `bench_${stamp}`,
       name: 'learnstream-chdb',
       profileDir,
+      pseudonymSecret,
     });
     say(`  ${Math.round(chdb.recordsPerSecond)} records/s`);
 

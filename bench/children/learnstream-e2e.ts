@@ -19,6 +19,8 @@ interface Input {
   topic: string;
   partitions: number;
   endOffsets: number[];
+  /** The secret the topic's watermark ticks are signed with (bench/data.ts). */
+  pseudonymSecret: string;
   group: string;
   /** null: embedded chdb in a temp dir. */
   clickhouseUrl: string | null;
@@ -37,7 +39,7 @@ childMain(async (input: Input) => {
     LEARNSTREAM_PORT: String(await freePort()),
     LEARNSTREAM_LOG_LEVEL: 'warn',
     // Fresh secrets per run: the engine refuses its documented defaults in Kafka mode.
-    LEARNSTREAM_PRIVACY_PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
+    LEARNSTREAM_PRIVACY_PSEUDONYM_SECRET: input.pseudonymSecret,
     LEARNSTREAM_PRIVACY_NOISE_SECRET: randomBytes(32).toString('hex'),
     LEARNSTREAM_AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
   };

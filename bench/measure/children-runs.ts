@@ -38,7 +38,15 @@ export function measureKafkajsRaw(brokers: string[], topic: BenchTopic, group: s
 export function measureLearnstream(
   brokers: string[],
   topic: BenchTopic,
-  opts: { clickhouseUrl: string | null; group: string; database: string; name: string; profileDir: string },
+  opts: {
+    clickhouseUrl: string | null;
+    group: string;
+    database: string;
+    name: string;
+    profileDir: string;
+    /** The secret the topic's ticks were signed with (produceBenchTopic). */
+    pseudonymSecret: string;
+  },
 ) {
   return runChild<Throughput & { results: Record<string, number>; clickhouseVersion: string }>({
     child: 'learnstream-e2e',
@@ -47,6 +55,7 @@ export function measureLearnstream(
       topic: topic.topic,
       partitions: topic.partitions,
       endOffsets: topic.endOffsets,
+      pseudonymSecret: opts.pseudonymSecret,
       group: opts.group,
       clickhouseUrl: opts.clickhouseUrl,
       database: opts.database,
