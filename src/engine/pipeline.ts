@@ -19,8 +19,8 @@ import type { SupervisedTask } from './supervisor.js';
 
 /** What the pipeline needs from a partition's processor. */
 export interface PartitionProcessorPort {
-  /** Results that became final with this record, stamped with partition and seq. */
-  process(record: SourceRecord): StampedResult[];
+  /** Results that became final with this record, stamped with partition and seq; lazy, drain fully before the next call. */
+  process(record: SourceRecord): Iterable<StampedResult>;
   /** Marks offsets up to `offset` (exclusive) as consumed, e.g. past dead-lettered records. */
   advanceTo(offset: string): void;
   /** Next offset to process; undefined before the first record. */
@@ -29,8 +29,8 @@ export interface PartitionProcessorPort {
   watermark(): number;
   /** Last emitted seq per output. */
   seqs(): Record<OutputName, number>;
-  /** Serialized operator state. */
-  snapshotState(): string;
+  /** Serialized operator state in bounded parts; lazy, drain with no record processed in between. */
+  snapshotParts(): Iterable<string>;
   /** Erasure: drops one learner from the operators' state; true if anything was held. */
   forgetLearner(tenantId: string, learnerId: string): boolean;
 }
@@ -406,7 +406,7 @@ export class Pipeline implements SupervisedTask {
           owned: p,
           offset: p.processor.nextOffset(),
           seqs: p.processor.seqs(),
-          state: p.processor.snapshotState(),
+          parts: Array.from(p.processor.snapshotParts()),
         };
       });
       const raw = this.rawBuffer;
@@ -436,7 +436,7 @@ export class Pipeline implements SupervisedTask {
           partition: c.partition,
           offset: c.offset,
           seqs: c.seqs,
-          state: c.state,
+          parts: c.parts,
           version: c.owned.version,
           createdAtMs: Date.now(),
         });

@@ -18,7 +18,7 @@ export function createPartitionProcessor(
   settings: EngineSettings,
 ): PartitionProcessorPort {
   const processor = new PartitionProcessor(partition, settings);
-  if (checkpoint) processor.restore({ offset: checkpoint.offset, seqs: checkpoint.seqs, state: checkpoint.state });
+  if (checkpoint) processor.restore({ offset: checkpoint.offset, seqs: checkpoint.seqs, parts: checkpoint.parts });
   // The processor keeps its own offset as a bigint; here only the last offset
   // seen is kept (a string, no parsing per record) plus any skip past dead letters.
   let lastProcessed: string | undefined;
@@ -30,7 +30,7 @@ export function createPartitionProcessor(
     return fromRecords > advanced ? fromRecords : advanced;
   };
   return {
-    process(record: SourceRecord): StampedResult[] {
+    process(record: SourceRecord): Iterable<StampedResult> {
       const results = processor.process(record);
       lastProcessed = record.offset;
       return results;
@@ -43,7 +43,7 @@ export function createPartitionProcessor(
     nextOffset: () => next()?.toString(),
     watermark: () => processor.watermarkMs,
     seqs: (): Record<OutputName, number> => processor.lastSeqs,
-    snapshotState: () => processor.snapshot().state,
+    snapshotParts: () => processor.snapshotParts(),
     forgetLearner: (tenantId, learnerId) => processor.forgetLearner(tenantId, learnerId),
   };
 }

@@ -1,7 +1,8 @@
 // One source partition's processing: feeds its records, in log order, through
 // the session, mastery and weekly-active operators, keeps the partition
-// watermark, stamps results with per-output sequence numbers, and turns its
-// whole state into the JSON `state` of a PartitionCheckpoint and back.
+// watermark, stamps results with per-output sequence numbers (lazily, one
+// result per step), and turns its state into the bounded JSON `parts` of a
+// PartitionCheckpoint and back, part by part.
 //
 // Windows close on the partition watermark, not the engine watermark: all of a
 // learner's events live in one partition, and results then depend only on the
@@ -12,10 +13,16 @@
 
 import { LearnstreamError } from '../core/errors.js';
 import type { SourceRecord } from '../ingest/event.js';
-import { CheckpointStateInvalid, RecordFromOtherPartition } from './errors.js';
+import {
+  CheckpointStateInvalid,
+  ProcessorBusy,
+  RecordFromOtherPartition,
+  ResultsNotDrained,
+  StateChangedDuringSnapshot,
+} from './errors.js';
 import { lateEventsTotal, partitionWatermarkSeconds, recordsSkippedTotal, windowsClosedTotal } from './metrics.js';
 import { MasteryOperator } from './operators/mastery-operator.js';
-import type { Emission } from './operators/operator.js';
+import type { Emission, Operator } from './operators/operator.js';
 import { SessionWindowOperator } from './operators/session-window-operator.js';
 import { WeeklyActiveOperator } from './operators/weekly-active-operator.js';
 import type { OutputName, StampedResult } from './results.js';
@@ -23,21 +30,66 @@ import { defaultEngineSettings, type EngineSettings } from './settings.js';
 import { emptySeqs, type PartitionCheckpoint } from './state/checkpoint-store.js';
 import { PartitionWatermark } from './time/watermark.js';
 
-const STATE_VERSION = 1;
+/** Version 2: the state is a sequence of bounded parts (a header, then sections of entries). Version 1 was one object. */
+const STATE_VERSION = 2;
+const LEGACY_STATE_VERSION = 1;
+/** A part holds at most this many entries… */
+export const PART_MAX_ENTRIES = 5_000;
+/** …and stops taking entries once its JSON text is this long (one entry may go past it). */
+export const PART_MAX_CHARS = 1_000_000;
 
 /** What a checkpoint needs from the processor (group, topic, version and time are the pipeline's). */
-export type ProcessorCheckpoint = Pick<PartitionCheckpoint, 'seqs' | 'state'> & {
+export type ProcessorCheckpoint = Pick<PartitionCheckpoint, 'seqs' | 'parts'> & {
   /** Next offset to process; null when no record has been processed nor restored. */
   offset: string | null;
 };
 
+/** A restore driven part by part (the caller may yield to the event loop between parts). */
+export interface PartitionRestore {
+  /** Takes the next part, in the order `snapshotParts()` gave them. */
+  add(part: string): void;
+  /** Ends the restore: the processor is usable again. */
+  finish(): void;
+}
+
+interface StateHeader {
+  version: number;
+  watermark: { maxEventTime: number | null };
+}
+
+interface StatePart {
+  section: string;
+  entries: unknown[];
+}
+
+interface LegacyState extends StateHeader {
+  sessions: unknown;
+  mastery: unknown;
+  weekly: unknown;
+}
+
+const NOTHING: readonly StampedResult[] = Object.freeze([]);
+
+/**
+ * Contract: the iterable `process()` returns must be drained completely before
+ * the processor is used again (next record, snapshot, erasure); otherwise that
+ * call throws LS_PROCESSOR_RESULTS_NOT_DRAINED. Likewise `snapshotParts()` must
+ * be drained with no record or erasure in between (LS_PROCESSOR_STATE_CHANGED
+ * otherwise), and a restore must be finished before anything else.
+ */
 export class PartitionProcessor {
   private readonly watermark: PartitionWatermark;
   private readonly sessions: SessionWindowOperator;
   private readonly mastery: MasteryOperator;
   private readonly weekly: WeeklyActiveOperator;
+  private readonly operators: readonly Operator[];
   private seqs = emptySeqs();
   private next: bigint | null = null;
+  /** The results of the last record while they are not fully drained. */
+  private undrained: Iterable<StampedResult> | undefined;
+  private restoring = false;
+  /** Counts state changes, so a snapshot in progress can tell the state moved under it. */
+  private changes = 0;
 
   constructor(
     readonly partition: number,
@@ -47,6 +99,7 @@ export class PartitionProcessor {
     this.sessions = new SessionWindowOperator(settings);
     this.mastery = new MasteryOperator(settings);
     this.weekly = new WeeklyActiveOperator(settings);
+    this.operators = [this.sessions, this.mastery, this.weekly];
   }
 
   /** The partition watermark (NO_WATERMARK before any record). */
@@ -64,7 +117,15 @@ export class PartitionProcessor {
     return { ...this.seqs };
   }
 
-  process(record: SourceRecord): StampedResult[] {
+  /**
+   * Applies one record and returns what became final, lazily: day and week
+   * closes and timers yield their results one at a time, so the caller can
+   * slice the work by time. The record itself (lateness, state, watermark,
+   * offset) is applied before this returns; the returned iterable must be
+   * drained completely before the next call (see the class contract).
+   */
+  process(record: SourceRecord): Iterable<StampedResult> {
+    this.assertIdle();
     if (record.partition !== this.partition) {
       throw new LearnstreamError(
         RecordFromOtherPartition,
@@ -74,84 +135,200 @@ export class PartitionProcessor {
     const offset = BigInt(record.offset);
     if (this.next !== null && offset < this.next) {
       recordsSkippedTotal.inc();
-      return [];
+      return NOTHING;
     }
+    this.changes++;
     const before = this.watermark.current();
-    const emitted: Emission[] = [];
+    const late: Emission[] = [];
     if (record.type === 'event') {
       const event = record.event;
-      emitted.push(...this.sessions.process(event, before));
-      emitted.push(...this.mastery.process(event, before));
-      emitted.push(...this.weekly.process(event, before));
+      for (const operator of this.operators) for (const e of operator.process(event, before)) late.push(e);
       this.watermark.observe(watermarkContribution(record));
     } else {
       this.watermark.observe(record.eventTime);
     }
     this.next = offset + 1n;
     const after = this.watermark.current();
-    if (after > before) {
-      emitted.push(...this.advance(after));
-      partitionWatermarkSeconds.set({ partition: String(this.partition) }, after / 1000);
-    }
-    return emitted.map((e) => this.stamp(e));
+    const advanced = after > before;
+    if (advanced) partitionWatermarkSeconds.set({ partition: String(this.partition) }, after / 1000);
+    if (late.length === 0 && !advanced) return NOTHING;
+    const results = this.results(late, advanced ? after : undefined);
+    this.undrained = results;
+    return results;
   }
 
   /** Erasure of one learner from every operator's state; true if the partition held anything of theirs. */
   forgetLearner(tenantId: string, learnerId: string): boolean {
-    const a = this.sessions.forgetLearner(tenantId, learnerId);
-    const b = this.mastery.forgetLearner(tenantId, learnerId);
-    const c = this.weekly.forgetLearner(tenantId, learnerId);
-    return a || b || c;
+    this.assertIdle();
+    this.changes++;
+    let found = false;
+    for (const operator of this.operators) if (operator.forgetLearner(tenantId, learnerId)) found = true;
+    return found;
   }
 
+  /** Every record's results, drained into one array (tests and tools; the pipeline drains per record). */
   processAll(records: Iterable<SourceRecord>): StampedResult[] {
     const out: StampedResult[] = [];
-    for (const record of records) out.push(...this.process(record));
+    for (const record of records) for (const r of this.process(record)) out.push(r);
     return out;
   }
 
+  /** The whole checkpoint at once (tests and tools): `snapshotParts()` drained into an array. */
   snapshot(): ProcessorCheckpoint {
-    const state = {
-      version: STATE_VERSION,
-      watermark: this.watermark.snapshot(),
-      sessions: this.sessions.snapshot(),
-      mastery: this.mastery.snapshot(),
-      weekly: this.weekly.snapshot(),
-    };
-    return { offset: this.nextOffset, seqs: { ...this.seqs }, state: JSON.stringify(state) };
+    const parts = Array.from(this.snapshotParts());
+    return { offset: this.nextOffset, seqs: { ...this.seqs }, parts };
   }
 
-  restore(checkpoint: Pick<PartitionCheckpoint, 'seqs' | 'state'> & { offset: string | null }): void {
-    let state: {
-      version: number;
-      watermark: { maxEventTime: number | null };
-      sessions: unknown;
-      mastery: unknown;
-      weekly: unknown;
+  /**
+   * The operator state as a sequence of JSON parts, lazily: a header, then
+   * sections of at most PART_MAX_ENTRIES entries or about PART_MAX_CHARS
+   * characters each, so no string grows with the whole state and the caller
+   * can yield to the event loop between parts. Deterministic for a given
+   * history. Must be drained with no record or erasure in between.
+   */
+  snapshotParts(): Iterable<string> {
+    this.assertIdle();
+    return this.parts(this.changes);
+  }
+
+  /** Restores from a whole checkpoint at once (`beginRestore` driven over every part). */
+  restore(checkpoint: ProcessorCheckpoint): void {
+    const restore = this.beginRestore(checkpoint);
+    for (const part of checkpoint.parts) restore.add(part);
+    restore.finish();
+  }
+
+  /**
+   * Starts a restore to be fed part by part; until `finish()` the processor
+   * refuses records. A version-1 checkpoint (one JSON object) is one part.
+   */
+  beginRestore(checkpoint: Pick<ProcessorCheckpoint, 'offset' | 'seqs'>): PartitionRestore {
+    this.restoring = false; // a restore that failed half way may be started over
+    this.assertIdle();
+    this.restoring = true;
+    this.changes++;
+    this.watermark.restore({ maxEventTime: null });
+    for (const operator of this.operators) operator.clear();
+    let header: 'none' | 'current' | 'legacy' = 'none';
+    const invalid = (why: string, cause?: unknown) =>
+      new LearnstreamError(CheckpointStateInvalid, `partition ${this.partition}: ${why}`, { cause });
+    return {
+      add: (part: string) => {
+        let parsed: Partial<StateHeader & StatePart>;
+        try {
+          parsed = JSON.parse(part);
+        } catch (err) {
+          throw invalid('not JSON', err);
+        }
+        if (header === 'none') {
+          if (parsed?.version === LEGACY_STATE_VERSION) {
+            const legacy = parsed as LegacyState;
+            try {
+              this.watermark.restore(legacy.watermark);
+              this.sessions.restoreLegacy(legacy.sessions);
+              this.mastery.restoreLegacy(legacy.mastery);
+              this.weekly.restoreLegacy(legacy.weekly);
+            } catch (err) {
+              throw invalid('a malformed version-1 state', err);
+            }
+            header = 'legacy';
+            return;
+          }
+          if (parsed?.version !== STATE_VERSION) {
+            throw invalid(`state version ${String(parsed?.version)}, expected ${STATE_VERSION}`);
+          }
+          this.watermark.restore((parsed as StateHeader).watermark);
+          header = 'current';
+          return;
+        }
+        if (header === 'legacy') throw invalid('a version-1 state has one part');
+        const { section, entries } = parsed as StatePart;
+        if (typeof section !== 'string' || !Array.isArray(entries)) throw invalid('a part without section and entries');
+        const operator = this.operatorOf(section);
+        try {
+          for (const entry of entries) {
+            if (!operator?.restoreEntry(section, entry)) throw invalid(`unknown section ${JSON.stringify(section)}`);
+          }
+        } catch (err) {
+          throw err instanceof LearnstreamError ? err : invalid(`a malformed ${section} entry`, err);
+        }
+      },
+      finish: () => {
+        if (header === 'none') throw invalid('no state header');
+        this.seqs = { ...emptySeqs(), ...checkpoint.seqs };
+        this.next = checkpoint.offset === null ? null : BigInt(checkpoint.offset);
+        this.restoring = false;
+      },
     };
-    try {
-      state = JSON.parse(checkpoint.state);
-    } catch (err) {
-      throw new LearnstreamError(CheckpointStateInvalid, `partition ${this.partition}: not JSON`, { cause: err });
+  }
+
+  /** Sections are named `<operator>.<part>`. */
+  private operatorOf(section: string): Operator | undefined {
+    const prefix = section.slice(0, section.indexOf('.'));
+    return prefix === 'sessions'
+      ? this.sessions
+      : prefix === 'mastery'
+        ? this.mastery
+        : prefix === 'weekly'
+          ? this.weekly
+          : undefined;
+  }
+
+  private *results(late: Emission[], watermarkMs: number | undefined): Generator<StampedResult> {
+    for (const e of late) yield this.stamp(e);
+    if (watermarkMs !== undefined) for (const e of this.advance(watermarkMs)) yield this.stamp(e);
+    this.undrained = undefined;
+  }
+
+  /** Sessions first (they feed weekly active), then mastery, then weekly active. */
+  private *advance(watermarkMs: number): Generator<Emission> {
+    for (const e of this.sessions.onWatermark(watermarkMs)) {
+      if (e.output === 'sessions') this.weekly.addSession(e.result);
+      yield e;
     }
-    if (state?.version !== STATE_VERSION) {
+    yield* this.mastery.onWatermark(watermarkMs);
+    yield* this.weekly.onWatermark(watermarkMs);
+  }
+
+  private *parts(at: number): Generator<string> {
+    const header: StateHeader = { version: STATE_VERSION, watermark: this.watermark.snapshot() };
+    yield JSON.stringify(header);
+    let section: string | undefined;
+    let pieces: string[] = [];
+    let chars = 0;
+    const part = () => `{"section":${JSON.stringify(section)},"entries":[${pieces.join(',')}]}`;
+    for (const operator of this.operators) {
+      for (const [s, value] of operator.snapshotEntries()) {
+        if (pieces.length > 0 && (s !== section || pieces.length >= PART_MAX_ENTRIES || chars >= PART_MAX_CHARS)) {
+          yield part();
+          if (this.changes !== at || this.undrained !== undefined || this.restoring) {
+            throw new LearnstreamError(
+              StateChangedDuringSnapshot,
+              `partition ${this.partition}: state changed while its snapshot parts were being taken`,
+            );
+          }
+          pieces = [];
+          chars = 0;
+        }
+        section = s;
+        const text = JSON.stringify(value);
+        pieces.push(text);
+        chars += text.length + 1;
+      }
+    }
+    if (pieces.length > 0) yield part();
+  }
+
+  private assertIdle(): void {
+    if (this.restoring) {
+      throw new LearnstreamError(ProcessorBusy, `partition ${this.partition}: a restore is in progress`);
+    }
+    if (this.undrained !== undefined) {
       throw new LearnstreamError(
-        CheckpointStateInvalid,
-        `partition ${this.partition}: state version ${String(state?.version)}, expected ${STATE_VERSION}`,
+        ResultsNotDrained,
+        `partition ${this.partition}: the results of the previous record were not fully drained`,
       );
     }
-    this.watermark.restore(state.watermark);
-    this.sessions.restore(state.sessions);
-    this.mastery.restore(state.mastery);
-    this.weekly.restore(state.weekly);
-    this.seqs = { ...emptySeqs(), ...checkpoint.seqs };
-    this.next = checkpoint.offset === null ? null : BigInt(checkpoint.offset);
-  }
-
-  private advance(watermarkMs: number): Emission[] {
-    const sessions = this.sessions.onWatermark(watermarkMs);
-    for (const s of sessions) if (s.output === 'sessions') this.weekly.addSession(s.result);
-    return [...sessions, ...this.mastery.onWatermark(watermarkMs), ...this.weekly.onWatermark(watermarkMs)];
   }
 
   private stamp(e: Emission): StampedResult {

@@ -36,7 +36,7 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
       partition: Number(row.source_partition),
       offset: row.source_offset,
       seqs: { ...emptySeqs(), ...(JSON.parse(row.seqs) as Partial<Record<OutputName, number>>) },
-      state: row.state,
+      parts: partsOf(row.state),
       version: Number(row.version),
       createdAtMs: Number(row.created_at_ms),
     };
@@ -50,11 +50,20 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
         source_partition: cp.partition,
         source_offset: cp.offset,
         seqs: JSON.stringify(cp.seqs),
-        state: cp.state,
+        // Temporary layout: the parts as one JSON array in the `state` column.
+        state: JSON.stringify(cp.parts),
         version: cp.version,
         created_at: formatDateTime(new Date(cp.createdAtMs)),
         created_at_ms: cp.createdAtMs,
       },
     ]);
   }
+}
+
+/**
+ * The parts of a stored state: a JSON array of part texts, or (written before
+ * parts existed) one JSON object, which is a single part.
+ */
+function partsOf(state: string): string[] {
+  return state.trimStart().startsWith('[') ? (JSON.parse(state) as string[]) : [state];
 }

@@ -10,10 +10,11 @@
 import type { ContentInteractionBody, LearningEvent, QuestionAttemptBody } from '../../ingest/event.js';
 import type { MasterySnapshotResult, MasteryTrend } from '../results.js';
 import type { EngineSettings } from '../settings.js';
+import { SortedRuns } from '../state/sorted-runs.js';
 import { DAY_MS, utcDayLabel, utcDayStart } from '../windows/calendar.js';
 import { type BktParameters, bktUpdate } from './bkt.js';
 import { MemoryModel, ratingFor, type StoredCard } from './memory-model.js';
-import { compareStrings, type Emission, lateEvent, type Operator } from './operator.js';
+import { compareStrings, type Emission, lateEvent, learnerKey, type Operator, type StateEntry } from './operator.js';
 
 /** masteryScore weights (PRODUCT.md). */
 export const MASTERY_WEIGHTS = {
@@ -51,12 +52,18 @@ type PendingItem =
   | { t: number; id: string; kind: 'attempt'; attempt: Omit<QuestionAttemptBody, 'kind' | 'topicIds' | 'itemId'> }
   | { t: number; id: string; kind: 'content'; contentId: string; progress: number };
 
+/** One open UTC day: its buffered items per topic key, and the keys in a form that sorts without one big sort. */
+interface PendingDay {
+  items: Map<string, PendingItem[]>;
+  keys: SortedRuns;
+}
+
 /** A topic as checkpointed: content progress as [content id, progress] pairs. */
 type StoredTopicMastery = Omit<TopicMastery, 'contents'> & { contents: [string, number][] };
 
-export interface MasteryOperatorState {
-  topics: [string, StoredTopicMastery][];
-  /** [day start, [topic key, items][]][] */
+/** Version-1 checkpoint state (one JSON object); contents were an object before they were pairs. */
+interface LegacyMasteryState {
+  topics: [string, Omit<TopicMastery, 'contents'> & { contents: [string, number][] | Record<string, number> }][];
   pending: [number, [string, PendingItem[]][]][];
 }
 
@@ -65,28 +72,34 @@ type MasterySettings = Pick<
   'allowedLatenessMs' | 'bktPrior' | 'bktLearn' | 'bktSlip' | 'bktGuess' | 'bktTopics' | 'fsrsRequestRetention'
 >;
 
+const TOPICS = 'mastery.topics';
+const PENDING = 'mastery.pending';
+
 export class MasteryOperator implements Operator {
   private readonly topics = new Map<string, TopicMastery>();
-  private readonly pending = new Map<number, Map<string, PendingItem[]>>();
+  /** Erasure index: learner key → the learner's topic keys. */
+  private readonly byLearner = new Map<string, string[]>();
+  private readonly pending = new Map<number, PendingDay>();
   private readonly memory: MemoryModel;
 
   constructor(private readonly settings: MasterySettings) {
     this.memory = new MemoryModel(settings.fsrsRequestRetention);
   }
 
+  /** O(the learner's topics × open days): the index names the learner's keys. */
   forgetLearner(tenantId: string, learnerId: string): boolean {
-    const prefix = `${tenantId}\u0000${learnerId}\u0000`;
-    let found = false;
-    for (const key of [...this.topics.keys()]) {
-      if (key.startsWith(prefix)) found = this.topics.delete(key) || found;
-    }
-    for (const [day, byTopic] of this.pending) {
-      for (const key of [...byTopic.keys()]) {
-        if (key.startsWith(prefix)) found = byTopic.delete(key) || found;
+    const lk = learnerKey(tenantId, learnerId);
+    const keys = this.byLearner.get(lk);
+    if (!keys) return false;
+    this.byLearner.delete(lk);
+    for (const key of keys) {
+      this.topics.delete(key);
+      for (const [day, pending] of this.pending) {
+        pending.items.delete(key); // its key stays in the runs and is skipped at the close
+        if (pending.items.size === 0) this.pending.delete(day);
       }
-      if (byTopic.size === 0) this.pending.delete(day);
     }
-    return found;
+    return true;
   }
 
   process(event: LearningEvent, watermarkMs: number): Emission[] {
@@ -95,61 +108,99 @@ export class MasteryOperator implements Operator {
     const day = utcDayStart(event.occurredAt);
     if (watermarkMs > day + DAY_MS + this.settings.allowedLatenessMs) return [lateEvent(event, 'mastery', watermarkMs)];
     const item = toPendingItem(event.occurredAt, event.eventId, body);
-    let byTopic = this.pending.get(day);
-    if (!byTopic) {
-      byTopic = new Map();
-      this.pending.set(day, byTopic);
-    }
+    const pending = this.pendingDay(day);
     for (const topicId of new Set(body.topicIds)) {
-      const key = `${event.tenantId}\u0000${event.learnerId}\u0000${topicId}`;
-      if (!this.topics.has(key)) this.topics.set(key, this.newTopic(event.tenantId, event.learnerId, topicId));
-      const items = byTopic.get(key) ?? [];
-      if (!items.some((i) => i.id === item.id)) items.push(item); // a redelivered event counts once
-      byTopic.set(key, items);
+      const key = topicKey(event.tenantId, event.learnerId, topicId);
+      if (!this.topics.has(key)) this.addTopic(key, this.newTopic(event.tenantId, event.learnerId, topicId));
+      const items = pending.items.get(key);
+      if (!items) this.addPending(pending, key, [item]);
+      else if (!items.some((i) => i.id === item.id)) items.push(item); // a redelivered event counts once
     }
     return [];
   }
 
-  onWatermark(watermarkMs: number): Emission[] {
-    const out: Emission[] = [];
-    const days = [...this.pending.keys()].sort((a, b) => a - b);
-    for (const day of days) {
-      if (!(watermarkMs > day + DAY_MS + this.settings.allowedLatenessMs)) break;
-      const byTopic = this.pending.get(day)!;
-      for (const key of [...byTopic.keys()].sort(compareStrings)) {
+  /** Closes every day the watermark passed, oldest first; per day one snapshot per topic key, in key order. */
+  *onWatermark(watermarkMs: number): Generator<Emission> {
+    for (;;) {
+      let day: number | undefined;
+      for (const d of this.pending.keys()) if (day === undefined || d < day) day = d;
+      if (day === undefined || !(watermarkMs > day + DAY_MS + this.settings.allowedLatenessMs)) return;
+      const pending = this.pending.get(day)!;
+      for (const key of pending.keys.sorted()) {
+        const items = pending.items.get(key);
+        if (!items) continue; // forgotten
         const topic = this.topics.get(key)!;
-        const items = byTopic.get(key)!.sort((a, b) => a.t - b.t || compareStrings(a.id, b.id));
+        items.sort((a, b) => a.t - b.t || compareStrings(a.id, b.id));
         for (const item of items) this.apply(topic, item);
-        out.push({ output: 'mastery', result: this.snapshotOf(topic, day) });
+        yield { output: 'mastery', result: this.snapshotOf(topic, day) };
       }
       this.pending.delete(day);
     }
-    return out;
   }
 
-  snapshot(): MasteryOperatorState {
-    return {
-      topics: [...this.topics.entries()]
-        .sort((a, b) => compareStrings(a[0], b[0]))
-        .map(([key, topic]) => [key, { ...topic, contents: [...topic.contents.entries()] }]),
-      pending: [...this.pending.entries()]
-        .sort((a, b) => a[0] - b[0])
-        .map(([day, byTopic]) => [day, [...byTopic.entries()].sort((a, b) => compareStrings(a[0], b[0]))]),
-    };
+  *snapshotEntries(): Generator<StateEntry> {
+    for (const [key, topic] of this.topics) {
+      const stored: StoredTopicMastery = { ...topic, contents: Array.from(topic.contents) };
+      yield [TOPICS, [key, stored]];
+    }
+    for (const [day, pending] of this.pending) {
+      for (const [key, items] of pending.items) yield [PENDING, [day, key, items]];
+    }
   }
 
-  restore(state: unknown): void {
-    const s = state as MasteryOperatorState;
+  clear(): void {
     this.topics.clear();
+    this.byLearner.clear();
     this.pending.clear();
-    for (const [key, topic] of s.topics) this.topics.set(key, { ...topic, contents: storedContents(topic.contents) });
-    for (const [day, byTopic] of s.pending) this.pending.set(day, new Map(byTopic));
+  }
+
+  restoreEntry(section: string, value: unknown): boolean {
+    if (section === TOPICS) {
+      const [key, stored] = value as [string, StoredTopicMastery];
+      this.addTopic(key, { ...stored, contents: new Map(stored.contents) });
+    } else if (section === PENDING) {
+      const [day, key, items] = value as [number, string, PendingItem[]];
+      this.addPending(this.pendingDay(day), key, items);
+    } else return false;
+    return true;
+  }
+
+  restoreLegacy(state: unknown): void {
+    const s = state as LegacyMasteryState;
+    this.clear();
+    for (const [key, topic] of s.topics) this.addTopic(key, { ...topic, contents: storedContents(topic.contents) });
+    for (const [day, byTopic] of s.pending) {
+      const pending = this.pendingDay(day);
+      for (const [key, items] of byTopic) this.addPending(pending, key, items);
+    }
   }
 
   bktParameters(topicId: string): BktParameters {
     const s = this.settings;
     const own = Object.hasOwn(s.bktTopics, topicId) ? s.bktTopics[topicId] : undefined;
     return { prior: s.bktPrior, learn: s.bktLearn, slip: s.bktSlip, guess: s.bktGuess, ...own };
+  }
+
+  private addTopic(key: string, topic: TopicMastery): void {
+    this.topics.set(key, topic);
+    const lk = learnerKey(topic.tenantId, topic.learnerId);
+    const keys = this.byLearner.get(lk);
+    if (keys) keys.push(key);
+    else this.byLearner.set(lk, [key]);
+  }
+
+  private pendingDay(day: number): PendingDay {
+    let pending = this.pending.get(day);
+    if (!pending) {
+      pending = { items: new Map(), keys: new SortedRuns() };
+      this.pending.set(day, pending);
+    }
+    return pending;
+  }
+
+  private addPending(pending: PendingDay, key: string, items: PendingItem[]): void {
+    pending.items.set(key, items);
+    pending.keys.add(key);
   }
 
   private newTopic(tenantId: string, learnerId: string, topicId: string): TopicMastery {
@@ -220,6 +271,10 @@ export class MasteryOperator implements Operator {
   }
 }
 
+function topicKey(tenantId: string, learnerId: string, topicId: string): string {
+  return `${learnerKey(tenantId, learnerId)}\u0000${topicId}`;
+}
+
 function toPendingItem(t: number, id: string, body: QuestionAttemptBody | ContentInteractionBody): PendingItem {
   if (body.kind === 'content_interaction') {
     return { t, id, kind: 'content', contentId: body.contentId, progress: Math.min(1, Math.max(0, body.progress)) };
@@ -228,7 +283,7 @@ function toPendingItem(t: number, id: string, body: QuestionAttemptBody | Conten
   return { t, id, kind: 'attempt', attempt: { correct, score, attemptNumber, responseTimeMs, hintsUsed, confidence } };
 }
 
-/** Content progress from a checkpoint: pairs, or (state version 1) an object read by own keys only. */
+/** Content progress from a version-1 checkpoint: pairs, or an object read by own keys only. */
 function storedContents(stored: [string, number][] | Record<string, number>): Map<string, number> {
   if (Array.isArray(stored)) return new Map(stored);
   const contents = new Map<string, number>();

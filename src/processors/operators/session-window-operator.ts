@@ -28,7 +28,7 @@ import {
   summariseSession,
   toSessionPoint,
 } from '../windows/session-window.js';
-import { type Emission, lateEvent, learnerKey, type Operator } from './operator.js';
+import { type Emission, lateEvent, learnerKey, type Operator, type StateEntry } from './operator.js';
 
 interface LearnerSessions {
   tenantId: string;
@@ -39,10 +39,14 @@ interface LearnerSessions {
   closedLastMs: number | null;
 }
 
-export interface SessionOperatorState {
+/** Version-1 checkpoint state (one JSON object). */
+interface LegacySessionState {
   learners: [string, LearnerSessions][];
   timers: [string, number][];
 }
+
+const LEARNERS = 'sessions.learners';
+const TIMERS = 'sessions.timers';
 
 type SessionSettings = Pick<EngineSettings, 'sessionGapMs' | 'maxSessionMs' | 'idleThresholdMs' | 'allowedLatenessMs'>;
 
@@ -73,12 +77,13 @@ export class SessionWindowOperator implements Operator {
       closedLastMs: null,
     };
     const point = toSessionPoint(event);
-    const joined = state.clusters.filter((c) => joinsCluster(c, t, gap));
+    const joined: SessionPoint[][] = [];
+    const rest: SessionPoint[][] = [];
+    for (const c of state.clusters) (joinsCluster(c, t, gap) ? joined : rest).push(c);
     const only = joined.length === 1 ? joined[0]! : undefined;
     if (only && comparePoints(point, only[only.length - 1]!) > 0) {
       only.push(point); // in-order arrival: no merge, no sort
     } else {
-      const rest = state.clusters.filter((c) => !joined.includes(c));
       rest.push(mergeClusters(joined, point));
       state.clusters = rest.sort((a, b) => a[0]!.t - b[0]!.t);
     }
@@ -87,28 +92,43 @@ export class SessionWindowOperator implements Operator {
     return [];
   }
 
-  onWatermark(watermarkMs: number): Emission[] {
-    const out: Emission[] = [];
-    for (const key of this.timers.fire(watermarkMs)) {
+  /** Learners whose timer the watermark passed, in (time, key) order; their final sessions one per step. */
+  *onWatermark(watermarkMs: number): Generator<Emission> {
+    for (const key of this.timers.firing(watermarkMs)) {
       const learner = this.learners.get(key);
       if (!learner) continue;
-      for (const session of this.emitFinal(learner, watermarkMs)) out.push({ output: 'sessions', result: session });
+      for (const session of this.emitFinal(learner, watermarkMs)) yield { output: 'sessions', result: session };
       if (learner.clusters.length > 0) this.timers.schedule(key, this.nextDue(learner));
       else if (learner.closedLastMs !== null && watermarkMs <= this.forgetAfter(learner.closedLastMs)) {
         this.timers.schedule(key, this.forgetAfter(learner.closedLastMs));
       } else this.learners.delete(key);
     }
-    return out;
   }
 
-  snapshot(): SessionOperatorState {
-    const learners = [...this.learners.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return { learners, timers: this.timers.snapshot() };
+  *snapshotEntries(): Generator<StateEntry> {
+    for (const entry of this.learners) yield [LEARNERS, entry];
+    for (const entry of this.timers.entries()) yield [TIMERS, entry];
   }
 
-  restore(state: unknown): void {
-    const s = state as SessionOperatorState;
+  clear(): void {
     this.learners.clear();
+    this.timers.clear();
+  }
+
+  restoreEntry(section: string, value: unknown): boolean {
+    if (section === LEARNERS) {
+      const [key, learner] = value as [string, LearnerSessions];
+      this.learners.set(key, learner);
+    } else if (section === TIMERS) {
+      const [key, time] = value as [string, number];
+      this.timers.schedule(key, time);
+    } else return false;
+    return true;
+  }
+
+  restoreLegacy(state: unknown): void {
+    const s = state as LegacySessionState;
+    this.clear();
     for (const [key, learner] of s.learners) this.learners.set(key, learner);
     this.timers.restore(s.timers);
   }

@@ -8,12 +8,16 @@ export interface PartitionCheckpoint {
   group: string;
   topic: string;
   partition: number;
-  /** Next source offset to process: records below it are already in `state`. */
+  /** Next source offset to process: records below it are already in `parts`. */
   offset: string;
   /** Last result sequence number written per output. */
   seqs: Record<OutputName, number>;
-  /** Serialized operator state (JSON text). */
-  state: string;
+  /**
+   * Serialized operator state: JSON texts, each bounded (see
+   * PartitionProcessor.snapshotParts), restored in order. A version-1 state
+   * (one JSON object) is a single part.
+   */
+  parts: string[];
   /** Monotonic per partition; the newest version wins. */
   version: number;
   /** Wall clock of the write, epoch ms (for the checkpoint-age metric only). */

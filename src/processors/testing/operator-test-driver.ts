@@ -66,9 +66,9 @@ export class OperatorTestDriver {
     for (const r of records) {
       const record = { ...r, offset: (this.nextOffset++).toString() } as SourceRecord;
       this.records.push(record);
-      out.push(...this.processor.process(record));
+      for (const result of this.processor.process(record)) out.push(result);
     }
-    this.results.push(...out);
+    for (const result of out) this.results.push(result);
     return out;
   }
 }

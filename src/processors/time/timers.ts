@@ -30,26 +30,42 @@ export class EventTimeTimers {
 
   /** Removes and returns the keys whose time the watermark has passed, in (time, key) order. */
   fire(watermarkMs: number): string[] {
-    const fired: string[] = [];
+    return Array.from(this.firing(watermarkMs));
+  }
+
+  /**
+   * Lazily removes and yields the keys whose time the watermark has passed, in
+   * (time, key) order, one per step. A key scheduled while iterating fires in
+   * the same pass only if its new time is before the watermark too.
+   */
+  *firing(watermarkMs: number): Generator<string> {
     while (this.heap.length > 0) {
       const top = this.heap[0]!;
-      if (!(top[0] < watermarkMs)) break;
+      if (!(top[0] < watermarkMs)) return;
       this.pop();
       if (this.due.get(top[1]) !== top[0]) continue; // stale: moved or cancelled
       this.due.delete(top[1]);
-      fired.push(top[1]);
+      yield top[1];
     }
-    return fired;
   }
 
-  /** Sorted [key, time] pairs. */
+  /** [key, time] pairs in scheduling order (deterministic for a given history). */
+  entries(): IterableIterator<[string, number]> {
+    return this.due.entries();
+  }
+
+  /** [key, time] pairs in scheduling order. */
   snapshot(): [string, number][] {
-    return [...this.due.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return Array.from(this.due.entries());
   }
 
-  restore(entries: [string, number][]): void {
+  clear(): void {
     this.due.clear();
     this.heap = [];
+  }
+
+  restore(entries: Iterable<[string, number]>): void {
+    this.clear();
     for (const [key, time] of entries) this.schedule(key, time);
   }
 

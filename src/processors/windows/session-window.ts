@@ -40,7 +40,10 @@ export function joinsCluster(cluster: readonly SessionPoint[], t: number, gapMs:
 
 /** Merges sorted clusters (and the new point) into one sorted cluster; a repeated event id is kept once. */
 export function mergeClusters(clusters: readonly SessionPoint[][], point: SessionPoint): SessionPoint[] {
-  const all = [...clusters.flat(), point].sort(comparePoints);
+  const all: SessionPoint[] = [];
+  for (const cluster of clusters) for (const p of cluster) all.push(p);
+  all.push(point);
+  all.sort(comparePoints);
   return all.filter((p, i) => i === 0 || p.id !== all[i - 1]!.id || p.t !== all[i - 1]!.t);
 }
 
@@ -99,6 +102,6 @@ export function summariseSession(points: readonly SessionPoint[], ctx: SessionSu
     questionsCorrect,
     contentInteractions,
     iepUpdates,
-    topics: [...topics].sort(),
+    topics: Array.from(topics).sort(),
   };
 }

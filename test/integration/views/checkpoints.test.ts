@@ -14,7 +14,7 @@ function checkpoint(
     topic: 'learnstream.events',
     offset: String(p.version * 100),
     seqs: { sessions: p.version, mastery: 2 * p.version, weekly_active: 0, late_events: 1 },
-    state: JSON.stringify({ v: p.version }),
+    parts: [JSON.stringify({ v: p.version })],
     createdAtMs: 1_790_000_000_000 + p.version,
     ...p,
   };
@@ -44,9 +44,9 @@ forEachStore('ClickHouseCheckpointStore', ({ newStore }) => {
     await runMigrations(store);
     const cps = new ClickHouseCheckpointStore(store);
     const state = JSON.stringify({ s: 'it\'s a \\ "quote"\nnext line \u0000 \u00e9 \u{1F600}', n: [1, 2, 3] });
-    await cps.save(checkpoint({ partition: 4, version: 1, state, offset: '18446744073709551615' }));
+    await cps.save(checkpoint({ partition: 4, version: 1, parts: [state, '{"k":2}'], offset: '18446744073709551615' }));
     const loaded = await cps.load('engine', 'learnstream.events', 4);
-    expect(loaded?.state).toBe(state);
+    expect(loaded?.parts).toEqual([state, '{"k":2}']);
     expect(loaded?.offset).toBe('18446744073709551615');
   });
 });

@@ -321,7 +321,7 @@ forEachStore('retention and privacy', ({ newStore }) => {
       partition: 0,
       offset: '42',
       seqs: { sessions: 3, mastery: 2, weekly_active: 0, late_events: 1 },
-      state: JSON.stringify({ learners: { [erased]: { open: 1 }, [kept]: { open: 2 } } }),
+      parts: [JSON.stringify({ learners: { [erased]: { open: 1 }, [kept]: { open: 2 } } })],
       version: 1,
       createdAtMs: NOW,
     });
@@ -353,7 +353,7 @@ forEachStore('retention and privacy', ({ newStore }) => {
     expect(await sink.highestSeq(0, 'sessions')).toBe(3);
     expect(await store.query('SELECT count() AS n FROM sessions')).toEqual([{ n: 3 }]);
     const cp = await checkpoints.load('g', 'ev', 0);
-    expect(JSON.parse(cp?.state ?? '')).toEqual({ learners: { '': { open: 1 }, [kept]: { open: 2 } } });
+    expect(JSON.parse(cp?.parts[0] ?? '')).toEqual({ learners: { '': { open: 1 }, [kept]: { open: 2 } } });
     await sink.close();
   });
   it('the scheduler runs both jobs at once and on demand, and stops cleanly', async () => {

@@ -161,13 +161,13 @@ describe('PartitionProcessor', () => {
       expect.objectContaining({ code: 'LS_PROCESSOR_WRONG_PARTITION' }),
     );
     expect(() =>
-      p.restore({ offset: '0', seqs: { sessions: 0, mastery: 0, weekly_active: 0, late_events: 0 }, state: '{' }),
+      p.restore({ offset: '0', seqs: { sessions: 0, mastery: 0, weekly_active: 0, late_events: 0 }, parts: ['{'] }),
     ).toThrow(expect.objectContaining({ code: 'LS_PROCESSOR_CHECKPOINT_INVALID' }));
     expect(() =>
       p.restore({
         offset: '0',
         seqs: { sessions: 0, mastery: 0, weekly_active: 0, late_events: 0 },
-        state: '{"version":99}',
+        parts: ['{"version":99}'],
       }),
     ).toThrow(expect.objectContaining({ code: 'LS_PROCESSOR_CHECKPOINT_INVALID' }));
   });
@@ -177,7 +177,7 @@ describe('PartitionProcessor', () => {
     p.restore({
       offset: '10',
       seqs: { sessions: 41, mastery: 7, weekly_active: 2, late_events: 0 },
-      state: new PartitionProcessor(0).snapshot().state,
+      parts: new PartitionProcessor(0).snapshot().parts,
     });
     const t = START;
     const out = p.processAll([
