@@ -19,6 +19,10 @@ export interface BenchOptions {
   smoke: boolean;
   /** Keep the node --cpu-prof profiles even where every target is met. */
   keepProfiles: boolean;
+  /** Mastery keys of the event-loop run. */
+  eventLoopKeys: number;
+  /** Run only this section (no services needed for `event-loop`). */
+  only: 'event-loop' | undefined;
 }
 
 export const usage = `usage: npm run bench -- [options]
@@ -29,8 +33,10 @@ export const usage = `usage: npm run bench -- [options]
   --keys A,B          tracked keys for the heap runs (default 100000,1000000)
   --latency-seconds S live traffic per latency run (default 10)
   --out DIR           report directory (default bench/reports)
-  --smoke             tiny CI run (2000 events, 10 clients, 10k keys); figures printed, not judged
+  --smoke             tiny CI run (2000 events, 10 clients, 10k keys, 10k event-loop keys); figures printed, not judged
   --keep-profiles     keep the CPU profiles even when every target is met
+  --event-loop-keys N mastery keys of the event-loop run (default 1000000)
+  --only event-loop   run only the event-loop section (no Kafka or ClickHouse needed); report <date>-event-loop.*
 Uses KAFKA_BROKERS / CLICKHOUSE_URL when set, else starts its own services.`;
 
 function positiveInts(name: string, text: string): number[] {
@@ -54,11 +60,16 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       out: { type: 'string' },
       smoke: { type: 'boolean', default: false },
       'keep-profiles': { type: 'boolean', default: false },
+      'event-loop-keys': { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) return 'help';
+  if (values.only !== undefined && values.only !== 'event-loop') {
+    throw new LearnstreamError(BenchOptionInvalid, `--only wants "event-loop", got "${values.only}"`);
+  }
   const smoke = values.smoke ?? false;
   const one = (name: string, text: string | undefined, fallback: number) =>
     text === undefined ? fallback : (positiveInts(name, text)[0] as number);
@@ -72,5 +83,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     latencySeconds: one('latency-seconds', values['latency-seconds'], smoke ? 3 : 10),
     outDir: values.out ?? 'bench/reports',
     keepProfiles: values['keep-profiles'] ?? false,
+    eventLoopKeys: one('event-loop-keys', values['event-loop-keys'], smoke ? 10_000 : 1_000_000),
+    only: values.only,
   };
 }

@@ -14,6 +14,7 @@ import { defaultEngineSettings } from '../src/processors/index.js';
 import { type BenchTopic, kafkaClient, produceBenchTopic } from './data.js';
 import { measureBrokerLimit } from './measure/broker-limit.js';
 import {
+  measureEventLoop,
   measureHeap,
   measureKafkajsRaw,
   measureLatency,
@@ -25,8 +26,16 @@ import { type BenchOptions, parseBenchOptions, usage } from './options.js';
 import { kafkaStreamsClasspath, kafkaToolsClasspath } from './peers.js';
 import { reportChart } from './report/chart.js';
 import { machineFacts } from './report/machine.js';
-import { reportMarkdown } from './report/markdown.js';
-import { atLeast, atMost, type BenchReport, type HeapRun, type LatencyRun, type TargetCheck } from './report/model.js';
+import { eventLoopMarkdown, longestStepMs, reportMarkdown } from './report/markdown.js';
+import {
+  atLeast,
+  atMost,
+  type BenchReport,
+  type EventLoopRun,
+  type HeapRun,
+  type LatencyRun,
+  type TargetCheck,
+} from './report/model.js';
 import { topCpuFrames, topHeapFrames } from './report/profile.js';
 import { benchServices } from './services.js';
 
@@ -135,6 +144,9 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
         heap.push(run);
       }
     }
+    say(`event loop: one partition processor, ${opts.eventLoopKeys} mastery keys`);
+    const eventLoop = await measureEventLoop(opts.eventLoopKeys, profileDir);
+    say(`  longest synchronous step ${longestStepMs(eventLoop).toFixed(1)} ms`);
 
     const date = new Date().toISOString().slice(0, 10);
     const outDir = resolve(opts.outDir);
@@ -190,6 +202,7 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
           'heapprofile',
         ),
       ),
+      attach(eventLoopTarget(eventLoop), 'event-loop', 'cpuprofile'),
     ];
     const report: BenchReport = {
       version: 1,
@@ -203,6 +216,7 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
       ratios,
       latency,
       heap,
+      eventLoop,
       targets,
     };
     const base = join(outDir, date);
@@ -242,11 +256,37 @@ async function dropBenchData(brokers: string[], clickhouseUrl: string, stamp: st
   }
 }
 
+/** The issue's bound: no synchronous step longer than 100 ms at 1M keys per instance. */
+function eventLoopTarget(run: EventLoopRun) {
+  return atMost(`longest synchronous step, ${run.keys} mastery keys`, longestStepMs(run), 100, 'ms');
+}
+
+/** `--only event-loop`: the event-loop section alone (no services); writes <date>-event-loop.json and .md. */
+export async function runEventLoopSection(
+  opts: BenchOptions,
+): Promise<{ run: EventLoopRun; json: string; markdown: string }> {
+  say(`event loop: one partition processor, ${opts.eventLoopKeys} mastery keys`);
+  const run = await measureEventLoop(opts.eventLoopKeys);
+  const target = eventLoopTarget(run);
+  const outDir = resolve(opts.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const base = join(outDir, `${new Date().toISOString().slice(0, 10)}-event-loop`);
+  const markdown = `${eventLoopMarkdown(run)}\nTarget: ${target.name} ${target.target} ms — ${target.met ? 'met' : `**missed**: ${target.missedBy}`}.\n`;
+  writeFileSync(`${base}.json`, `${JSON.stringify({ version: 1, eventLoop: run, targets: [target] }, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdown);
+  return { run, json: `${base}.json`, markdown };
+}
+
 /** `learnstream bench` / `npm run bench -- …`: returns the process exit code. */
 export async function runBench(argv: string[]): Promise<number> {
   const opts = parseBenchOptions(argv);
   if (opts === 'help') {
     process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (opts.only === 'event-loop') {
+    const { json, markdown } = await runEventLoopSection(opts);
+    process.stdout.write(`\n${markdown}\nreport: ${json}\n`);
     return 0;
   }
   const command = `npm run bench --${argv.length ? ` ${argv.join(' ')}` : ''}`;

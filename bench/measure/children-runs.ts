@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runChild } from '../children.js';
 import type { BenchTopic } from '../data.js';
-import type { HeapRun, LatencyRun, Throughput } from '../report/model.js';
+import type { EventLoopRun, HeapRun, LatencyRun, Throughput } from '../report/model.js';
 
 const ownDir = (dir: string, name: string) => {
   const own = join(dir, name);
@@ -83,5 +83,15 @@ export function measureHeap(kind: HeapRun['kind'], keys: number, profileDir: str
     input: { kind, keys, profile: join(ownDir(profileDir, `heap-${kind}-${keys}`), 'main.heapprofile') },
     nodeFlags: ['--expose-gc', '--max-old-space-size=4096'],
     timeoutMs: 600_000,
+  });
+}
+
+/** Longest synchronous steps of one partition processor at `keys` mastery keys, drained in `sliceMs` slices. */
+export function measureEventLoop(keys: number, profileDir?: string, sliceMs = 20) {
+  return runChild<EventLoopRun>({
+    child: 'event-loop',
+    input: { keys, sliceMs },
+    nodeFlags: ['--max-old-space-size=8192', ...(profileDir ? cpuProf(profileDir, 'event-loop') : [])],
+    timeoutMs: 1_800_000,
   });
 }

@@ -1,6 +1,6 @@
 // The report as a markdown table (printed at the end of a run, written next
 // to the JSON, and pasted into the README's Performance section).
-import type { BenchReport } from './model.js';
+import type { BenchReport, EventLoopRun, StepFigures } from './model.js';
 
 const n = (v: number, digits = 0) =>
   Number.isFinite(v)
@@ -42,6 +42,7 @@ export function reportMarkdown(r: BenchReport): string {
       (h) =>
         `| ${h.kind === 'sessions' ? 'open sessions' : 'learner × topic mastery entries'} | ${n(h.keys)} | ${n(h.bytesPerKey)} |`,
     ),
+    ...(r.eventLoop ? ['', eventLoopMarkdown(r.eventLoop).trimEnd()] : []),
     '',
     '| target | goal | this run | |',
     '|---|---|---:|---|',
@@ -63,4 +64,38 @@ export function reportMarkdown(r: BenchReport): string {
     }
   }
   return `${rows.join('\n')}\n`;
+}
+
+/** The longest synchronous step of any bulk work of the event-loop run, ms. */
+export function longestStepMs(e: EventLoopRun): number {
+  return Math.max(
+    e.capture.maxStepMs,
+    e.restore.maxStepMs,
+    e.erasure.maxStepMs,
+    e.dayClose.maxStepMs,
+    e.dayClose.firstCallMs,
+    e.weekClose.maxStepMs,
+    e.weekClose.firstCallMs,
+  );
+}
+
+export function eventLoopMarkdown(e: EventLoopRun): string {
+  const row = (name: string, f: StepFigures, unit: string) =>
+    `| ${name} | ${n(f.steps)} ${unit} | ${n(f.maxStepMs, 2)} | ${n(f.maxStepCpuMs, 2)} | ${n(f.maxSliceMs, 1)} | ${n(f.totalMs)} |`;
+  return `${[
+    `One partition processor with ${n(e.keys)} mastery keys (${n(e.learners)} learners × 10 topics, fed in ${n(e.feedSeconds, 1)} s); ` +
+      `bulk work drained in ${e.sliceMs} ms slices, the event loop free between slices. ` +
+      `Load average at start ${n(e.loadAverage1m, 1)} on ${e.cores} cores.`,
+    '',
+    '| bulk work | steps | longest step ms (wall) | longest step ms (CPU) | longest slice ms | total ms |',
+    '|---|---:|---:|---:|---:|---:|',
+    row('checkpoint capture (snapshotParts)', e.capture, `parts (largest ${n(e.capture.maxPartChars / 1e6, 2)} MB)`),
+    row('restore (part by part)', e.restore, 'parts'),
+    row('erasure (forgetLearner)', e.erasure, 'learners'),
+    row(`day close (${n(e.dayClose.snapshots)} snapshots)`, e.dayClose, 'results'),
+    row('week close', e.weekClose, 'results'),
+    '',
+    `The \`process()\` call of the closing tick itself: ${n(e.dayClose.firstCallMs, 2)} ms (day), ${n(e.weekClose.firstCallMs, 2)} ms (week). ` +
+      `Longest synchronous step overall: **${n(longestStepMs(e), 1)} ms**; event-loop delay max (monitorEventLoopDelay): ${n(e.eventLoopDelayMaxMs, 1)} ms.`,
+  ].join('\n')}\n`;
 }

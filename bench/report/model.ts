@@ -28,6 +28,39 @@ export interface HeapRun {
   bytesPerKey: number;
 }
 
+/** Timing of one kind of bulk work done as many small steps. */
+export interface StepFigures {
+  steps: number;
+  totalMs: number;
+  /** The longest single synchronous step (one result, one part, one learner), wall clock. */
+  maxStepMs: number;
+  /** The same step's longest process CPU time (user + system, all threads; leaves out time the OS ran others). */
+  maxStepCpuMs: number;
+  /** The longest stretch without yielding to the event loop (slice target plus one step). */
+  maxSliceMs: number;
+  slices: number;
+}
+
+/** The event-loop run: longest synchronous steps of one partition processor holding `keys` mastery keys. */
+export interface EventLoopRun {
+  keys: number;
+  learners: number;
+  sliceMs: number;
+  cores: number;
+  /** 1-minute load average when the run started (other work on the machine stretches wall-clock steps). */
+  loadAverage1m: number;
+  feedSeconds: number;
+  capture: StepFigures & { parts: number; maxPartChars: number };
+  restore: StepFigures;
+  /** forgetLearner, one learner per step. */
+  erasure: StepFigures;
+  /** `firstCallMs`: the `process()` call itself, before any result is taken. */
+  dayClose: StepFigures & { firstCallMs: number; snapshots: number };
+  weekClose: StepFigures & { firstCallMs: number };
+  /** perf_hooks.monitorEventLoopDelay max over all of the above (10 ms resolution). */
+  eventLoopDelayMaxMs: number;
+}
+
 export interface TargetCheck {
   name: string;
   /** e.g. ">= 0.85" or "<= 20 ms" */
@@ -65,6 +98,8 @@ export interface BenchReport {
   };
   latency: LatencyRun[];
   heap: HeapRun[];
+  /** Present when the event-loop section ran. */
+  eventLoop?: EventLoopRun;
   targets: TargetCheck[];
 }
 

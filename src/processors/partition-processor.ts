@@ -34,9 +34,9 @@ import { PartitionWatermark } from './time/watermark.js';
 const STATE_VERSION = 2;
 const LEGACY_STATE_VERSION = 1;
 /** A part holds at most this many entries… */
-export const PART_MAX_ENTRIES = 5_000;
+export const PART_MAX_ENTRIES = 1_000;
 /** …and stops taking entries once its JSON text is this long (one entry may go past it). */
-export const PART_MAX_CHARS = 1_000_000;
+export const PART_MAX_CHARS = 256_000;
 
 /** What a checkpoint needs from the processor (group, topic, version and time are the pipeline's). */
 export type ProcessorCheckpoint = Pick<PartitionCheckpoint, 'seqs' | 'parts'> & {

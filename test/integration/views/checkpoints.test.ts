@@ -3,7 +3,7 @@
 // state text comes back byte for byte.
 import { expect, it } from 'vitest';
 import type { PartitionCheckpoint } from '../../../src/processors/state/checkpoint-store.js';
-import { ClickHouseCheckpointStore, runMigrations } from '../../../src/views/index.js';
+import { ClickHouseCheckpointStore, formatDateTime, runMigrations } from '../../../src/views/index.js';
 import { forEachStore } from '../../support/index.js';
 
 function checkpoint(
@@ -48,5 +48,26 @@ forEachStore('ClickHouseCheckpointStore', ({ newStore }) => {
     const loaded = await cps.load('engine', 'learnstream.events', 4);
     expect(loaded?.parts).toEqual([state, '{"k":2}']);
     expect(loaded?.offset).toBe('18446744073709551615');
+  });
+
+  it('reads a state written before parts (one JSON object) as a single part', async () => {
+    const store = await newStore();
+    await runMigrations(store);
+    const state = '{"version":1,"watermark":{"maxEventTime":null}}';
+    await store.insert('engine_checkpoints', [
+      {
+        group_id: 'engine',
+        topic: 'learnstream.events',
+        source_partition: 5,
+        source_offset: '7',
+        seqs: '{}',
+        state,
+        version: 1,
+        created_at: formatDateTime(new Date(1_790_000_000_000)),
+        created_at_ms: 1_790_000_000_000,
+      },
+    ]);
+    const loaded = await new ClickHouseCheckpointStore(store).load('engine', 'learnstream.events', 5);
+    expect(loaded?.parts).toEqual([state]);
   });
 });

@@ -59,7 +59,7 @@ describe('300,000 mastery entries on one partition', () => {
     for (const part of checkpoint.parts) {
       const parsed = JSON.parse(part) as { entries?: unknown[] };
       expect(parsed.entries?.length ?? 0).toBeLessThanOrEqual(PART_MAX_ENTRIES);
-      expect(part.length).toBeLessThan(PART_MAX_CHARS + 10_000); // one entry may go past the limit
+      expect(part.length).toBeLessThan(PART_MAX_CHARS + 2_000); // the last entry may go past the limit
     }
 
     const closed: StampedResult[] = Array.from(p.process(closeTick));
