@@ -54,6 +54,11 @@ export class OperatorTestDriver {
     return this.processor.snapshot();
   }
 
+  /** Erasure of one learner from the processor's state (as the engine does before erasing the tables). */
+  forgetLearner(tenantId: string, learnerId: string): boolean {
+    return this.processor.forgetLearner(tenantId, learnerId);
+  }
+
   /** Simulates a restart: a fresh processor restored from a checkpoint of the current one. */
   restart(): void {
     const checkpoint = this.processor.snapshot();

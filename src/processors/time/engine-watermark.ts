@@ -26,7 +26,7 @@ export class EngineWatermark {
   }
 
   idlePartitions(nowWallMs: number): number[] {
-    return [...this.partitions.entries()]
+    return Array.from(this.partitions.entries())
       .filter(([, p]) => nowWallMs - p.lastSeenWallMs > this.idleTimeoutMs)
       .map(([partition]) => partition)
       .sort((a, b) => a - b);

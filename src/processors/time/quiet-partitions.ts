@@ -31,7 +31,7 @@ export class QuietPartitionTicker {
    */
   ticksDue(nowWallMs: number, eventTimeNow: number): TickRequest[] {
     const due: TickRequest[] = [];
-    for (const [partition, last] of [...this.lastRecordWallMs.entries()].sort((a, b) => a[0] - b[0])) {
+    for (const [partition, last] of Array.from(this.lastRecordWallMs.entries()).sort((a, b) => a[0] - b[0])) {
       if (nowWallMs - last >= this.tickIntervalMs) {
         due.push({ partition, eventTime: eventTimeNow });
         this.lastRecordWallMs.set(partition, nowWallMs);
