@@ -118,13 +118,15 @@ describe('fault suite: exactly once under faults, against the clean run', () => 
     async () => {
       const rng = new Prng(SEED + 1);
       const delays = [0, 1, 2].map(() => Math.round(rng.between(1500, 4500)));
-      log(`scenario kills: seed ${SEED + 1}, delays after each start ${delays.join(', ')} ms`);
+      log(`scenario kills: seed ${SEED + 1}, delays after each start of processing ${delays.join(', ')} ms`);
       await runScenario('kills', { services, reference }, async (ctx) => {
         await ctx.fleet.start('a');
         const production = ctx.produce({ events, durationMs: PRODUCE_MS });
         for (const delay of delays) {
+          // Counted from its first batch, so each kill lands while the instance is processing.
+          await ctx.fleet.waitOwning('a');
           await sleep(delay);
-          ctx.fault(`SIGKILL engine a ${delay} ms after it started (${production.sent()} events produced)`);
+          ctx.fault(`SIGKILL engine a ${delay} ms into processing (${production.sent()} events produced)`);
           await ctx.fleet.kill('a');
           await ctx.fleet.start('a');
         }

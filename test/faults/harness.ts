@@ -35,7 +35,7 @@ export const JWT_SECRET = 'faults-jwt-secret-0123456789-0123456789-0123';
 /** Engine timings sized for a 2-core CI machine (see test/faults/README.md). */
 export const engineTimings = {
   LEARNSTREAM_KAFKA_SESSION_TIMEOUT_MS: '6000',
-  LEARNSTREAM_ENGINE_TICK_INTERVAL_MS: '4000',
+  LEARNSTREAM_ENGINE_TICK_INTERVAL_MS: '10000',
   LEARNSTREAM_ENGINE_CHECKPOINT_INTERVAL_MS: '1000',
   LEARNSTREAM_VIEWS_SINK_FLUSH_INTERVAL_MS: '300',
   LEARNSTREAM_VIEWS_SINK_BATCH_ROWS: '2000',
@@ -219,6 +219,20 @@ export interface UnexpectedExit {
   outputTail: string;
 }
 
+/** The error of the engine's last error/fatal log line (pino JSON), else its last output. */
+function fatalReason(output: string): string {
+  const lines = output.split('\n').filter((l) => l.startsWith('{'));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      const entry = JSON.parse(lines[i] as string) as { level?: number; msg?: string; err?: { message?: string } };
+      if ((entry.level ?? 0) >= 50) return `${entry.msg ?? ''}: ${entry.err?.message ?? ''}`.slice(0, 600);
+    } catch {
+      /* a partial line */
+    }
+  }
+  return output.slice(-600);
+}
+
 /**
  * The engine instances of one scenario. An instance that exits without being
  * told to is recorded (a failure: the engine must not exit on a retriable
@@ -240,9 +254,9 @@ export class Fleet {
     this.instances.set(name, inst);
     engine.child.once('exit', (code, signal) => {
       if (inst.expectingExit || this.closing) return;
-      const tail = engine.output().slice(-3000);
-      this.unexpectedExits.push({ name, code, signal, atMs: Date.now() - this.t0, outputTail: tail });
-      log(`UNEXPECTED EXIT of engine ${name}: code ${code} signal ${signal}; restarting it. Output tail:\n${tail}`);
+      const reason = fatalReason(engine.output());
+      this.unexpectedExits.push({ name, code, signal, atMs: Date.now() - this.t0, outputTail: reason });
+      log(`UNEXPECTED EXIT of engine ${name}: code ${code} signal ${signal}; restarting it. Why: ${reason}`);
       if (this.instances.get(name) === inst) {
         this.instances.delete(name);
         setTimeout(() => {
@@ -257,6 +271,17 @@ export class Fleet {
     const inst = this.instances.get(name);
     if (!inst) throw new Error(`no running engine instance ${name}`);
     return inst;
+  }
+
+  /** The instance, once it runs (after an unexpected exit, its restart). */
+  async running(name: string, timeoutMs = 60_000): Promise<Instance> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const inst = this.instances.get(name);
+      if (inst) return inst;
+      if (Date.now() > deadline) throw new Error(`engine instance ${name} is not running`);
+      await sleep(200);
+    }
   }
 
   async kill(name: string): Promise<void> {
@@ -469,7 +494,7 @@ export async function runScenario(
     }
     for (const e of fleet.unexpectedExits) {
       ctx.problems.push(
-        `engine ${e.name} exited on its own at t+${(e.atMs / 1000).toFixed(1)}s (code ${e.code}, signal ${e.signal}); last output: ${e.outputTail.slice(-600)}`,
+        `engine ${e.name} exited on its own at t+${(e.atMs / 1000).toFixed(1)}s (code ${e.code}, signal ${e.signal}): ${e.outputTail}`,
       );
     }
     store = await openServerStore({ url: services.clickhouseUrl, database });
