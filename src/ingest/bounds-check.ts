@@ -128,9 +128,15 @@ function walk(type: avro.Type, buf: Uint8Array, c: { pos: number }, depth: numbe
       const length = readVarLong(buf, c);
       const at = c.pos;
       need(buf, c, length, 'string');
-      if (!isValidUtf8(buf.subarray(at, c.pos))) {
-        const field = fieldPath(path);
-        throw new ScanError('invalid_unicode', `${field} is not valid UTF-8`, field);
+      // ASCII needs no check (ids mostly are); the first byte above 0x7F hands the string to the UTF-8 validator.
+      for (let i = at; i < c.pos; i++) {
+        if ((buf[i] as number) > 0x7f) {
+          if (!isValidUtf8(buf.subarray(at, c.pos))) {
+            const field = fieldPath(path);
+            throw new ScanError('invalid_unicode', `${field} is not valid UTF-8`, field);
+          }
+          break;
+        }
       }
       return;
     }
