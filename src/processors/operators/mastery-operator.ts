@@ -43,8 +43,8 @@ interface TopicMastery {
   firstAttempts: number;
   firstAttemptCorrect: number;
   card: StoredCard | null;
-  /** Highest progress per content id seen for the topic (a Map: content ids are untrusted keys). */
-  contents: Map<string, number>;
+  /** Highest progress per content id seen for the topic (a Map: content ids are untrusted keys); null before any. */
+  contents: Map<string, number> | null;
   lastScore: number | null;
 }
 
@@ -140,7 +140,7 @@ export class MasteryOperator implements Operator {
 
   *snapshotEntries(): Generator<StateEntry> {
     for (const [key, topic] of this.topics) {
-      const stored: StoredTopicMastery = { ...topic, contents: Array.from(topic.contents) };
+      const stored: StoredTopicMastery = { ...topic, contents: topic.contents ? Array.from(topic.contents) : [] };
       yield [TOPICS, [key, stored]];
     }
     for (const [day, pending] of this.pending) {
@@ -157,7 +157,7 @@ export class MasteryOperator implements Operator {
   restoreEntry(section: string, value: unknown): boolean {
     if (section === TOPICS) {
       const [key, stored] = value as [string, StoredTopicMastery];
-      this.addTopic(key, { ...stored, contents: new Map(stored.contents) });
+      this.addTopic(key, { ...stored, contents: stored.contents.length > 0 ? new Map(stored.contents) : null });
     } else if (section === PENDING) {
       const [day, key, items] = value as [number, string, PendingItem[]];
       this.addPending(this.pendingDay(day), key, items);
@@ -214,13 +214,14 @@ export class MasteryOperator implements Operator {
       firstAttempts: 0,
       firstAttemptCorrect: 0,
       card: null,
-      contents: new Map(),
+      contents: null,
       lastScore: null,
     };
   }
 
   private apply(topic: TopicMastery, item: PendingItem): void {
     if (item.kind === 'content') {
+      topic.contents ??= new Map();
       topic.contents.set(item.contentId, Math.max(topic.contents.get(item.contentId) ?? 0, item.progress));
       return;
     }
@@ -240,8 +241,9 @@ export class MasteryOperator implements Operator {
     const accuracy = topic.attempts > 0 ? topic.correct / topic.attempts : 0;
     const retrievalStrength = this.memory.retrievability(topic.card, day + DAY_MS);
     let progressSum = 0;
-    for (const progress of topic.contents.values()) progressSum += progress;
-    const materialCompletion = topic.contents.size > 0 ? progressSum / topic.contents.size : 0;
+    const contents = topic.contents?.size ?? 0;
+    for (const progress of topic.contents?.values() ?? []) progressSum += progress;
+    const materialCompletion = contents > 0 ? progressSum / contents : 0;
     const masteryScore =
       MASTERY_WEIGHTS.firstAttemptAccuracy * firstAttemptAccuracy +
       MASTERY_WEIGHTS.accuracy * accuracy +
@@ -284,9 +286,9 @@ function toPendingItem(t: number, id: string, body: QuestionAttemptBody | Conten
 }
 
 /** Content progress from a version-1 checkpoint: pairs, or an object read by own keys only. */
-function storedContents(stored: [string, number][] | Record<string, number>): Map<string, number> {
-  if (Array.isArray(stored)) return new Map(stored);
+function storedContents(stored: [string, number][] | Record<string, number>): Map<string, number> | null {
+  if (Array.isArray(stored)) return stored.length > 0 ? new Map(stored) : null;
   const contents = new Map<string, number>();
   for (const key of Object.keys(stored)) contents.set(key, stored[key]!);
-  return contents;
+  return contents.size > 0 ? contents : null;
 }
