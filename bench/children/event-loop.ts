@@ -96,8 +96,8 @@ childMain(async (input: Input): Promise<EventLoopRun> => {
     input.sliceMs,
   );
 
-  // Restore into a second processor, part by part.
-  const restored = new PartitionProcessor(0);
+  // Restore into a second processor, part by part (dropped after the erasure: one processor per instance).
+  let restored: PartitionProcessor | undefined = new PartitionProcessor(0);
   const restore = restored.beginRestore({ offset: processor.nextOffset, seqs: processor.lastSeqs });
   let p = 0;
   const restoreFigures = await sliced(
@@ -121,13 +121,15 @@ childMain(async (input: Input): Promise<EventLoopRun> => {
     {
       next: () => {
         if (f >= 1000) return { done: true, value: undefined };
-        restored.forgetLearner(`tenant-${(f * 97) % 8}`, pseudonym((f * 97) % learners));
+        restored?.forgetLearner(`tenant-${(f * 97) % 8}`, pseudonym((f * 97) % learners));
         f++;
         return { done: false, value: undefined };
       },
     },
     input.sliceMs,
   );
+
+  restored = undefined;
 
   // The day close: N snapshots, drained in slices.
   const tick = (eventTime: number): SourceRecord => ({
