@@ -19,6 +19,37 @@ export function createPartitionProcessor(
 ): PartitionProcessorPort {
   const processor = new PartitionProcessor(partition, settings);
   if (checkpoint) processor.restore({ offset: checkpoint.offset, seqs: checkpoint.seqs, parts: checkpoint.parts });
+  return portOf(processor, checkpoint);
+}
+
+/**
+ * Like createPartitionProcessor, but restores part by part and yields to the
+ * event loop whenever `sliceMs` of restore work has run, so heartbeats and
+ * other partitions keep going while a large state comes back.
+ */
+export async function restorePartitionProcessor(
+  partition: number,
+  checkpoint: PartitionCheckpoint | undefined,
+  settings: EngineSettings,
+  sliceMs = 20,
+): Promise<PartitionProcessorPort> {
+  const processor = new PartitionProcessor(partition, settings);
+  if (checkpoint) {
+    const restore = processor.beginRestore({ offset: checkpoint.offset, seqs: checkpoint.seqs });
+    let sliceStart = performance.now();
+    for (const part of checkpoint.parts) {
+      restore.add(part);
+      if (performance.now() - sliceStart >= sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    restore.finish();
+  }
+  return portOf(processor, checkpoint);
+}
+
+function portOf(processor: PartitionProcessor, checkpoint: PartitionCheckpoint | undefined): PartitionProcessorPort {
   // The processor keeps its own offset as a bigint; here only the last offset
   // seen is kept (a string, no parsing per record) plus any skip past dead letters.
   let lastProcessed: string | undefined;
