@@ -500,6 +500,14 @@ export async function runScenario(
     store = await openServerStore({ url: services.clickhouseUrl, database });
     if (opts.verify) await opts.verify(store, ctx);
     const snapshot = await takeSnapshot(store, { excludeTenants: opts.excludeTenants });
+    // Which watermark made events late tells who moved it: a wall-clock tick, or an event's own time.
+    const late = await store.query<{ p: number; n: number; lo: number; hi: number }>(
+      'SELECT source_partition AS p, count() AS n, min(watermark_ms) AS lo, max(watermark_ms) AS hi FROM late_events GROUP BY p ORDER BY p',
+    );
+    for (const l of late) {
+      const iso = (ms: number) => new Date(Number(ms)).toISOString();
+      ctx.figures.push(`late events on partition ${l.p}: ${l.n}, at watermarks ${iso(l.lo)} … ${iso(l.hi)}`);
+    }
     const diffs = compareSnapshots(opts.reference, snapshot, opts.compare);
     const mismatched = diffs.filter((d) => !tableOk(d));
     const compared = diffs.reduce((n, d) => n + d.actualRows, 0);
