@@ -96,6 +96,13 @@ export const configSchema = z.object({
       clientId: z.string().default('learnstream').describe('Kafka client id.'),
       topic: z.string().default('learnstream.events').describe('Topic the engine consumes events from.'),
       groupId: z.string().default('learnstream-engine').describe('Consumer group shared by all engine instances.'),
+      deploymentId: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'Deployment id in every result row, checkpoint and ownership claim (default: the group id). Give a new one when the topic is recreated or the results must start over.',
+        ),
       deadLetterTopic: z
         .string()
         .default('learnstream.events.dlq')

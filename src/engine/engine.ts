@@ -3,6 +3,8 @@
 // the ClickHouse store with its migrations, sink and checkpoint store, the
 // pipeline under its supervisor, the HTTP server, and the retention jobs.
 // Owns graceful shutdown: stop intake, flush, checkpoint, commit, close.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   createApi,
   createCollectorAuthorizer,
@@ -35,6 +37,7 @@ import { paceRecords, simulate } from '../ingest/simulator/index.js';
 import type { StampedResult } from '../processors/index.js';
 import {
   ClickHouseCheckpointStore,
+  ClickHouseOwnership,
   ClickHouseSink,
   type ClickHouseStore,
   eraseLearner,
@@ -113,7 +116,9 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
   let eventClock: () => number = () => Date.now();
   let stopFeed: (() => void) | undefined;
   const topic = embedded ? 'embedded' : config.kafka.topic;
-  const group = embedded ? 'embedded' : config.kafka.groupId;
+  // The deployment names every result row, checkpoint and claim (docs/delivery.md).
+  const deployment = embedded ? 'embedded' : (config.kafka.deploymentId ?? config.kafka.groupId);
+  const instanceId = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
 
   // One reading of the ingest settings (Confluent ids, clock-skew rule) for every door.
   const codec = codecOptionsFromConfig(config);
@@ -168,10 +173,16 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     flushIntervalMs: config.views.sinkFlushIntervalMs,
     maxBufferedRows: config.views.sinkMaxBufferedRows,
     retryMaxMs: config.views.sinkRetryMaxMs,
+    identity: { deployment, topic, owner: instanceId },
     logger: logger.child({ component: 'sink' }),
   });
   const checkpoints = new ClickHouseCheckpointStore(store);
-  const rawEvents = rawEventsWiring(store, config.views.rawEvents);
+  const ownership = new ClickHouseOwnership(store, {
+    deployment,
+    topic,
+    logger: logger.child({ component: 'ownership' }),
+  });
+  const rawEvents = rawEventsWiring(store, config.views.rawEvents, { deployment, topic });
 
   let current: Pipeline | undefined;
   const supervisor = new Supervisor(
@@ -181,8 +192,11 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         sink,
         checkpoints,
         createProcessor: (partition, cp) => createPartitionProcessor(partition, cp, config.engine),
-        group,
+        ownership,
+        instanceId,
+        group: deployment,
         topic,
+        outOfOrdernessMs: config.engine.outOfOrdernessMs,
         logger,
         checkpointIntervalMs: config.engine.checkpointIntervalMs,
         tickIntervalMs: config.engine.tickIntervalMs,

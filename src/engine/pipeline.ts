@@ -1,9 +1,22 @@
 // The pipeline: source → partition processors → ClickHouse sink → live feed.
-// Per batch it restores a partition's checkpoint on first sight, skips records
-// the checkpoint already covers, feeds the processor, and hands results to the
-// sink (awaiting it when it signals backpressure). Periodically it makes
-// everything durable in order: results flushed → checkpoints saved → Kafka
-// offsets committed. Quiet partitions get watermark ticks appended to the log.
+//
+// Ownership is fenced (docs/delivery.md): a partition's state lives only as
+// long as its assignment. Every (re)assignment drops all state, claims each
+// assigned partition (a new owner epoch), restores it from its latest
+// checkpoint and seeks the source to that checkpoint's offset. A batch of a
+// partition this instance does not own (or that does not continue where the
+// state stands) is refused, not applied. Results and checkpoints carry the
+// claim; ClickHouse drops rows of a stale claim.
+//
+// Periodically, at a barrier between batches, everything becomes durable in
+// order: state captured → results flushed up to the barrier → side tables →
+// checkpoints saved → Kafka offsets committed (a failed commit is logged and
+// retried next time; the checkpoint is what restores). Quiet partitions get
+// watermark ticks appended to the log, never ahead of the partition's own
+// event time by more than the quiet time, and never by an instance that may
+// be stale (after a pause, or when its claim is no longer current).
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { LearnstreamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { counter, gauge, histogram } from '../core/metrics.js';
 import type { EventKind, LearningEvent, SourceRecord } from '../ingest/event.js';
@@ -15,11 +28,28 @@ import {
   recordsSkippedTotal,
   type StampedResult,
 } from '../processors/index.js';
+import { CheckpointBeyondLog } from './errors.js';
 import type { SupervisedTask } from './supervisor.js';
+
+/** An owner's claim on a partition (epoch 0 = unfenced). */
+export interface OwnerClaim {
+  epoch: number;
+  owner: string;
+}
+
+/** Where ownership claims live (ClickHouseOwnership implements it). */
+export interface OwnershipPort {
+  /** Claims the partition with the next epoch; undefined when a newer claim won. */
+  claim(partition: number, owner: string): Promise<OwnerClaim | undefined>;
+  current(partition: number): Promise<OwnerClaim | undefined>;
+}
 
 /** What the pipeline needs from a partition's processor. */
 export interface PartitionProcessorPort {
-  /** Results that became final with this record, stamped with partition and seq; lazy, drain fully before the next call. */
+  /**
+   * Results that became final with this record, stamped with partition and
+   * seq, drained lazily; the pipeline drains it fully before the next record.
+   */
   process(record: SourceRecord): Iterable<StampedResult>;
   /** Marks offsets up to `offset` (exclusive) as consumed, e.g. past dead-lettered records. */
   advanceTo(offset: string): void;
@@ -29,7 +59,7 @@ export interface PartitionProcessorPort {
   watermark(): number;
   /** Last emitted seq per output. */
   seqs(): Record<OutputName, number>;
-  /** Serialized operator state in bounded parts; lazy, drain with no record processed in between. */
+  /** Operator state in bounded parts; the pipeline yields to the event loop between parts. */
   snapshotParts(): Iterable<string>;
   /** Erasure: drops one learner from the operators' state; true if anything was held. */
   forgetLearner(tenantId: string, learnerId: string): boolean;
@@ -37,10 +67,15 @@ export interface PartitionProcessorPort {
 
 /** What the pipeline needs from the sink (ClickHouseSink implements it). */
 export interface ResultSinkPort {
-  restore(partition: number, checkpointSeqs?: Partial<Record<OutputName, number>>): Promise<Record<OutputName, number>>;
+  restore(
+    partition: number,
+    checkpointSeqs?: Partial<Record<OutputName, number>>,
+    claim?: OwnerClaim,
+  ): Promise<Record<OutputName, number>>;
   write(results: readonly StampedResult[]): void;
   needsBackpressure(): boolean;
   whenWritable(): Promise<void>;
+  /** Resolves when every result written before the call is durable (a barrier, not an empty buffer). */
   flush(): Promise<void>;
   forget?(partition: number): void;
 }
@@ -52,7 +87,16 @@ export interface ResultSinkPort {
  */
 export interface RawEventsPort {
   floor(partition: number): Promise<bigint | undefined>;
-  write(records: { event: LearningEvent; partition: number; offset: string }[]): Promise<void>;
+  write(
+    records: { event: LearningEvent; partition: number; offset: string }[],
+    claims: ReadonlyMap<number, OwnerClaim>,
+  ): Promise<void>;
+}
+
+/** The dead_letters table, keyed like raw_events by (partition, offset). */
+export interface DeadLettersPort<D extends { partition: number; offset: string }> {
+  floor(partition: number): Promise<bigint | undefined>;
+  write(records: D[], claims: ReadonlyMap<number, OwnerClaim>): Promise<void>;
 }
 
 export interface PipelineOptions {
@@ -61,10 +105,23 @@ export interface PipelineOptions {
   rawEventKinds?: readonly EventKind[];
   /** Raw events buffered before an early checkpoint is forced. @default 20000 */
   rawEventsMaxBuffered?: number;
+  /** Rows of the dead_letters table, from each batch's rejected records. */
+  deadLetters?: {
+    port: DeadLettersPort<{ partition: number; offset: string }>;
+    fromBatch(batch: SourceBatch): { partition: number; offset: string }[];
+  };
   source: EventSource;
   sink: ResultSinkPort;
   checkpoints: CheckpointStore;
-  createProcessor: (partition: number, checkpoint: PartitionCheckpoint | undefined) => PartitionProcessorPort;
+  createProcessor: (
+    partition: number,
+    checkpoint: PartitionCheckpoint | undefined,
+  ) => PartitionProcessorPort | Promise<PartitionProcessorPort>;
+  /** Ownership claims; without it every partition is written unfenced (tests, tools). */
+  ownership?: OwnershipPort;
+  /** This engine instance, unique per process (`host-pid-random`). */
+  instanceId?: string;
+  /** Deployment id: the checkpoint key and part of the result identity. */
   group: string;
   topic: string;
   logger: Logger;
@@ -72,8 +129,12 @@ export interface PipelineOptions {
   checkpointIntervalMs: number;
   /** A partition quiet this long (wall clock) gets a watermark tick. 0 disables ticks. */
   tickIntervalMs: number;
+  /** The processors' bounded out-of-orderness: the watermark is the highest event time minus this. */
+  outOfOrdernessMs?: number;
   /** Event-time "now" carried by ticks: wall clock in production, the simulated clock in embedded mode. */
   eventClock: () => number;
+  /** Longest synchronous slice of work before yielding to the event loop. @default 20 */
+  sliceMs?: number;
   /** Called with every batch of final results, right after they are emitted (the live feed). */
   onResults?: (results: StampedResult[]) => void;
 }
@@ -105,14 +166,33 @@ const m = {
   }),
   partitions: gauge({ name: 'learnstream_owned_partitions', help: 'Source partitions this instance owns.' }),
   ticks: counter({ name: 'learnstream_watermark_ticks_total', help: 'Watermark ticks appended to quiet partitions.' }),
+  ticksWithheld: counter({
+    name: 'learnstream_watermark_ticks_withheld_total',
+    help: 'Ticks not appended because this instance may be stale (after a pause, or its claim is not current).',
+  }),
   backpressure: counter({
     name: 'learnstream_backpressure_pauses_total',
     help: 'Times consumption paused because the sink was full.',
   }),
+  assignments: counter({
+    name: 'learnstream_partition_assignments_total',
+    help: 'Partition (re)assignments: each restores the partition from its checkpoint under a new owner epoch.',
+  }),
+  refused: counter({
+    name: 'learnstream_batches_refused_total',
+    help: 'Batches refused: partition not owned, claim lost, or the batch does not continue the restored state.',
+    labelNames: ['reason'] as const,
+  }),
+  commitFailures: counter({
+    name: 'learnstream_offset_commit_failures_total',
+    help: 'Kafka offset commits that failed (rebalance, broker unreachable); retried at the next checkpoint.',
+  }),
 };
 
 interface OwnedPartition {
+  partition: number;
   processor: PartitionProcessorPort;
+  claim: OwnerClaim;
   version: number;
   dirty: boolean;
   lastCheckpointWallMs: number;
@@ -123,6 +203,8 @@ interface OwnedPartition {
   lag: number;
   /** Highest offset raw_events already holds for this partition. */
   rawFloor: bigint | undefined;
+  /** Highest offset dead_letters already holds for this partition. */
+  deadFloor: bigint | undefined;
 }
 
 export interface PartitionStatus {
@@ -139,22 +221,35 @@ export interface PartitionStatus {
 
 export class Pipeline implements SupervisedTask {
   private readonly owned = new Map<number, OwnedPartition>();
-  private readonly loading = new Map<number, Promise<OwnedPartition>>();
+  /** Partitions of the latest assignment still being restored. */
+  private readonly restoring = new Map<number, Promise<OwnedPartition | undefined>>();
+  private assigned = new Set<number>();
+  private generation = 0;
   private stopped = false;
   private paused = false;
   private failed = false;
   private sourceStopped = false;
-  private inflight: Promise<void> | undefined;
+  private inflight: Promise<unknown> | undefined;
   private rawBuffer: { event: LearningEvent; partition: number; offset: string }[] = [];
+  private deadBuffer: { partition: number; offset: string }[] = [];
   private fail: ((err: unknown) => void) | undefined;
   private finish: (() => void) | undefined;
   private checkpointing: Promise<void> | undefined;
+  /** While set, batches wait: a checkpoint capture or an erasure is in progress. */
+  private barrier: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private lastCheckpointRun = Date.now();
+  private lastHousekeepingWallMs = Date.now();
+  /** Set after a pause of the process (timer gap): ticks stay off until this instance proves it is current. */
+  private maybeStale = false;
   private readonly log: Logger;
+  private readonly instanceId: string;
+  private readonly sliceMs: number;
 
   constructor(private readonly o: PipelineOptions) {
     this.log = o.logger.child({ component: 'pipeline' });
+    this.instanceId = o.instanceId ?? `instance-${process.pid}`;
+    this.sliceMs = o.sliceMs ?? 20;
   }
 
   run(): Promise<void> {
@@ -178,18 +273,26 @@ export class Pipeline implements SupervisedTask {
             });
           },
           onAssignment: (partitions) => this.onAssignment(partitions),
+          onFailure: (err) => this.fail?.(err),
         })
         .catch((err) => this.fail?.(err));
+      const housekeepingMs = Math.max(50, Math.min(1000, this.o.checkpointIntervalMs / 2));
+      this.lastHousekeepingWallMs = Date.now();
       this.timers.push(
-        setInterval(
-          () => {
-            if (Date.now() - this.lastCheckpointRun >= this.o.checkpointIntervalMs) {
-              this.checkpoint().catch((err) => this.fail?.(err));
-            }
-            this.updateGauges();
-          },
-          Math.max(50, Math.min(1000, this.o.checkpointIntervalMs / 2)),
-        ),
+        setInterval(() => {
+          const now = Date.now();
+          // A gap far beyond the interval means this process was paused (SIGSTOP, a long GC, a frozen
+          // VM): the group may have moved our partitions meanwhile. No ticks until we know better.
+          if (now - this.lastHousekeepingWallMs > housekeepingMs + Math.max(2000, this.o.tickIntervalMs)) {
+            if (!this.maybeStale) this.log.warn({ gapMs: now - this.lastHousekeepingWallMs }, 'process was paused');
+            this.maybeStale = true;
+          }
+          this.lastHousekeepingWallMs = now;
+          if (now - this.lastCheckpointRun >= this.o.checkpointIntervalMs) {
+            this.checkpoint().catch((err) => this.fail?.(err));
+          }
+          this.updateGauges();
+        }, housekeepingMs),
       );
       if (this.o.tickIntervalMs > 0) {
         this.timers.push(
@@ -231,10 +334,10 @@ export class Pipeline implements SupervisedTask {
   }
 
   status(): PartitionStatus[] {
-    return [...this.owned.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([partition, p]) => ({
-        partition,
+    return [...this.owned.values()]
+      .sort((a, b) => a.partition - b.partition)
+      .map((p) => ({
+        partition: p.partition,
         watermarkMs: Number.isFinite(p.processor.watermark()) ? p.processor.watermark() : null,
         nextOffset: p.processor.nextOffset() ?? null,
         lag: p.lag,
@@ -251,13 +354,18 @@ export class Pipeline implements SupervisedTask {
    */
   async forgetLearner(tenantId: string, learnerId: string): Promise<boolean> {
     let found = false;
-    for (const p of this.owned.values()) {
-      if (p.processor.forgetLearner(tenantId, learnerId)) {
-        found = true;
-        p.dirty = true;
+    await this.atBarrier(async () => {
+      for (const p of this.owned.values()) {
+        if (p.processor.forgetLearner(tenantId, learnerId)) {
+          found = true;
+          p.dirty = true;
+        }
+        await yieldToLoop();
       }
-    }
-    this.rawBuffer = this.rawBuffer.filter((r) => !(r.event.tenantId === tenantId && r.event.learnerId === learnerId));
+      this.rawBuffer = this.rawBuffer.filter(
+        (r) => !(r.event.tenantId === tenantId && r.event.learnerId === learnerId),
+      );
+    });
     await this.checkpoint(true);
     return found;
   }
@@ -277,69 +385,139 @@ export class Pipeline implements SupervisedTask {
     this.timers = [];
   }
 
-  private async onAssignment(partitions: number[]): Promise<void> {
-    const keep = new Set(partitions);
-    this.rawBuffer = this.rawBuffer.filter((r) => keep.has(r.partition));
-    for (const p of [...this.owned.keys()]) {
-      if (!keep.has(p)) {
-        // Another instance owns it now and replays from the last checkpoint; the
-        // sink skips what we already wrote by sequence number.
-        this.owned.delete(p);
-        this.o.sink.forget?.(p);
-        m.lag.remove({ partition: String(p) });
-        this.log.info({ partition: p }, 'partition revoked');
-      }
-    }
-    m.partitions.set(this.owned.size);
-  }
-
-  private async own(partition: number): Promise<OwnedPartition> {
-    const existing = this.owned.get(partition);
-    if (existing) return existing;
-    let pending = this.loading.get(partition);
-    if (!pending) {
-      pending = (async () => {
-        const cp = await this.o.checkpoints.load(this.o.group, this.o.topic, partition);
-        const processor = this.o.createProcessor(partition, cp);
-        await this.o.sink.restore(partition, cp?.seqs);
-        const owned: OwnedPartition = {
-          processor,
-          version: cp?.version ?? 0,
-          dirty: false,
-          lastCheckpointWallMs: Date.now(),
-          lastRecordWallMs: Date.now(),
-          caughtUp: false,
-          lag: 0,
-          rawFloor: await this.o.rawEvents?.floor(partition),
-        };
-        this.owned.set(partition, owned);
-        m.partitions.set(this.owned.size);
-        this.log.info(
-          { partition, offset: cp?.offset ?? null, version: owned.version },
-          cp ? 'partition restored from checkpoint' : 'partition started fresh',
-        );
-        return owned;
-      })();
-      this.loading.set(partition, pending);
-    }
+  /** Runs `fn` while no batch is being applied (and holds new batches until it ends). */
+  private async atBarrier<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.barrier) await this.barrier;
+    let release: () => void = () => undefined;
+    this.barrier = new Promise<void>((r) => {
+      release = r;
+    });
     try {
-      return await pending;
+      await this.inflight?.catch(() => undefined);
+      return await fn();
     } finally {
-      this.loading.delete(partition);
+      this.barrier = undefined;
+      release();
     }
   }
 
-  private async onBatch(batch: SourceBatch): Promise<void> {
-    if (this.stopped) return;
-    const owned = await this.own(batch.partition);
+  /**
+   * Every (re)assignment — including a rejoin after this instance was paused
+   * or evicted without seeing a revoke — starts from durable state: all
+   * in-memory state is dropped and each assigned partition is claimed under a
+   * new epoch, restored from its checkpoint, and the source is sought there.
+   */
+  private async onAssignment(partitions: number[]): Promise<void> {
+    const generation = ++this.generation;
+    m.assignments.inc(partitions.length);
+    this.assigned = new Set(partitions);
+    for (const p of this.owned.keys()) {
+      this.o.sink.forget?.(p);
+      m.lag.remove({ partition: String(p) });
+    }
+    this.owned.clear();
+    this.restoring.clear();
+    this.rawBuffer = [];
+    this.deadBuffer = [];
+    m.partitions.set(0);
+    this.log.info({ partitions, generation }, 'partitions assigned; restoring from checkpoints');
+    for (const partition of partitions) {
+      const pending = this.restore(partition, generation);
+      this.restoring.set(partition, pending);
+      pending.catch(() => undefined);
+    }
+    // Restores run one after another in restore(); wait for all before batches flow.
+    for (const pending of [...this.restoring.values()]) await pending.catch(() => undefined);
+    if (generation === this.generation) this.maybeStale = false;
+  }
+
+  private restoreChain: Promise<unknown> = Promise.resolve();
+
+  private restore(partition: number, generation: number): Promise<OwnedPartition | undefined> {
+    const run = async (): Promise<OwnedPartition | undefined> => {
+      if (generation !== this.generation || this.stopped) return undefined;
+      const claim = this.o.ownership
+        ? await this.o.ownership.claim(partition, this.instanceId)
+        : { epoch: 0, owner: '' };
+      if (!claim) {
+        m.refused.inc({ reason: 'claim_lost' });
+        return undefined;
+      }
+      const cp = await this.o.checkpoints.load(this.o.group, this.o.topic, partition);
+      const processor = await this.o.createProcessor(partition, cp);
+      await this.o.sink.restore(partition, cp?.seqs, claim);
+      const owned: OwnedPartition = {
+        partition,
+        processor,
+        claim,
+        version: cp?.version ?? 0,
+        dirty: false,
+        lastCheckpointWallMs: Date.now(),
+        lastRecordWallMs: Date.now(),
+        caughtUp: false,
+        lag: 0,
+        rawFloor: await this.o.rawEvents?.floor(partition),
+        deadFloor: await this.o.deadLetters?.port.floor(partition),
+      };
+      if (generation !== this.generation || this.stopped) return undefined;
+      const position = await this.o.source.seek(partition, cp?.offset ?? null);
+      if (cp && position && BigInt(cp.offset) > BigInt(position.high)) {
+        throw new LearnstreamError(
+          CheckpointBeyondLog,
+          `${this.o.topic}/${partition}: checkpoint offset ${cp.offset}, log end ${position.high}`,
+          { details: { topic: this.o.topic, partition, checkpointOffset: cp.offset, logEnd: position.high } },
+        );
+      }
+      if (generation !== this.generation || this.stopped) return undefined;
+      this.owned.set(partition, owned);
+      m.partitions.set(this.owned.size);
+      this.log.info(
+        { partition, offset: cp?.offset ?? null, version: owned.version, epoch: claim.epoch },
+        cp ? 'partition restored from checkpoint' : 'partition started fresh',
+      );
+      return owned;
+    };
+    const next = this.restoreChain.then(run, run);
+    this.restoreChain = next.catch(() => undefined);
+    return next.catch((err) => {
+      // A retriable failure (ClickHouse down) fails the pipeline; the supervisor rebuilds it and the
+      // rejoin restores again. A fatal one (checkpoint beyond the log) stops the engine.
+      this.fail?.(err);
+      throw err;
+    });
+  }
+
+  private async onBatch(batch: SourceBatch): Promise<boolean> {
+    if (this.stopped) return false;
+    while (this.barrier) await this.barrier;
+    const pending = this.restoring.get(batch.partition);
+    const owned = this.owned.get(batch.partition) ?? (pending ? await pending.catch(() => undefined) : undefined);
+    if (!owned || !this.assigned.has(batch.partition) || this.owned.get(batch.partition) !== owned) {
+      m.refused.inc({ reason: 'not_owned' });
+      return false;
+    }
     const proc = owned.processor;
-    const emitted: StampedResult[] = [];
-    // Records arrive in offset order: only a prefix can be below the checkpoint.
+    // Records arrive in offset order: only a prefix can be below the checkpoint. A batch starting
+    // past the next offset would leave a hole (fetched before a seek): refuse it and seek again.
     const next = proc.nextOffset();
     const floor = next === undefined ? undefined : BigInt(next);
+    const first = batch.firstOffset ?? batch.records[0]?.offset;
+    if (floor !== undefined && first !== undefined && BigInt(first) > floor) {
+      m.refused.inc({ reason: 'gap' });
+      this.log.warn(
+        { partition: batch.partition, expected: next, first },
+        'batch does not continue the state; seeking',
+      );
+      await this.o.source.seek(batch.partition, next ?? null);
+      return false;
+    }
+    const generation = this.generation;
+    const emitted: StampedResult[] = [];
     let replaying = floor !== undefined;
     let events = 0;
     let ticks = 0;
+    let sliceStart = performance.now();
+    let sinceCheck = 0;
     for (const record of batch.records) {
       if (replaying) {
         if (BigInt(record.offset) < (floor as bigint)) {
@@ -350,8 +528,16 @@ export class Pipeline implements SupervisedTask {
       }
       if (record.type === 'event') events++;
       else ticks++;
-      const results = proc.process(record);
-      for (const r of results) emitted.push(r);
+      for (const r of proc.process(record)) {
+        emitted.push(r);
+        if (++sinceCheck >= 256) {
+          sinceCheck = 0;
+          if (performance.now() - sliceStart >= this.sliceMs) {
+            await yieldToLoop();
+            sliceStart = performance.now();
+          }
+        }
+      }
       if (
         this.o.rawEvents &&
         record.type === 'event' &&
@@ -359,6 +545,23 @@ export class Pipeline implements SupervisedTask {
         (owned.rawFloor === undefined || BigInt(record.offset) > owned.rawFloor)
       ) {
         this.rawBuffer.push({ event: record.event, partition: batch.partition, offset: record.offset });
+      }
+      if (++sinceCheck >= 256) {
+        sinceCheck = 0;
+        if (performance.now() - sliceStart >= this.sliceMs) {
+          await yieldToLoop();
+          sliceStart = performance.now();
+        }
+      }
+    }
+    if (generation !== this.generation || this.owned.get(batch.partition) !== owned) {
+      // Reassigned while this batch ran: its state is gone; nothing of it is emitted.
+      m.refused.inc({ reason: 'reassigned' });
+      return false;
+    }
+    if (this.o.deadLetters) {
+      for (const d of this.o.deadLetters.fromBatch(batch)) {
+        if (owned.deadFloor === undefined || BigInt(d.offset) > owned.deadFloor) this.deadBuffer.push(d);
       }
     }
     if (events > 0) m.records.inc({ type: 'event' }, events);
@@ -369,13 +572,16 @@ export class Pipeline implements SupervisedTask {
     const behind = BigInt(batch.highWatermark) - (BigInt(batch.lastOffset) + 1n);
     owned.caughtUp = behind <= 0n;
     owned.lag = Number(behind > 0n ? behind : 0n);
-    m.lag.set({ partition: String(batch.partition) }, Number(behind > 0n ? behind : 0n));
+    m.lag.set({ partition: String(batch.partition) }, owned.lag);
     if (emitted.length > 0) {
       // windows-closed and late-event counters are kept by the processors themselves.
       this.o.sink.write(emitted);
       this.o.onResults?.(emitted);
     }
-    if (this.rawBuffer.length >= (this.o.rawEventsMaxBuffered ?? 20_000)) await this.checkpoint();
+    if (this.rawBuffer.length + this.deadBuffer.length >= (this.o.rawEventsMaxBuffered ?? 20_000)) {
+      // Not awaited here: the checkpoint waits for this batch to end (its barrier).
+      this.checkpoint().catch((err) => this.fail?.(err));
+    }
     if (this.o.sink.needsBackpressure()) {
       m.backpressure.inc();
       this.paused = true;
@@ -387,6 +593,7 @@ export class Pipeline implements SupervisedTask {
         this.o.source.resume();
       }
     }
+    return true;
   }
 
   /** Results durable → checkpoints durable → offsets committed, in that order. */
@@ -395,56 +602,94 @@ export class Pipeline implements SupervisedTask {
     this.lastCheckpointRun = Date.now();
     this.checkpointing = (async () => {
       const end = m.checkpointDuration.startTimer();
-      const started = Date.now();
-      for (const p of this.owned.values()) if (!p.dirty) p.lastCheckpointWallMs = started; // its checkpoint is current
-      const dirty = [...this.owned.entries()].filter(([, p]) => p.dirty);
-      // Capture state before awaiting: the flush below covers every result emitted up to here.
-      const captured = dirty.map(([partition, p]) => {
-        p.dirty = false;
-        return {
-          partition,
-          owned: p,
-          offset: p.processor.nextOffset(),
-          seqs: p.processor.seqs(),
-          parts: Array.from(p.processor.snapshotParts()),
-        };
+      // Capture at a barrier: no batch is half applied, so state, offset and seqs agree.
+      const captured = await this.atBarrier(async () => {
+        const started = Date.now();
+        const out: {
+          owned: OwnedPartition;
+          offset: string | undefined;
+          seqs: Record<OutputName, number>;
+          parts: string[];
+        }[] = [];
+        for (const p of this.owned.values()) {
+          if (!p.dirty) {
+            p.lastCheckpointWallMs = started; // its checkpoint is current
+            continue;
+          }
+          p.dirty = false;
+          const parts: string[] = [];
+          let sliceStart = performance.now();
+          for (const part of p.processor.snapshotParts()) {
+            parts.push(part);
+            if (performance.now() - sliceStart >= this.sliceMs) {
+              await yieldToLoop();
+              sliceStart = performance.now();
+            }
+          }
+          out.push({ owned: p, offset: p.processor.nextOffset(), seqs: p.processor.seqs(), parts });
+        }
+        const raw = this.rawBuffer;
+        const dead = this.deadBuffer;
+        this.rawBuffer = [];
+        this.deadBuffer = [];
+        return { out, raw, dead };
       });
-      const raw = this.rawBuffer;
-      this.rawBuffer = [];
-      await this.o.sink.flush();
-      if (raw.length > 0) {
-        try {
-          await this.o.rawEvents?.write(raw);
-        } catch (err) {
-          this.rawBuffer = raw.concat(this.rawBuffer);
-          throw err;
-        }
-        for (const r of raw) {
-          const owned = this.owned.get(r.partition);
-          const o = BigInt(r.offset);
-          if (owned && (owned.rawFloor === undefined || o > owned.rawFloor)) owned.rawFloor = o;
-        }
+      const claims = new Map<number, OwnerClaim>();
+      for (const p of this.owned.values()) claims.set(p.partition, p.claim);
+      try {
+        await this.o.sink.flush();
+        if (captured.raw.length > 0) await this.o.rawEvents?.write(captured.raw, claims);
+        if (captured.dead.length > 0) await this.o.deadLetters?.port.write(captured.dead, claims);
+      } catch (err) {
+        this.rawBuffer = captured.raw.concat(this.rawBuffer);
+        this.deadBuffer = captured.dead.concat(this.deadBuffer);
+        for (const c of captured.out) c.owned.dirty = true;
+        throw err;
+      }
+      for (const r of captured.raw) {
+        const owned = this.owned.get(r.partition);
+        const o = BigInt(r.offset);
+        if (owned && (owned.rawFloor === undefined || o > owned.rawFloor)) owned.rawFloor = o;
+      }
+      for (const d of captured.dead) {
+        const owned = this.owned.get(d.partition);
+        const o = BigInt(d.offset);
+        if (owned && (owned.deadFloor === undefined || o > owned.deadFloor)) owned.deadFloor = o;
       }
       const commits: { partition: number; offset: string }[] = [];
-      for (const c of captured) {
+      for (const c of captured.out) {
         if (c.offset === undefined) continue;
-        if (this.owned.get(c.partition) !== c.owned) continue; // revoked meanwhile
+        if (this.owned.get(c.owned.partition) !== c.owned) continue; // reassigned meanwhile
         c.owned.version++;
         await this.o.checkpoints.save({
           group: this.o.group,
           topic: this.o.topic,
-          partition: c.partition,
+          partition: c.owned.partition,
           offset: c.offset,
           seqs: c.seqs,
           parts: c.parts,
           version: c.owned.version,
           createdAtMs: Date.now(),
+          claim: c.owned.claim,
         });
         c.owned.lastCheckpointWallMs = Date.now();
         m.checkpoints.inc();
-        commits.push({ partition: c.partition, offset: c.offset });
+        commits.push({ partition: c.owned.partition, offset: c.offset });
       }
-      if (commits.length > 0) await this.o.source.commit(commits);
+      if (commits.length > 0) {
+        // The checkpoint is what restores; committed offsets are only where a fresh consumer starts.
+        // A commit refused during a rebalance or while the broker is away is retried next time.
+        try {
+          await this.o.source.commit(commits);
+          this.maybeStale = false;
+        } catch (err) {
+          m.commitFailures.inc();
+          this.log.warn(
+            { err: (err as Error).message, partitions: commits.length },
+            'offset commit failed; will retry',
+          );
+        }
+      }
       end();
     })().finally(() => {
       this.checkpointing = undefined;
@@ -456,16 +701,36 @@ export class Pipeline implements SupervisedTask {
    * A partition is quiet when it has no backlog and nothing new arrived for
    * the tick interval. A partition merely waiting its turn behind a backlog is
    * not quiet: a wall-clock tick there would make its pending events late.
+   * The tick's time is bounded by the partition's own event time plus the
+   * quiet time, so a producer running behind real time (a backfill, a replay)
+   * is not made late; and an instance that may be stale appends nothing.
    */
   private async appendTicks(): Promise<void> {
-    if (this.stopped || this.paused) return;
+    if (this.stopped || this.paused || this.barrier) return;
     const now = Date.now();
-    for (const [partition, p] of this.owned) {
-      if (p.caughtUp && now - p.lastRecordWallMs >= this.o.tickIntervalMs) {
-        p.lastRecordWallMs = now;
-        m.ticks.inc();
-        await this.o.source.appendTick(partition, this.o.eventClock());
+    for (const p of [...this.owned.values()]) {
+      if (!p.caughtUp || now - p.lastRecordWallMs < this.o.tickIntervalMs) continue;
+      const wm = p.processor.watermark();
+      if (!Number.isFinite(wm)) continue; // nothing seen yet: no event time to advance
+      if (this.maybeStale) {
+        m.ticksWithheld.inc();
+        continue;
       }
+      if (this.o.ownership) {
+        const current = await this.o.ownership.current(p.partition);
+        if (!current || current.epoch !== p.claim.epoch || current.owner !== p.claim.owner) {
+          m.ticksWithheld.inc();
+          this.maybeStale = true;
+          continue;
+        }
+      }
+      if (this.owned.get(p.partition) !== p) continue;
+      const highest = wm + (this.o.outOfOrdernessMs ?? 0);
+      const eventTime = Math.floor(Math.min(this.o.eventClock(), highest + (now - p.lastRecordWallMs)));
+      p.lastRecordWallMs = now;
+      if (eventTime <= highest) continue;
+      m.ticks.inc();
+      await this.o.source.appendTick(p.partition, eventTime);
     }
   }
 

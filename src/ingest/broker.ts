@@ -62,6 +62,8 @@ export interface BrokerConsumer {
     onCrash(err: unknown, willRestart: boolean): void;
   }): Promise<void>;
   commit(topic: string, offsets: { partition: number; offset: string }[]): Promise<void>;
+  /** The partition's next fetch starts at `offset`; batches fetched before are stale. */
+  seek(topic: string, partition: number, offset: string): void;
   pause(topic: string): void;
   resume(topic: string): void;
   disconnect(): Promise<void>;

@@ -79,6 +79,7 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
   const position: bigint[] = all.map(() => 0n);
   const dead: InProcessDeadLetter[] = [];
   let paused = false;
+  let seeks = 0;
   let running = false;
   let generation = 0;
   let wake: (() => void) | undefined;
@@ -114,11 +115,14 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
           if (e.type === 'dead') deadLetters.push(e.deadLetter);
           else records.push(e);
         }
+        const sought = seeks;
+        let applied: boolean | void;
         try {
-          await handler.onBatch({
+          applied = await handler.onBatch({
             partition: p,
             records,
             deadLetters,
+            firstOffset: (entries[0] as LogEntry).offset,
             lastOffset: last.offset,
             highWatermark: (nextOffset[p] as bigint).toString(),
           });
@@ -126,6 +130,11 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
           // Like a Kafka consumer after a failed batch: nothing is skipped, the batch comes again.
           log.error({ err, partition: p }, 'onBatch failed; redelivering after a pause');
           await new Promise((r) => setTimeout(r, retryDelayMs));
+          continue;
+        }
+        if (applied === false || seeks !== sought) {
+          // Not applied, or the handler sought meanwhile: the position is the handler's now.
+          await new Promise((r) => setTimeout(r, 10));
           continue;
         }
         recordsConsumed.inc(entries.length);
@@ -198,6 +207,16 @@ export function createInProcessSource(opts: InProcessSourceOptions): InProcessSo
         (retained[partition] as LogEntry[]).splice(0, drop);
         base[partition] = to;
       }
+    },
+    async seek(partition, offset) {
+      if (partition < 0 || partition >= partitions) return undefined;
+      const low = base[partition] as bigint;
+      const to = offset === null ? low : BigInt(offset);
+      // Records below the commit are gone; a checkpoint never lies below the commit.
+      position[partition] = to < low ? low : to;
+      seeks++;
+      notify();
+      return { low: low.toString(), high: (nextOffset[partition] as bigint).toString() };
     },
     pause() {
       paused = true;

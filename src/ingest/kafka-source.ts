@@ -105,6 +105,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
     const limits = { maxValueBytes: opts.deadLetterMaxValueBytes };
     const signing = { secret: pseudonymSecret, topic, partition: batch.partition };
     let lastOffset: string | undefined;
+    const firstOffset = batch.records[0]?.offset;
     let sinceHeartbeat = 0;
     for (const record of batch.records) {
       if (!control.isRunning() || control.isStale()) break;
@@ -143,14 +144,28 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
     }
     if (lastOffset === undefined) return;
     if (dead.length > 0) await sendDeadLetters(batch.partition, dead);
-    await assignmentSettled;
-    await handler.onBatch({
-      partition: batch.partition,
-      records,
-      deadLetters: dead,
-      lastOffset,
-      highWatermark: batch.highWatermark,
-    });
+    // Heartbeats keep flowing while the engine restores an assignment or waits out backpressure:
+    // a member silent past the session timeout is evicted.
+    const beat = setInterval(() => {
+      control.heartbeat().catch(() => undefined);
+    }, 1000);
+    let applied: boolean | void;
+    try {
+      await assignmentSettled;
+      if (!control.isRunning() || control.isStale()) return;
+      applied = await handler.onBatch({
+        partition: batch.partition,
+        records,
+        deadLetters: dead,
+        firstOffset,
+        lastOffset,
+        highWatermark: batch.highWatermark,
+      });
+    } finally {
+      clearInterval(beat);
+    }
+    // Not applied: not consumed either (the handler sought where its state continues).
+    if (applied === false) return;
     control.resolveOffset(lastOffset);
     nextToRead.set(batch.partition, (BigInt(lastOffset) + 1n).toString());
     await control.heartbeat();
@@ -172,13 +187,25 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
             .then(() => handler.onAssignment?.(partitions))
             .catch((err) => log.error({ err }, 'onAssignment failed'));
         },
-        onCrash: (err, willRestart) => log.error({ err, willRestart }, 'consumer crashed'),
+        onCrash: (err, willRestart) => {
+          log.error({ err, willRestart }, 'consumer crashed');
+          // kafkajs restarts itself after retriable errors; otherwise the pipeline must rebuild the source.
+          if (!willRestart) handler.onFailure?.(err);
+        },
       });
       fetching = true;
       if (paused) consumer.pause(topic);
     },
     async commit(offsets) {
       if (offsets.length > 0) await consumer.commit(topic, offsets);
+    },
+    async seek(partition, offset) {
+      await connectAdmin();
+      const bounds = (await admin.topicOffsets(topic)).find((o) => o.partition === partition);
+      const to = offset ?? bounds?.low ?? '0';
+      consumer.seek(topic, partition, to);
+      nextToRead.set(partition, to);
+      return bounds ? { low: bounds.low, high: bounds.high } : undefined;
     },
     // kafkajs can only pause a running consumer: before run() the flag is applied when it starts.
     pause() {

@@ -181,6 +181,9 @@ function kafkajsConsumer(kafka: kafkajs.Kafka, groupId: string, sessionTimeout: 
           throw wrap(err, `commit offsets of ${topic}`);
         });
     },
+    seek(topic, partition, offset) {
+      consumer.seek({ topic, partition, offset });
+    },
     pause(topic) {
       consumer.pause([{ topic }]);
     },

@@ -19,6 +19,8 @@ export interface SourceBatch {
    * 256 KiB of the value (`truncated`, `value_size`, `value_sha256` say what was cut).
    */
   deadLetters: DeadLetterPayload[];
+  /** Offset of the first record this batch covers (rejected ones included). */
+  firstOffset?: string;
   /** Offset of the last record this batch covers (rejected ones included). */
   lastOffset: string;
   /** The partition's log end offset when the batch was fetched. */
@@ -26,10 +28,22 @@ export interface SourceBatch {
 }
 
 export interface SourceHandler {
-  /** Awaited before the next batch of that partition is delivered: backpressure. */
-  onBatch(batch: SourceBatch): Promise<void>;
-  /** The partitions this instance owns after each (re)balance. */
+  /**
+   * Awaited before the next batch of that partition is delivered: backpressure.
+   * Resolving `false` means the batch was not applied (the partition is not
+   * owned, or the handler sought elsewhere): the source must not mark it consumed.
+   */
+  onBatch(batch: SourceBatch): Promise<boolean | void>;
+  /** The partitions this instance owns after each (re)balance; batches wait until it resolves. */
   onAssignment?(partitions: number[]): Promise<void> | void;
+  /** The source stopped for good (a consumer crash it will not recover from). */
+  onFailure?(err: unknown): void;
+}
+
+/** A partition's log bounds when a seek happened. */
+export interface LogBounds {
+  low: string;
+  high: string;
 }
 
 export interface PartitionLag {
@@ -45,6 +59,11 @@ export interface EventSource {
   commit(offsets: { partition: number; offset: string }[]): Promise<void>;
   pause(): void;
   resume(): void;
+  /**
+   * Next delivery of `partition` starts at `offset` (null: the log start).
+   * Batches fetched before the seek are not delivered. Resolves with the log bounds.
+   */
+  seek(partition: number, offset: string | null): Promise<LogBounds | undefined>;
   /** Appends a watermark tick to `partition`; it comes back as `{ type: 'tick' }` in partition order. */
   appendTick(partition: number, eventTime: number): Promise<void>;
   lag(): Promise<PartitionLag[]>;

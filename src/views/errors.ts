@@ -46,6 +46,8 @@ const retriableServerCodes = new Set([
   '202',
   '203',
   '209',
+  // QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING: the previous attempt of a retried insert still runs.
+  '216',
   '210',
   '241',
   '252',

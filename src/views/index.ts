@@ -22,6 +22,13 @@ export {
   runMigrations,
 } from './migrations.js';
 export {
+  ClickHouseOwnership,
+  insertQueryIdPrefix,
+  type OwnerClaim,
+  type OwnershipOptions,
+  unfencedClaim,
+} from './ownership.js';
+export {
   type DailySessionsRow,
   readDailySessions,
   readTopicMastery,
@@ -42,9 +49,9 @@ export {
   scheduleRetention,
   waitForMutations,
 } from './retention.js';
-export { type DeadLetterRecord, resultRow } from './rows.js';
+export { type DeadLetterRecord, type RowStamp, resultRow, unfencedStamp } from './rows.js';
 export { retentionPolicyFromConfig, sinkOptionsFromConfig, storeSettingsFromConfig } from './settings.js';
-export { ClickHouseSink, type ClickHouseSinkOptions } from './sink.js';
+export { ClickHouseSink, type ClickHouseSinkOptions, type SinkIdentity } from './sink.js';
 export {
   day,
   formatDateTime,
@@ -66,5 +73,13 @@ export {
   type StoreEngine,
   type StoreSettings,
 } from './store.js';
-export { materializedViews, outputTables, type TableName, tableColumns } from './tables.js';
-export { type RawEventRecord, writeDeadLetters, writeRawEvents } from './writers.js';
+export {
+  currentOwnersView,
+  fencedInput,
+  materializedViews,
+  outputTables,
+  resultIdentityColumns,
+  type TableName,
+  tableColumns,
+} from './tables.js';
+export { type RawEventRecord, type StampOf, writeDeadLetters, writeRawEvents } from './writers.js';

@@ -225,9 +225,9 @@ export async function eraseLearner(
   // removing it keeps the JSON valid. The engine must also drop it from live state.
   await updateWhere(
     store,
-    'engine_checkpoints',
-    sql`state = replaceAll(state, ${learnerPseudonym}, '')`,
-    sql`position(state, ${learnerPseudonym}) > 0`,
+    'engine_checkpoint_parts',
+    sql`data = replaceAll(data, ${learnerPseudonym}, '')`,
+    sql`position(data, ${learnerPseudonym}) > 0`,
     'erase',
     out,
   );

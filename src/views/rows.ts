@@ -110,13 +110,33 @@ export function lateEventRow(r: LateEventResult, partition: number, seq: number)
   };
 }
 
+/** Result identity and the writer's claim, stamped on every fenced row (docs/delivery.md). */
+export interface RowStamp {
+  deployment: string;
+  topic: string;
+  epoch: number;
+  owner: string;
+}
+
+export const unfencedStamp: RowStamp = { deployment: '', topic: '', epoch: 0, owner: '' };
+
+function stampColumns(s: RowStamp): Row {
+  return { deployment: s.deployment, source_topic: s.topic, owner_epoch: s.epoch, owner: s.owner };
+}
+
 /** Row of `raw_events`: one consumed event, kept for drill-down until retention removes it. */
-export function rawEventRow(e: LearningEvent, partition: number, offset: string | number): Row {
+export function rawEventRow(
+  e: LearningEvent,
+  partition: number,
+  offset: string | number,
+  stamp: RowStamp = unfencedStamp,
+): Row {
   return {
     ...eventColumns(e),
     client_session_id: e.clientSessionId ?? '',
     source_partition: partition,
     source_offset: Number(offset),
+    ...stampColumns(stamp),
   };
 }
 
@@ -134,7 +154,7 @@ export interface DeadLetterRecord {
   preview?: string;
 }
 
-export function deadLetterRow(d: DeadLetterRecord): Row {
+export function deadLetterRow(d: DeadLetterRecord, stamp: RowStamp = unfencedStamp): Row {
   return {
     at: dateTime(d.atMs),
     at_ms: nonNegative(d.atMs),
@@ -147,6 +167,7 @@ export function deadLetterRow(d: DeadLetterRecord): Row {
     learner_id: d.learnerId ?? '',
     raw_base64: d.rawBase64,
     preview: d.preview ?? '',
+    ...stampColumns(stamp),
   };
 }
 

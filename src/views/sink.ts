@@ -3,16 +3,24 @@
 // with exponential backoff, and tells the pipeline to pause when too many rows
 // wait. Idempotent through sequence numbers: a result whose seq is not above
 // the highest one ClickHouse holds for its (partition, output) is skipped.
+// Fenced (docs/delivery.md): every row carries the result identity (deployment,
+// source topic) and the owner's claim on its partition, and goes in through
+// `<table>_in`, where a row of a stale claim is dropped by the server. A retry
+// after an unknown outcome first waits until the earlier attempt (same query
+// id) no longer runs, then asks ClickHouse what landed, and resends the same
+// rows with the same identity when nothing did.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { isRetriable, LearnstreamError } from '../core/errors.js';
 import { componentLogger, type Logger } from '../core/logger.js';
 import { counter, gauge, histogram } from '../core/metrics.js';
 import type { OutputName, StampedResult } from '../processors/results.js';
 import { SinkClosed, SinkFailed } from './errors.js';
+import { insertQueryIdPrefix, type OwnerClaim, unfencedClaim } from './ownership.js';
 import { type Row, resultRow } from './rows.js';
-import { ident, sql } from './sql.js';
+import { ident, quoteString, sql } from './sql.js';
 import type { ClickHouseStore } from './store.js';
-import { outputTables } from './tables.js';
+import { fencedInput, outputTables } from './tables.js';
 
 export interface ClickHouseSinkOptions {
   /** Rows per insert; a buffer this full is flushed at once. @default 5000 */
@@ -29,7 +37,16 @@ export interface ClickHouseSinkOptions {
   retryMaxMs?: number;
   /** Retries of a retriable failure before giving up. @default Infinity (a down server is waited for) */
   maxRetries?: number;
+  /** Result identity stamped on every row; the owner names this instance in query ids. */
+  identity?: SinkIdentity;
   logger?: Logger;
+}
+
+export interface SinkIdentity {
+  deployment: string;
+  topic: string;
+  /** This engine instance (`host-pid-random`); a random one when unset. */
+  owner?: string;
 }
 
 interface Pending {
@@ -112,6 +129,10 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private failure: LearnstreamError | undefined;
   private closed = false;
+  private readonly identity: Required<SinkIdentity>;
+  /** The claim each partition's rows are stamped with (unfenced when the pipeline gave none). */
+  private readonly claims = new Map<number, OwnerClaim>();
+  private batchNo = 0;
 
   constructor(
     store: ClickHouseStore,
@@ -123,6 +144,7 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
       retryInitialMs = 100,
       retryMaxMs = 5000,
       maxRetries = Number.POSITIVE_INFINITY,
+      identity,
       logger,
     }: ClickHouseSinkOptions = {},
   ) {
@@ -140,13 +162,19 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
     this.retryMaxMs = retryMaxMs;
     this.maxRetries = maxRetries;
     this.log = logger ?? componentLogger('sink');
+    this.identity = {
+      deployment: identity?.deployment ?? '',
+      topic: identity?.topic ?? '',
+      owner: identity?.owner ?? randomUUID(),
+    };
   }
 
   /** Highest sequence number ClickHouse holds for this partition and output (0 when none; at least the checkpoint floor). */
   async highestSeq(partition: number, output: OutputName): Promise<number> {
     const rows = await this.store.query<{ s: number | string }>(
-      sql`SELECT max(${ident('seq')}) AS s FROM ${ident(outputTables[output])} WHERE ${ident('source_partition')} = ${partition}`
-        .text,
+      sql`SELECT max(${ident('seq')}) AS s FROM ${ident(outputTables[output])}
+          WHERE ${ident('deployment')} = ${this.identity.deployment} AND ${ident('source_topic')} = ${this.identity.topic}
+            AND ${ident('source_partition')} = ${partition}`.text,
     );
     const k = key(output, partition);
     const seq = Math.max(Number(rows[0]?.s ?? 0), this.floors.get(k) ?? 0);
@@ -158,11 +186,14 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
    * Called when the pipeline takes ownership of a partition: learns what
    * ClickHouse already holds, so replayed results are skipped. `checkpointSeqs`
    * (from the partition's checkpoint) is a floor, in case retention removed rows.
+   * `claim` is the ownership claim the partition's rows are stamped with from now on.
    */
   async restore(
     partition: number,
     checkpointSeqs?: Partial<Record<OutputName, number>>,
+    claim?: OwnerClaim,
   ): Promise<Record<OutputName, number>> {
+    this.claims.set(partition, claim ?? unfencedClaim);
     const out = {} as Record<OutputName, number>;
     for (const output of outputs) {
       const k = key(output, partition);
@@ -189,7 +220,13 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
         continue;
       }
       this.accepted.set(k, r.seq);
-      (this.buffers.get(r.output) as Pending[]).push({ partition: r.partition, seq: r.seq, row: resultRow(r) });
+      const claim = this.claims.get(r.partition) ?? unfencedClaim;
+      const row = resultRow(r);
+      row.deployment = this.identity.deployment;
+      row.source_topic = this.identity.topic;
+      row.owner_epoch = claim.epoch;
+      row.owner = claim.owner;
+      (this.buffers.get(r.output) as Pending[]).push({ partition: r.partition, seq: r.seq, row });
       added++;
     }
     if (added === 0) return;
@@ -213,6 +250,7 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
       this.durable.delete(k);
       this.floors.delete(k);
     }
+    this.claims.delete(partition);
     this.updatePressure();
   }
 
@@ -314,15 +352,19 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
 
   private async insertWithRetry(output: OutputName, batch: Pending[]): Promise<void> {
     const table = outputTables[output];
+    const queryId = `${insertQueryIdPrefix(this.identity.deployment, this.identity.owner)}${output}-${++this.batchNo}`;
     for (let attempt = 0; ; attempt++) {
       try {
+        // An earlier attempt may still run on the server (client timeout): let it end before asking what landed.
+        if (attempt > 0) await this.waitUntilDone(queryId);
         const rows = await this.unwritten(output, batch);
         if (rows.length < batch.length) metrics.skipped.inc({ output }, batch.length - rows.length);
         if (rows.length === 0) return;
         const end = metrics.latency.startTimer({ output });
         await this.store.insert(
-          table,
+          fencedInput[table],
           rows.map((r) => r.row),
+          { queryId, dedupToken: rows.length === batch.length ? queryId : `${queryId}-${rows.length}` },
         );
         end();
         metrics.rows.inc({ output }, rows.length);
@@ -345,6 +387,25 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
         );
         await new Promise((r) => setTimeout(r, jittered));
       }
+    }
+  }
+
+  /** Resolves when no query with this id runs on the server (killing it after a minute). */
+  private async waitUntilDone(queryId: string): Promise<void> {
+    if (this.store.engine !== 'server') return;
+    // system.processes is outside the identifier allow-list: fixed names, the value quoted.
+    const where = `query_id = ${quoteString(queryId)}`;
+    const deadline = Date.now() + 60_000;
+    for (let delay = 25; ; delay = Math.min(delay * 2, 1000)) {
+      const [row] = await this.store.query<{ n: number | string }>(
+        `SELECT count() AS n FROM system.processes WHERE ${where}`,
+      );
+      if (Number(row?.n ?? 0) === 0) return;
+      if (Date.now() >= deadline) {
+        await this.store.command(`KILL QUERY WHERE ${where} SYNC`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, delay));
     }
   }
 

@@ -14,13 +14,26 @@ export interface ClickHouseStore {
   command(sql: string): Promise<void>;
   /** A SELECT; rows come back as objects (JSONEachRow), 64-bit integers as numbers. */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
-  /** Batched JSONEachRow insert into a table of this store's database. */
-  insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
+  /**
+   * Batched JSONEachRow insert into a table of this store's database. `queryId`
+   * names the insert on the server (a retry reuses it: the server refuses a
+   * second query of one id while the first still runs); `dedupToken` becomes
+   * `insert_deduplication_token` where the server knows it (replicated tables).
+   */
+  insert(table: string, rows: readonly Record<string, unknown>[], opts?: InsertOptions): Promise<void>;
   ping(): Promise<boolean>;
   /** The engine's version string, e.g. "18.16.1" or "26.7.2.1". */
   version(): Promise<string>;
   close(): Promise<void>;
 }
+
+export interface InsertOptions {
+  queryId?: string;
+  dedupToken?: string;
+}
+
+/** First server version that knows `insert_deduplication_token`. */
+const dedupTokenSince = 22;
 
 export interface ServerStoreOptions {
   url: string;
@@ -57,6 +70,15 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<ClickHo
     await bootstrap.close();
   }
   const client: ClickHouseClient = createClient({ ...common, database: opts.database });
+  let knowsDedupToken: Promise<boolean> | undefined;
+  const dedupTokenSupported = (): Promise<boolean> =>
+    (knowsDedupToken ??= store
+      .version()
+      .then((v) => Number.parseInt(v, 10) >= dedupTokenSince)
+      .catch(() => {
+        knowsDedupToken = undefined;
+        return false;
+      }));
   const store: ClickHouseStore = {
     engine: 'server',
     database: opts.database,
@@ -75,11 +97,24 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<ClickHo
         throw translateStoreError(err, sql);
       }
     },
-    async insert(table, rows) {
+    async insert(table, rows, insertOpts) {
       checkIdentifier(table, 'table');
       if (rows.length === 0) return;
       try {
-        await client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+        const settings =
+          insertOpts?.dedupToken && (await dedupTokenSupported())
+            ? {
+                insert_deduplication_token: insertOpts.dedupToken,
+                deduplicate_blocks_in_dependent_materialized_views: 1 as const,
+              }
+            : undefined;
+        await client.insert({
+          table,
+          values: rows as Record<string, unknown>[],
+          format: 'JSONEachRow',
+          ...(insertOpts?.queryId ? { query_id: insertOpts.queryId } : {}),
+          ...(settings ? { clickhouse_settings: settings } : {}),
+        });
       } catch (err) {
         throw translateStoreError(err, `INSERT INTO ${table}`);
       }

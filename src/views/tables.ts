@@ -25,6 +25,10 @@ export const tableColumns = {
     'day',
     'source_partition',
     'seq',
+    'deployment',
+    'source_topic',
+    'owner_epoch',
+    'owner',
   ],
   mastery_snapshots: [
     'tenant_id',
@@ -47,6 +51,10 @@ export const tableColumns = {
     'score_change',
     'source_partition',
     'seq',
+    'deployment',
+    'source_topic',
+    'owner_epoch',
+    'owner',
   ],
   weekly_active_partials: [
     'tenant_id',
@@ -61,6 +69,10 @@ export const tableColumns = {
     'learning_minutes',
     'source_partition',
     'seq',
+    'deployment',
+    'source_topic',
+    'owner_epoch',
+    'owner',
   ],
   late_events: [
     'tenant_id',
@@ -79,6 +91,10 @@ export const tableColumns = {
     'day',
     'source_partition',
     'seq',
+    'deployment',
+    'source_topic',
+    'owner_epoch',
+    'owner',
   ],
   dead_letters: [
     'at',
@@ -92,6 +108,10 @@ export const tableColumns = {
     'learner_id',
     'raw_base64',
     'preview',
+    'deployment',
+    'source_topic',
+    'owner_epoch',
+    'owner',
   ],
   raw_events: [
     'event_id',
@@ -108,6 +128,10 @@ export const tableColumns = {
     'day',
     'source_partition',
     'source_offset',
+    'deployment',
+    'source_topic',
+    'owner_epoch',
+    'owner',
   ],
   engine_checkpoints: [
     'group_id',
@@ -170,6 +194,22 @@ export const tableColumns = {
     'bucket_80_100',
   ],
   topic_popularity_daily: ['tenant_id', 'topic_id', 'day', 'sessions', 'learners'],
+  partition_owners: ['deployment', 'topic', 'source_partition', 'epoch', 'owner', 'claimed_at', 'claimed_at_ms'],
+  engine_checkpoint_parts: [
+    'deployment',
+    'source_topic',
+    'source_partition',
+    'version',
+    'source_offset',
+    'seqs',
+    'part_no',
+    'parts',
+    'data',
+    'owner_epoch',
+    'owner',
+    'created_at',
+    'created_at_ms',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TableName = keyof typeof tableColumns;
@@ -179,18 +219,48 @@ export const materializedViews = [
   'tenant_weekly_active_mv',
   'tenant_topic_mastery_daily_mv',
   'topic_popularity_daily_mv',
+  'sessions_fence_mv',
+  'mastery_snapshots_fence_mv',
+  'weekly_active_partials_fence_mv',
+  'late_events_fence_mv',
+  'raw_events_fence_mv',
+  'dead_letters_fence_mv',
+  'engine_checkpoint_parts_fence_mv',
 ] as const;
 
+/**
+ * Tables the engine writes only through their fence (schemas/clickhouse/004):
+ * rows go into `<table>_in` (ENGINE = Null) and land only while the writer's
+ * ownership claim is current. docs/delivery.md explains why.
+ */
+export const fencedInput = {
+  sessions: 'sessions_in',
+  mastery_snapshots: 'mastery_snapshots_in',
+  weekly_active_partials: 'weekly_active_partials_in',
+  late_events: 'late_events_in',
+  raw_events: 'raw_events_in',
+  dead_letters: 'dead_letters_in',
+  engine_checkpoint_parts: 'engine_checkpoint_parts_in',
+} as const satisfies Partial<Record<TableName, string>>;
+
+/** Columns the sink stamps on every result row beside the result itself: identity and claim. */
+export const resultIdentityColumns = ['deployment', 'source_topic', 'owner_epoch', 'owner'] as const;
+
+/** The current claim per (deployment, topic, partition), a plain view over partition_owners. */
+export const currentOwnersView = 'partition_current_owners';
+
 /** Where the sink writes each output of the pipeline. */
-export const outputTables: Record<OutputName, TableName> = {
+export const outputTables = {
   sessions: 'sessions',
   mastery: 'mastery_snapshots',
   weekly_active: 'weekly_active_partials',
   late_events: 'late_events',
-};
+} as const satisfies Record<OutputName, TableName>;
 
 export const knownIdentifiers: ReadonlySet<string> = new Set<string>([
   ...Object.keys(tableColumns),
   ...Object.values(tableColumns).flat(),
   ...materializedViews,
+  ...Object.values(fencedInput),
+  currentOwnersView,
 ]);

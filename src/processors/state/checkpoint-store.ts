@@ -1,5 +1,5 @@
 // The port through which the processors persist per-partition checkpoints.
-// Implemented in src/views (ClickHouse table engine_checkpoints) and in memory
+// Implemented in src/views (ClickHouse table engine_checkpoint_parts) and in memory
 // for tests; the processors never know where checkpoints live.
 import type { OutputName } from '../results.js';
 
@@ -22,6 +22,8 @@ export interface PartitionCheckpoint {
   version: number;
   /** Wall clock of the write, epoch ms (for the checkpoint-age metric only). */
   createdAtMs: number;
+  /** The writer's ownership claim on the partition: a checkpoint of a stale claim never lands. */
+  claim?: { epoch: number; owner: string };
 }
 
 export interface CheckpointStore {

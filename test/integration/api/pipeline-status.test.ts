@@ -41,15 +41,19 @@ forEachStore('pipeline status', ({ engine }) => {
         },
       });
     await store.insert('late_events', [late('sessions', 1), late('sessions', 2), late('mastery', 3)]);
-    await store.insert('engine_checkpoints', [
+    await store.insert('engine_checkpoint_parts', [
       {
-        group_id: 'g',
-        topic: 'events',
+        deployment: 'g',
+        source_topic: 'events',
         source_partition: 0,
+        version: 1,
         source_offset: '42',
         seqs: '{}',
-        state: '{}',
-        version: 1,
+        part_no: 0,
+        parts: 1,
+        data: '{}',
+        owner_epoch: 0,
+        owner: '',
         created_at: formatDateTime(new Date(checkpointAt)),
         created_at_ms: checkpointAt,
       },

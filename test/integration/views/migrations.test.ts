@@ -7,7 +7,7 @@ import { LearnstreamError } from '../../../src/core/errors.js';
 import { defaultMigrationsDir, runMigrations, tableColumns } from '../../../src/views/index.js';
 import { forEachStore, tempDir } from '../../support/index.js';
 
-const files = ['001_result_tables.sql', '002_side_tables.sql', '003_rollups.sql'];
+const files = ['001_result_tables.sql', '002_side_tables.sql', '003_rollups.sql', '004_fenced_writes.sql'];
 
 forEachStore('migrations', ({ newStore }) => {
   it('applies every file once, in order, and a second run applies nothing', async () => {
@@ -45,7 +45,7 @@ forEachStore('migrations', ({ newStore }) => {
     const edited = join(dir, '002_side_tables.sql');
     writeFileSync(edited, `${readFileSync(edited, 'utf8')}\n-- a harmless-looking edit\n`);
     writeFileSync(
-      join(dir, '004_new_table.sql'),
+      join(dir, '099_new_table.sql'),
       'CREATE TABLE IF NOT EXISTS x (a UInt8) ENGINE = MergeTree ORDER BY a;\n',
     );
 

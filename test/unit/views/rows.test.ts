@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { LearningEvent } from '../../../src/ingest/event.js';
 import type { StampedResult } from '../../../src/processors/results.js';
 import { deadLetterRow, rawEventRow, resultRow } from '../../../src/views/rows.js';
-import { outputTables, tableColumns } from '../../../src/views/tables.js';
+import { outputTables, resultIdentityColumns, tableColumns } from '../../../src/views/tables.js';
 
 const ev: LearningEvent = {
   eventId: 'e1',
@@ -92,7 +92,10 @@ const samples: StampedResult[] = [
 describe('rows', () => {
   it('each output row has exactly its table columns', () => {
     for (const s of samples) {
-      expect(Object.keys(resultRow(s)).sort(), s.output).toEqual([...tableColumns[outputTables[s.output]]].sort());
+      // The sink adds the result identity and the writer's claim (resultIdentityColumns) to each row.
+      expect([...Object.keys(resultRow(s)), ...resultIdentityColumns].sort(), s.output).toEqual(
+        [...tableColumns[outputTables[s.output]]].sort(),
+      );
     }
     expect(Object.keys(rawEventRow(ev, 0, '12')).sort()).toEqual([...tableColumns.raw_events].sort());
     expect(

@@ -11,6 +11,12 @@ function migratedTables(): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const m of loadMigrations()) {
     for (const stmt of m.statements) {
+      const alter = /^ALTER TABLE (\w+) (ADD COLUMN [\s\S]*)$/.exec(stmt);
+      if (alter) {
+        const added = [...(alter[2] as string).matchAll(/ADD COLUMN (\w+)/g)].map((c) => c[1] as string);
+        out.set(alter[1] as string, [...(out.get(alter[1] as string) ?? []), ...added]);
+        continue;
+      }
       const t = /^CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*?)\n\) ENGINE/.exec(stmt);
       if (!t) continue;
       const columns = (t[2] as string)
@@ -48,7 +54,8 @@ describe('schema descriptions', () => {
     expect(Object.fromEntries(migrated)).toEqual(
       Object.fromEntries(Object.entries(listed).map(([t, c]) => [t, [...c]])),
     );
-    expect(migratedViews().sort()).toEqual([...materializedViews].sort());
+    // 004 re-creates the rollup views on the fenced inputs: each view counts once.
+    expect([...new Set(migratedViews())].sort()).toEqual([...materializedViews].sort());
   });
 
   it('docs/tables.md describes every table and column', () => {

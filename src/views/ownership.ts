@@ -1,0 +1,111 @@
+// Partition ownership claims in ClickHouse: the fence of exactly-once writes
+// (docs/delivery.md). A newly assigned owner appends a claim with the next
+// epoch; the fenced tables (schemas/clickhouse/004) accept a row only while its
+// (owner_epoch, owner) is the partition's current claim. Before it reads what
+// ClickHouse holds, the new owner waits out inserts other instances of its
+// deployment still run (and kills them past a deadline), so nothing a stale
+// owner started can land after the new owner has looked.
+import { componentLogger, type Logger } from '../core/logger.js';
+import { formatDateTime, ident, quoteString, sql } from './sql.js';
+import type { ClickHouseStore } from './store.js';
+import { currentOwnersView } from './tables.js';
+
+/** An owner's claim on one partition. Epoch 0 = unfenced (tools, tests). */
+export interface OwnerClaim {
+  epoch: number;
+  owner: string;
+}
+
+export const unfencedClaim: OwnerClaim = { epoch: 0, owner: '' };
+
+/** The ClickHouse query id prefix of every insert an engine instance makes. */
+export function insertQueryIdPrefix(deployment: string, owner?: string): string {
+  return owner === undefined ? `learnstream:${deployment}:` : `learnstream:${deployment}:${owner}:`;
+}
+
+export interface OwnershipOptions {
+  deployment: string;
+  topic: string;
+  /** Longest wait for another instance's in-flight inserts before they are killed. @default 30000 */
+  waitOutMs?: number;
+  logger?: Logger;
+}
+
+export class ClickHouseOwnership {
+  private readonly log: Logger;
+  private readonly waitOutMs: number;
+
+  constructor(
+    private readonly store: ClickHouseStore,
+    private readonly o: OwnershipOptions,
+  ) {
+    this.log = o.logger ?? componentLogger('ownership');
+    this.waitOutMs = o.waitOutMs ?? 30_000;
+  }
+
+  /** The partition's current claim, if anyone ever claimed it. */
+  async current(partition: number): Promise<OwnerClaim | undefined> {
+    const rows = await this.store.query<{ epoch: number | string; owner: string }>(
+      sql`SELECT ${ident('epoch')} AS epoch, ${ident('owner')} AS owner FROM ${ident(currentOwnersView)}
+          WHERE ${ident('deployment')} = ${this.o.deployment} AND ${ident('topic')} = ${this.o.topic}
+            AND ${ident('source_partition')} = ${partition}`.text,
+    );
+    const row = rows[0];
+    return row ? { epoch: Number(row.epoch), owner: row.owner } : undefined;
+  }
+
+  /**
+   * Claims `partition` for `owner` with the next epoch. Resolves with the claim
+   * when it is current afterwards, or undefined when a newer claim already won
+   * (this instance is the stale one and must not process the partition).
+   */
+  async claim(partition: number, owner: string): Promise<OwnerClaim | undefined> {
+    const before = await this.current(partition);
+    const claim: OwnerClaim = { epoch: (before?.epoch ?? 0) + 1, owner };
+    const now = Date.now();
+    await this.store.insert('partition_owners', [
+      {
+        deployment: this.o.deployment,
+        topic: this.o.topic,
+        source_partition: partition,
+        epoch: claim.epoch,
+        owner,
+        claimed_at: formatDateTime(new Date(now)),
+        claimed_at_ms: now,
+      },
+    ]);
+    const after = await this.current(partition);
+    if (!after || after.epoch !== claim.epoch || after.owner !== owner) {
+      this.log.warn({ partition, claim, current: after }, 'ownership claim lost to a newer claim');
+      return undefined;
+    }
+    await this.waitOutOthers(owner);
+    return claim;
+  }
+
+  /** Waits until no insert of another instance of this deployment runs; kills them past the deadline. */
+  async waitOutOthers(owner: string): Promise<void> {
+    if (this.store.engine !== 'server') return; // chdb: one process holds the data directory
+    const all = insertQueryIdPrefix(this.o.deployment);
+    const mine = insertQueryIdPrefix(this.o.deployment, owner);
+    // system.processes is not in the identifier allow-list: its names are fixed text here, values quoted.
+    const others = `query_id LIKE ${quoteString(`${likeEscape(all)}%`)} AND NOT (query_id LIKE ${quoteString(`${likeEscape(mine)}%`)})`;
+    const deadline = Date.now() + this.waitOutMs;
+    for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
+      const [row] = await this.store.query<{ n: number | string }>(
+        `SELECT count() AS n FROM system.processes WHERE ${others}`,
+      );
+      if (Number(row?.n ?? 0) === 0) return;
+      if (Date.now() >= deadline) {
+        this.log.warn({ deployment: this.o.deployment }, 'killing inserts of a stale owner that outlived the wait');
+        await this.store.command(`KILL QUERY WHERE ${others} SYNC`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
