@@ -211,6 +211,12 @@ export const configSchema = z.object({
         .positive()
         .default(10_000)
         .describe('Wall-clock quiet time after which the engine appends a watermark tick to a partition.'),
+      tickCatchUpAfterMs: int()
+        .positive()
+        .optional()
+        .describe(
+          'Quiet time after which a tick may move a partition to the wall clock (default 5 tick intervals); before it, ticks advance event time only by the quiet time, so a producer running behind real time is not made late.',
+        ),
       bktPrior: z.coerce.number().min(0).max(1).default(0.2).describe('BKT P(L0): prior that a topic is known.'),
       bktLearn: z.coerce.number().min(0).max(1).default(0.15).describe('BKT P(T): chance of learning per attempt.'),
       bktSlip: z.coerce.number().min(0).max(1).default(0.1).describe('BKT P(S): chance a knowing learner errs.'),

@@ -200,6 +200,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         logger,
         checkpointIntervalMs: config.engine.checkpointIntervalMs,
         tickIntervalMs: config.engine.tickIntervalMs,
+        tickCatchUpAfterMs: config.engine.tickCatchUpAfterMs,
         eventClock: () => eventClock(),
         onResults: publish,
         ...rawEvents,

@@ -133,6 +133,8 @@ export interface PipelineOptions {
   outOfOrdernessMs?: number;
   /** Event-time "now" carried by ticks: wall clock in production, the simulated clock in embedded mode. */
   eventClock: () => number;
+  /** Quiet time after which a tick may jump to the event clock. @default 5 × tickIntervalMs */
+  tickCatchUpAfterMs?: number;
   /** Longest synchronous slice of work before yielding to the event loop. @default 20 */
   sliceMs?: number;
   /** Called with every batch of final results, right after they are emitted (the live feed). */
@@ -197,6 +199,12 @@ interface OwnedPartition {
   dirty: boolean;
   lastCheckpointWallMs: number;
   lastRecordWallMs: number;
+  /** Wall clock and event clock at the partition's last batch with events, and its highest event time then. */
+  lastEventWallMs: number;
+  lastEventClock: number;
+  eventHigh: number;
+  /** Wall clock of the last tick this instance appended to the partition. */
+  lastTickWallMs: number;
   /** The last batch reached the partition's log end (no backlog). */
   caughtUp: boolean;
   /** Records behind the log end at the last batch. */
@@ -454,11 +462,17 @@ export class Pipeline implements SupervisedTask {
         dirty: false,
         lastCheckpointWallMs: Date.now(),
         lastRecordWallMs: Date.now(),
+        lastEventWallMs: Date.now(),
+        lastEventClock: this.o.eventClock(),
+        eventHigh: Number.NEGATIVE_INFINITY,
+        lastTickWallMs: 0,
         caughtUp: false,
         lag: 0,
         rawFloor: await this.o.rawEvents?.floor(partition),
         deadFloor: await this.o.deadLetters?.port.floor(partition),
       };
+      if (Number.isFinite(processor.watermark()))
+        owned.eventHigh = processor.watermark() + (this.o.outOfOrdernessMs ?? 0);
       if (generation !== this.generation || this.stopped) return undefined;
       const position = await this.o.source.seek(partition, cp?.offset ?? null);
       if (cp && position && BigInt(cp.offset) > BigInt(position.high)) {
@@ -569,6 +583,11 @@ export class Pipeline implements SupervisedTask {
     proc.advanceTo((BigInt(batch.lastOffset) + 1n).toString());
     owned.dirty = true;
     owned.lastRecordWallMs = Date.now();
+    if (events > 0) {
+      owned.lastEventWallMs = owned.lastRecordWallMs;
+      owned.lastEventClock = this.o.eventClock();
+      owned.eventHigh = proc.watermark() + (this.o.outOfOrdernessMs ?? 0);
+    }
     const behind = BigInt(batch.highWatermark) - (BigInt(batch.lastOffset) + 1n);
     owned.caughtUp = behind <= 0n;
     owned.lag = Number(behind > 0n ? behind : 0n);
@@ -709,7 +728,7 @@ export class Pipeline implements SupervisedTask {
     if (this.stopped || this.paused || this.barrier) return;
     const now = Date.now();
     for (const p of [...this.owned.values()]) {
-      if (!p.caughtUp || now - p.lastRecordWallMs < this.o.tickIntervalMs) continue;
+      if (!p.caughtUp || now - Math.max(p.lastEventWallMs, p.lastTickWallMs) < this.o.tickIntervalMs) continue;
       const wm = p.processor.watermark();
       if (!Number.isFinite(wm)) continue; // nothing seen yet: no event time to advance
       if (this.maybeStale) {
@@ -726,8 +745,17 @@ export class Pipeline implements SupervisedTask {
       }
       if (this.owned.get(p.partition) !== p) continue;
       const highest = wm + (this.o.outOfOrdernessMs ?? 0);
-      const eventTime = Math.floor(Math.min(this.o.eventClock(), highest + (now - p.lastRecordWallMs)));
-      p.lastRecordWallMs = now;
+      const clock = this.o.eventClock();
+      // Quiet a while: caught up with real time, the tick may jump to the clock. Before that it
+      // advances the partition only by the quiet time since its last events (a backfill pausing
+      // briefly is not made late).
+      const catchUpAfter = this.o.tickCatchUpAfterMs ?? 5 * this.o.tickIntervalMs;
+      const bound =
+        now - p.lastEventWallMs >= catchUpAfter || !Number.isFinite(p.eventHigh)
+          ? clock
+          : p.eventHigh + (clock - p.lastEventClock);
+      const eventTime = Math.floor(Math.min(clock, bound));
+      p.lastTickWallMs = now;
       if (eventTime <= highest) continue;
       m.ticks.inc();
       await this.o.source.appendTick(p.partition, eventTime);

@@ -123,6 +123,9 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
   /** Highest seq accepted into the buffers per (output, partition). */
   private readonly accepted = new Map<string, number>();
   private inFlightRows = 0;
+  /** Rows ever buffered / ever done (landed, skipped or forgotten) per output, for flush barriers. */
+  private readonly enqueued = new Map<OutputName, number>(outputs.map((o) => [o, 0]));
+  private readonly completed = new Map<OutputName, number>(outputs.map((o) => [o, 0]));
   private draining: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private paused = false;
@@ -227,6 +230,7 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
       row.owner_epoch = claim.epoch;
       row.owner = claim.owner;
       (this.buffers.get(r.output) as Pending[]).push({ partition: r.partition, seq: r.seq, row });
+      this.enqueued.set(r.output, (this.enqueued.get(r.output) ?? 0) + 1);
       added++;
     }
     if (added === 0) return;
@@ -244,7 +248,9 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
   forget(partition: number): void {
     for (const [output, buffer] of this.buffers) {
       const kept = buffer.filter((b) => b.partition !== partition);
-      buffer.splice(0, buffer.length, ...kept);
+      this.completed.set(output, (this.completed.get(output) ?? 0) + buffer.length - kept.length);
+      buffer.length = 0;
+      for (const b of kept) buffer.push(b);
       const k = key(output, partition);
       this.accepted.delete(k);
       this.durable.delete(k);
@@ -273,11 +279,16 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** Resolves when every result written so far is durable in ClickHouse. */
+  /**
+   * Resolves when every result written before the call is durable in
+   * ClickHouse: a barrier, so sustained writes cannot starve a checkpoint.
+   */
   async flush(): Promise<void> {
+    const target = new Map(this.enqueued);
+    const reached = () => outputs.every((o) => (this.completed.get(o) ?? 0) >= (target.get(o) ?? 0));
     for (;;) {
       if (this.failure) throw this.failure;
-      if (!this.draining && this.bufferedRows() === 0) return;
+      if (reached()) return;
       this.kick();
       await this.draining;
     }
@@ -318,6 +329,7 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
       this.inFlightRows += batch.length;
       try {
         await this.insertWithRetry(output, batch);
+        this.completed.set(output, (this.completed.get(output) ?? 0) + batch.length);
       } catch (err) {
         this.fail(output, err);
         // Put the batch back so buffered counts and a later inspection stay truthful.

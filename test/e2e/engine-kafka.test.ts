@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventProducer, generateEvents, type LearningEvent, pseudonymize } from '../../src/ingest/index.js';
 import { createKafkajsClient } from '../../src/ingest/kafkajs-broker.js';
-import { type ClickHouseStore, openServerStore } from '../../src/views/index.js';
+import { type ClickHouseStore, openServerStore, resultIdentityColumns, tableColumns } from '../../src/views/index.js';
 import { type EngineProcess, spawnEngine } from '../support/engine-process.js';
 import { testServices, uniqueName, waitFor } from '../support/index.js';
 import { type OracleSession, type OracleWeek, oracleSessions, oracleWeekly } from '../support/oracle.js';
@@ -146,10 +146,16 @@ async function expectRawEventsOnce(store: ClickHouseStore): Promise<void> {
 }
 
 /** Every result row, all columns, in a stable order: what determinism compares. */
+/**
+ * Every result column of every row. The result identity and claim columns
+ * (deployment = the group here, owner, owner_epoch) name who wrote a row, not
+ * what it says: each run below is its own deployment, so they differ by design.
+ */
 async function allRows(store: ClickHouseStore): Promise<string> {
   const parts: unknown[] = [];
-  for (const table of ['sessions', 'mastery_snapshots', 'weekly_active_partials']) {
-    parts.push(await store.query(`SELECT * FROM ${table} ORDER BY source_partition, seq`));
+  for (const table of ['sessions', 'mastery_snapshots', 'weekly_active_partials'] as const) {
+    const columns = tableColumns[table].filter((c) => !(resultIdentityColumns as readonly string[]).includes(c));
+    parts.push(await store.query(`SELECT ${columns.join(', ')} FROM ${table} ORDER BY source_partition, seq`));
   }
   return JSON.stringify(parts);
 }

@@ -154,7 +154,8 @@ export async function loadFixture(store: ClickHouseStore, results = fixtureResul
   };
   for (const output of Object.keys(tables) as OutputName[]) {
     const rows = results.filter((r) => r.output === output).map(resultRow);
-    if (rows.length) await store.insert(tables[output], rows);
+    // The write path of the engine: through the fenced input, which feeds the table and its rollups.
+    if (rows.length) await store.insert(`${tables[output]}_in`, rows);
   }
 }
 
