@@ -50,7 +50,7 @@ import {
 } from '../views/index.js';
 import { Pipeline } from './pipeline.js';
 import { createPartitionProcessor } from './processor-adapter.js';
-import { rawEventsWiring } from './raw-events.js';
+import { deadLettersWiring, rawEventsWiring } from './raw-events.js';
 import { Supervisor } from './supervisor.js';
 
 export interface RunningEngine {
@@ -183,6 +183,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     logger: logger.child({ component: 'ownership' }),
   });
   const rawEvents = rawEventsWiring(store, config.views.rawEvents, { deployment, topic });
+  const deadLetters = deadLettersWiring(store, { deployment, topic });
 
   let current: Pipeline | undefined;
   const supervisor = new Supervisor(
@@ -204,6 +205,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         eventClock: () => eventClock(),
         onResults: publish,
         ...rawEvents,
+        deadLetters,
       });
       return current;
     },
