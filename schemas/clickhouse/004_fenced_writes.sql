@@ -7,8 +7,11 @@
 -- checkpoint. Rows with owner_epoch 0 are unfenced writes (tools, tests) and
 -- pass only for partitions nobody has claimed. The 18.16 server does not
 -- trigger a view of a table that another view writes to, so the rollup views
--- are re-pointed at the <table>_in tables with the same predicate: a row
--- reaches a rollup exactly when it reaches its base table.
+-- are replaced by <rollup>_fenced_mv views on the <table>_in tables with the
+-- same predicate: a row reaches a rollup exactly when it reaches its base
+-- table. Every statement is safe to run twice at once (two engines starting
+-- on a fresh database): new names are never dropped, and the migration
+-- runner treats an ADD COLUMN of an existing column as done.
 
 CREATE TABLE IF NOT EXISTS partition_owners (
   deployment String,
@@ -31,17 +34,35 @@ WHERE (deployment, topic, source_partition, epoch) IN (
 )
 GROUP BY deployment, topic, source_partition, epoch;
 
-ALTER TABLE sessions ADD COLUMN deployment String DEFAULT '', ADD COLUMN source_topic String DEFAULT '', ADD COLUMN owner_epoch UInt64 DEFAULT 0, ADD COLUMN owner String DEFAULT '';
+ALTER TABLE sessions ADD COLUMN deployment String DEFAULT '';
+ALTER TABLE sessions ADD COLUMN source_topic String DEFAULT '';
+ALTER TABLE sessions ADD COLUMN owner_epoch UInt64 DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN owner String DEFAULT '';
 
-ALTER TABLE mastery_snapshots ADD COLUMN deployment String DEFAULT '', ADD COLUMN source_topic String DEFAULT '', ADD COLUMN owner_epoch UInt64 DEFAULT 0, ADD COLUMN owner String DEFAULT '';
+ALTER TABLE mastery_snapshots ADD COLUMN deployment String DEFAULT '';
+ALTER TABLE mastery_snapshots ADD COLUMN source_topic String DEFAULT '';
+ALTER TABLE mastery_snapshots ADD COLUMN owner_epoch UInt64 DEFAULT 0;
+ALTER TABLE mastery_snapshots ADD COLUMN owner String DEFAULT '';
 
-ALTER TABLE weekly_active_partials ADD COLUMN deployment String DEFAULT '', ADD COLUMN source_topic String DEFAULT '', ADD COLUMN owner_epoch UInt64 DEFAULT 0, ADD COLUMN owner String DEFAULT '';
+ALTER TABLE weekly_active_partials ADD COLUMN deployment String DEFAULT '';
+ALTER TABLE weekly_active_partials ADD COLUMN source_topic String DEFAULT '';
+ALTER TABLE weekly_active_partials ADD COLUMN owner_epoch UInt64 DEFAULT 0;
+ALTER TABLE weekly_active_partials ADD COLUMN owner String DEFAULT '';
 
-ALTER TABLE late_events ADD COLUMN deployment String DEFAULT '', ADD COLUMN source_topic String DEFAULT '', ADD COLUMN owner_epoch UInt64 DEFAULT 0, ADD COLUMN owner String DEFAULT '';
+ALTER TABLE late_events ADD COLUMN deployment String DEFAULT '';
+ALTER TABLE late_events ADD COLUMN source_topic String DEFAULT '';
+ALTER TABLE late_events ADD COLUMN owner_epoch UInt64 DEFAULT 0;
+ALTER TABLE late_events ADD COLUMN owner String DEFAULT '';
 
-ALTER TABLE raw_events ADD COLUMN deployment String DEFAULT '', ADD COLUMN source_topic String DEFAULT '', ADD COLUMN owner_epoch UInt64 DEFAULT 0, ADD COLUMN owner String DEFAULT '';
+ALTER TABLE raw_events ADD COLUMN deployment String DEFAULT '';
+ALTER TABLE raw_events ADD COLUMN source_topic String DEFAULT '';
+ALTER TABLE raw_events ADD COLUMN owner_epoch UInt64 DEFAULT 0;
+ALTER TABLE raw_events ADD COLUMN owner String DEFAULT '';
 
-ALTER TABLE dead_letters ADD COLUMN deployment String DEFAULT '', ADD COLUMN source_topic String DEFAULT '', ADD COLUMN owner_epoch UInt64 DEFAULT 0, ADD COLUMN owner String DEFAULT '';
+ALTER TABLE dead_letters ADD COLUMN deployment String DEFAULT '';
+ALTER TABLE dead_letters ADD COLUMN source_topic String DEFAULT '';
+ALTER TABLE dead_letters ADD COLUMN owner_epoch UInt64 DEFAULT 0;
+ALTER TABLE dead_letters ADD COLUMN owner String DEFAULT '';
 
 -- Checkpoints in bounded parts: one insert (one block, atomic) per checkpoint,
 -- one row per part; the newest version whose parts are all present wins.
@@ -113,7 +134,7 @@ WHERE (owner_epoch = 0 AND (deployment, source_topic, source_partition) NOT IN (
 
 DROP TABLE IF EXISTS tenant_daily_sessions_mv;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tenant_daily_sessions_mv TO tenant_daily_sessions AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS tenant_daily_sessions_fenced_mv TO tenant_daily_sessions AS
 SELECT
   tenant_id,
   day,
@@ -130,7 +151,7 @@ GROUP BY tenant_id, day;
 
 DROP TABLE IF EXISTS tenant_weekly_active_mv;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tenant_weekly_active_mv TO tenant_weekly_active AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS tenant_weekly_active_fenced_mv TO tenant_weekly_active AS
 SELECT
   tenant_id,
   week_start,
@@ -149,7 +170,7 @@ WHERE (owner_epoch = 0 AND (deployment, source_topic, source_partition) NOT IN (
 
 DROP TABLE IF EXISTS tenant_topic_mastery_daily_mv;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tenant_topic_mastery_daily_mv TO tenant_topic_mastery_daily AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS tenant_topic_mastery_daily_fenced_mv TO tenant_topic_mastery_daily AS
 SELECT
   tenant_id,
   topic_id,
@@ -170,7 +191,7 @@ GROUP BY tenant_id, topic_id, day;
 
 DROP TABLE IF EXISTS topic_popularity_daily_mv;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS topic_popularity_daily_mv TO topic_popularity_daily AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS topic_popularity_daily_fenced_mv TO topic_popularity_daily AS
 SELECT
   tenant_id,
   topic AS topic_id,

@@ -49,7 +49,7 @@ import {
   tableColumns,
 } from '../views/index.js';
 import { Pipeline } from './pipeline.js';
-import { createPartitionProcessor } from './processor-adapter.js';
+import { restorePartitionProcessor } from './processor-adapter.js';
 import { deadLettersWiring, rawEventsWiring } from './raw-events.js';
 import { Supervisor } from './supervisor.js';
 
@@ -192,7 +192,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         source: makeSource(),
         sink,
         checkpoints,
-        createProcessor: (partition, cp) => createPartitionProcessor(partition, cp, config.engine),
+        createProcessor: (partition, cp) => restorePartitionProcessor(partition, cp, config.engine),
         ownership,
         instanceId,
         group: deployment,

@@ -47,6 +47,7 @@ export class Supervisor {
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     let failures = 0;
     while (!this.stopping) {
+      const startedAt = Date.now();
       try {
         this.current = await this.create();
         if (this.stopping) {
@@ -59,6 +60,9 @@ export class Supervisor {
         await this.current?.stop().catch(() => undefined);
         this.current = undefined;
         if (this.stopping) return;
+        // A run that lasted longer than the longest backoff was healthy: count failures afresh,
+        // so an engine that survives one outage a day is not given up on after 50 days.
+        if (Date.now() - startedAt > maxBackoffMs) failures = 0;
         failures++;
         if (!isRetriable(err) || failures > maxRestarts) {
           this.opts.logger.fatal({ err, failures }, 'pipeline failed with a fatal error; stopping');

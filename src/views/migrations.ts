@@ -107,6 +107,9 @@ export async function runMigrations(
       try {
         await store.command(stmt);
       } catch (err) {
+        // Two engines starting on a fresh database run a migration at once; an ADD COLUMN the
+        // other already made is done (the 18.16 server has no ADD COLUMN IF NOT EXISTS).
+        if (addsExistingColumn(stmt, err)) continue;
         throw new LearnstreamError(MigrationFailed, `${m.name}, statement ${i + 1}: ${(err as Error).message}`, {
           cause: err,
           retriable: (err as LearnstreamError).retriable === true,
@@ -121,4 +124,11 @@ export async function runMigrations(
     log.info({ migration: m.name, statements: m.statements.length }, 'migration applied');
   }
   return report;
+}
+
+function addsExistingColumn(stmt: string, err: unknown): boolean {
+  return (
+    /^ALTER TABLE \w+ ADD COLUMN \w+ [^,]*$/.test(stmt) &&
+    /column with this name already exists|DUPLICATE_COLUMN|already exists/i.test((err as Error).message ?? '')
+  );
 }

@@ -79,17 +79,21 @@ export class ClickHouseOwnership {
       this.log.warn({ partition, claim, current: after }, 'ownership claim lost to a newer claim');
       return undefined;
     }
-    await this.waitOutOthers(owner);
+    await this.waitOutInserts();
     return claim;
   }
 
-  /** Waits until no insert of another instance of this deployment runs; kills them past the deadline. */
-  async waitOutOthers(owner: string): Promise<void> {
+  /**
+   * Waits until no insert of this deployment runs on the server — another
+   * instance's, or this one's own from before the claim — and kills those
+   * still running past the deadline. What ran under an older claim has then
+   * either landed (and the new owner sees it) or never will.
+   */
+  async waitOutInserts(): Promise<void> {
     if (this.store.engine !== 'server') return; // chdb: one process holds the data directory
     const all = insertQueryIdPrefix(this.o.deployment);
-    const mine = insertQueryIdPrefix(this.o.deployment, owner);
     // system.processes is not in the identifier allow-list: its names are fixed text here, values quoted.
-    const others = `query_id LIKE ${quoteString(`${likeEscape(all)}%`)} AND NOT (query_id LIKE ${quoteString(`${likeEscape(mine)}%`)})`;
+    const others = `query_id LIKE ${quoteString(`${likeEscape(all)}%`)}`;
     const deadline = Date.now() + this.waitOutMs;
     for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
       const [row] = await this.store.query<{ n: number | string }>(

@@ -355,11 +355,19 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
   }
 
   /** Drops rows ClickHouse already holds, asking it for any (output, partition) not known yet. */
+  /** Drops rows ClickHouse already holds, and rows of a claim this sink no longer holds (they cannot land). */
   private async unwritten(output: OutputName, batch: Pending[]): Promise<Pending[]> {
-    for (const p of new Set(batch.map((b) => b.partition))) {
+    const live = batch.filter((b) => this.current(b));
+    for (const p of new Set(live.map((b) => b.partition))) {
       if (!this.durable.has(key(output, p))) await this.highestSeq(p, output);
     }
-    return batch.filter((b) => b.seq > (this.durable.get(key(output, b.partition)) ?? 0));
+    return live.filter((b) => b.seq > (this.durable.get(key(output, b.partition)) ?? 0));
+  }
+
+  /** The row was stamped with the partition's current claim (a forgotten or re-claimed partition's rows are not). */
+  private current(b: Pending): boolean {
+    const claim = this.claims.get(b.partition) ?? unfencedClaim;
+    return b.row.owner_epoch === claim.epoch && b.row.owner === claim.owner;
   }
 
   private async insertWithRetry(output: OutputName, batch: Pending[]): Promise<void> {
@@ -382,6 +390,8 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
         metrics.rows.inc({ output }, rows.length);
         metrics.batches.inc({ output });
         for (const r of rows) {
+          // A partition re-claimed while this insert ran learns what landed from ClickHouse, not from us.
+          if (!this.current(r)) continue;
           const k = key(output, r.partition);
           if (r.seq > (this.durable.get(k) ?? 0)) this.durable.set(k, r.seq);
         }

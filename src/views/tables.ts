@@ -215,10 +215,10 @@ export const tableColumns = {
 export type TableName = keyof typeof tableColumns;
 
 export const materializedViews = [
-  'tenant_daily_sessions_mv',
-  'tenant_weekly_active_mv',
-  'tenant_topic_mastery_daily_mv',
-  'topic_popularity_daily_mv',
+  'tenant_daily_sessions_fenced_mv',
+  'tenant_weekly_active_fenced_mv',
+  'tenant_topic_mastery_daily_fenced_mv',
+  'topic_popularity_daily_fenced_mv',
   'sessions_fence_mv',
   'mastery_snapshots_fence_mv',
   'weekly_active_partials_fence_mv',

@@ -135,4 +135,14 @@ forEachStore('fenced writes', ({ newStore }) => {
     ]);
     expect(await ownership.current(3)).toEqual({ epoch: 2, owner: 'zz-rival' });
   });
+
+  it('two engines migrating one fresh database at once both succeed', async () => {
+    const store = await newStore();
+    const reports = await Promise.all([runMigrations(store), runMigrations(store)]);
+    for (const r of reports) expect([...r.applied, ...r.alreadyApplied].sort()).toContain('004_fenced_writes.sql');
+    const cols = await store.query<{ name: string }>(
+      "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name IN ('deployment', 'source_topic', 'owner_epoch', 'owner') ORDER BY name",
+    );
+    expect(cols.map((c) => c.name)).toEqual(['deployment', 'owner', 'owner_epoch', 'source_topic']);
+  });
 });

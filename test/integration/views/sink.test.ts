@@ -139,7 +139,7 @@ forEachStore('ClickHouseSink', ({ newStore }) => {
     const sink = new ClickHouseSink(store, { retryInitialMs: 10 });
     const errors: LearnstreamError[] = [];
     sink.on('error', (e) => errors.push(e));
-    await store.command('DROP TABLE tenant_daily_sessions_mv');
+    await store.command('DROP TABLE sessions_fence_mv');
     await store.command('DROP TABLE sessions');
     sink.write(stamp('sessions', 0, sessions(3)));
     const err = await sink.flush().catch((e: unknown) => e);
