@@ -32,8 +32,41 @@ export interface KafkajsClientOptions {
 
 function wrap(err: unknown, what: string): LearnstreamError {
   if (err instanceof LearnstreamError) return err;
-  const retriable = (err as { retriable?: boolean }).retriable !== false;
-  return new LearnstreamError(KafkaUnavailable, `${what}: ${(err as Error).message}`, { cause: err, retriable });
+  return new LearnstreamError(KafkaUnavailable, `${what}: ${(err as Error).message}`, {
+    cause: err,
+    retriable: isRetriableKafkaError(err),
+  });
+}
+
+/** Broker answers no retry can change: credentials, permissions, configuration. */
+const fatalKafkaTypes = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'INVALID_CONFIG',
+  'UNSUPPORTED_VERSION',
+  'UNSUPPORTED_SASL_MECHANISM',
+  'ILLEGAL_SASL_STATE',
+]);
+const fatalKafkaNames = new Set(['KafkaJSSASLAuthenticationError', 'KafkaJSInvalidTopic']);
+
+/**
+ * kafkajs marks an error non-retriable once its own retries are exhausted
+ * (KafkaJSNumberOfRetriesExceeded), even when the cause is a broker that is
+ * merely restarting (ECONNREFUSED) or a rebalance in progress. For the engine
+ * those are outages to outlast; only credentials, permissions and
+ * configuration are fatal. Walks `originalError` / `cause` to the root.
+ */
+export function isRetriableKafkaError(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e = err as Record<string, unknown> | undefined; e && typeof e === 'object' && !seen.has(e); ) {
+    seen.add(e);
+    if (fatalKafkaNames.has(String(e.name)) || fatalKafkaTypes.has(String(e.type))) return false;
+    e = (e.originalError ?? e.cause) as Record<string, unknown> | undefined;
+  }
+  return true;
 }
 
 function kafkajsLogger() {
