@@ -8,9 +8,9 @@ import { componentLogger } from '../core/logger.js';
 import type { BatchControl, BrokerClient, FetchedBatch } from './broker.js';
 import { createEventCodec, type EventCodec, type EventCodecOptions } from './codec.js';
 import { type DeadLetterPayload, deadLetterMessage, deadLetterPayload, minimalDeadLetter } from './dead-letter.js';
-import { SourceStopped } from './errors.js';
+import { KafkaUnavailable, SourceStopped } from './errors.js';
 import type { SourceRecord } from './event.js';
-import { createKafkajsClient } from './kafkajs-broker.js';
+import { createKafkajsClient, isRetriableKafkaError } from './kafkajs-broker.js';
 import { deadLetters, deadLettersCut, recordsConsumed, recordsRejected } from './metrics.js';
 import { pseudonymizeEvent } from './pseudonym.js';
 import { reject } from './rejection.js';
@@ -190,7 +190,21 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
         onCrash: (err, willRestart) => {
           log.error({ err, willRestart }, 'consumer crashed');
           // kafkajs restarts itself after retriable errors; otherwise the pipeline must rebuild the source.
-          if (!willRestart) handler.onFailure?.(err);
+          // Retriable unless credentials, permissions or configuration are wrong (the supervisor then stops).
+          if (!willRestart) {
+            handler.onFailure?.(
+              err instanceof LearnstreamError
+                ? err
+                : new LearnstreamError(
+                    KafkaUnavailable,
+                    `consumer crashed: ${(err as Error)?.message ?? String(err)}`,
+                    {
+                      cause: err,
+                      retriable: isRetriableKafkaError(err),
+                    },
+                  ),
+            );
+          }
         },
       });
       fetching = true;
