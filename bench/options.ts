@@ -21,8 +21,8 @@ export interface BenchOptions {
   keepProfiles: boolean;
   /** Mastery keys of the event-loop run. */
   eventLoopKeys: number;
-  /** Run only this section (no services needed for `event-loop`). */
-  only: 'event-loop' | undefined;
+  /** Run only this section (no services needed for `event-loop`; `live-feed` needs ClickHouse only). */
+  only: 'event-loop' | 'live-feed' | undefined;
 }
 
 export const usage = `usage: npm run bench -- [options]
@@ -37,6 +37,7 @@ export const usage = `usage: npm run bench -- [options]
   --keep-profiles     keep the CPU profiles even when every target is met
   --event-loop-keys N mastery keys of the event-loop run (default 1000000)
   --only event-loop   run only the event-loop section (no Kafka or ClickHouse needed); report <date>-event-loop.*
+  --only live-feed    run only the live-feed latency section (ClickHouse only); report <date>-live-feed.*
 Uses KAFKA_BROKERS / CLICKHOUSE_URL when set, else starts its own services.`;
 
 function positiveInts(name: string, text: string): number[] {
@@ -67,8 +68,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     strict: true,
   });
   if (values.help) return 'help';
-  if (values.only !== undefined && values.only !== 'event-loop') {
-    throw new LearnstreamError(BenchOptionInvalid, `--only wants "event-loop", got "${values.only}"`);
+  if (values.only !== undefined && values.only !== 'event-loop' && values.only !== 'live-feed') {
+    throw new LearnstreamError(BenchOptionInvalid, `--only wants "event-loop" or "live-feed", got "${values.only}"`);
   }
   const smoke = values.smoke ?? false;
   const one = (name: string, text: string | undefined, fallback: number) =>
@@ -84,6 +85,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     outDir: values.out ?? 'bench/reports',
     keepProfiles: values['keep-profiles'] ?? false,
     eventLoopKeys: one('event-loop-keys', values['event-loop-keys'], smoke ? 10_000 : 1_000_000),
-    only: values.only,
+    only: values.only as BenchOptions['only'],
   };
 }

@@ -1,6 +1,6 @@
 // The report as a markdown table (printed at the end of a run, written next
 // to the JSON, and pasted into the README's Performance section).
-import type { BenchReport, EventLoopRun, StepFigures } from './model.js';
+import type { BenchReport, EventLoopRun, LatencyRun, StepFigures } from './model.js';
 
 const n = (v: number, digits = 0) =>
   Number.isFinite(v)
@@ -29,12 +29,7 @@ export function reportMarkdown(r: BenchReport): string {
       `${n(t.learnstreamServer.results.weekly_active_partials ?? Number.NaN)} weekly-active partials; ` +
       `Kafka Streams ${n(t.kafkaStreams.sessions)} sessions (no 4 h cap, no mastery), ${n(t.kafkaStreams.weeklyUpdates)} weekly count updates.`,
     '',
-    '| live feed: window final → message at client | windows | messages | p50 ms | p99 ms | max ms |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...r.latency.map(
-      (l) =>
-        `| ${n(l.clients)} clients | ${n(l.windows)} | ${n(l.messages)} | ${n(l.p50Ms, 1)} | ${n(l.p99Ms, 1)} | ${n(l.maxMs, 1)} |`,
-    ),
+    liveFeedMarkdown(r.latency).trimEnd(),
     '',
     '| heap per tracked key (forced GC) | keys | bytes/key |',
     '|---|---:|---:|',
@@ -64,6 +59,18 @@ export function reportMarkdown(r: BenchReport): string {
     }
   }
   return `${rows.join('\n')}\n`;
+}
+
+/** The live-feed latency table: window final → message at the client, per client count. */
+export function liveFeedMarkdown(runs: readonly LatencyRun[]): string {
+  return `${[
+    '| live feed: window final → message at client | windows | messages | p50 ms | p99 ms | max ms |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...runs.map(
+      (l) =>
+        `| ${n(l.clients)} clients | ${n(l.windows)} | ${n(l.messages)} | ${n(l.p50Ms, 1)} | ${n(l.p99Ms, 1)} | ${n(l.maxMs, 1)} |`,
+    ),
+  ].join('\n')}\n`;
 }
 
 /** The longest synchronous step of any bulk work of the event-loop run, ms. */

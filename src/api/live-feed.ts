@@ -1,12 +1,18 @@
 // The WebSocket live feed (/v1/live). The pipeline calls `publish` with every
 // batch of results right after they are final and durable; each closed window
-// becomes one JSON message, serialised once and written to every matching
-// subscriber without waiting for any of them. A client whose unsent bytes pass
+// becomes one JSON message, serialised once into one Buffer and written to
+// every matching subscriber without waiting for any of them. Windows are
+// batched per event-loop tick: every publish of one turn is flushed together
+// on setImmediate, and the windows a subscription view gets from a flush (same kinds, tenants,
+// learners) are framed once into one Buffer, and that same Buffer is written
+// to every subscriber with that view — one write per client per batch, no
+// per-client serialising or framing. A client whose unsent bytes pass
 // the limit is closed (4008) — a slow client never slows the pipeline. A
 // reconnecting client hands back its resume token and gets what it missed
 // from the ClickHouse result tables, then the live stream, without duplicates.
 // Weekly partials go out k-anonymised, or under a DP level noised like REST
 // figures (partials cover disjoint learners, so one charge per tenant-week).
+import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { LearnstreamError } from '../core/errors.js';
@@ -30,6 +36,7 @@ import {
   type Positions,
   resultFromRow,
   tenantOf,
+  textFrame,
   windowEndOf,
 } from './live-messages.js';
 import { liveClients, liveDroppedClients, liveMessagesSent, livePushLatency } from './metrics.js';
@@ -55,7 +62,7 @@ export interface LiveFeedOptions {
 }
 
 export interface LiveFeed {
-  /** Hands final results to the feed. Synchronous: never waits for a client. */
+  /** Hands final results to the feed; never waits for a client. They go out with the rest of this event-loop tick. */
   publish(results: readonly StampedResult[], opts?: { finalAtMs?: number }): void;
   /** Serves one WebSocket connection (the /v1/live route handler). */
   accept(socket: WebSocket, req: FastifyRequest): void;
@@ -87,7 +94,7 @@ interface Outgoing {
   seq: number;
   kind: LiveKind;
   finalAt: number;
-  render: () => string | Promise<string>;
+  render: () => string | Buffer | Promise<string>;
 }
 
 interface Client {
@@ -103,6 +110,18 @@ interface Client {
   closed: boolean;
 }
 
+/**
+ * The TCP socket under an open ws connection, for writing frames prepared once for many clients, or
+ * undefined where ws must frame itself: a compression extension was negotiated, the connection is
+ * closing, or ws stops exposing the socket (it keeps it as `_socket`). Without an extension ws writes
+ * each frame straight to this socket, so a prepared frame written here keeps its place in the stream.
+ */
+const tcpOf = (ws: WebSocket): Socket | undefined => {
+  if (ws.readyState !== 1 || ws.extensions !== '') return undefined;
+  const tcp = (ws as unknown as { _socket?: Socket })._socket;
+  return tcp && !tcp.destroyed ? tcp : undefined;
+};
+
 export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
   const log = opts.logger.child({ component: 'live-feed' });
   const clients = new Set<Client>();
@@ -111,15 +130,17 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
   const maxReplay = opts.maxReplay ?? 10_000;
   const maxPending = 10_000;
 
-  const sendRaw = (c: Client, payload: string, onSent?: () => void): boolean => {
+  const sendRaw = (c: Client, payload: string | Buffer, onSent?: () => void): boolean => {
     if (c.closed) return false;
     if (c.socket.bufferedAmount + payload.length > opts.maxBufferedBytes) {
       drop(c, closeCodes.slowConsumer, 'slow consumer: send buffer limit exceeded', 'slow_consumer');
       return false;
     }
-    c.socket.send(payload, onSent ? (err) => err || onSent() : undefined);
+    // A prepared Buffer goes out as a text frame as it is: no per-client re-encoding.
+    c.socket.send(payload, { binary: false }, onSent ? (err) => err || onSent() : undefined);
     return true;
   };
+
   const sendJson = (c: Client, msg: Record<string, unknown>) => sendRaw(c, JSON.stringify(msg));
   const sendError = (c: Client, err: LearnstreamError) =>
     sendJson(c, { type: 'error', status: err.status, ...err.toJSON() });
@@ -245,7 +266,7 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
 
   /** Sends now, or (DP subscribers) after the windows queued before it. Never blocks the caller. */
   const dispatch = (c: Client, o: Outgoing): boolean => {
-    if (c.subscription?.level === 'anonymized') return deliver(c, o.kind, o.render() as string, o.finalAt);
+    if (c.subscription?.level === 'anonymized') return deliver(c, o.kind, o.render() as string | Buffer, o.finalAt);
     if (c.inflight >= maxPending) {
       drop(c, closeCodes.slowConsumer, 'slow consumer: too many windows waiting', 'slow_consumer');
       return false;
@@ -270,46 +291,112 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
     return true;
   };
 
-  const deliver = (c: Client, kind: LiveKind, payload: string, finalAt: number) =>
+  const deliver = (c: Client, kind: LiveKind, payload: string | Buffer, finalAt: number) =>
     sendRaw(c, payload, () => {
       livePushLatency.observe((Date.now() - finalAt) / 1000);
       liveMessagesSent.inc({ kind });
     });
 
+  /** One window of a publish: its resume token (positions as of this window) and its shared message. */
+  interface Published {
+    s: StampedResult;
+    key: string;
+    resume: string;
+    payload: Buffer | undefined;
+    finalAt: number;
+  }
+
+  const sharedPayload = (w: Published): Buffer => {
+    w.payload ??= Buffer.from(windowMessage(w.s, w.resume, false));
+    return w.payload;
+  };
+
+  /** Windows published this tick, flushed together; `positions` (and so every resume token) moves at the flush. */
+  let queued: { s: StampedResult; finalAt: number }[] = [];
+  let flushing: NodeJS.Immediate | undefined;
+
   function publish(results: readonly StampedResult[], publishOpts?: { finalAtMs?: number }): void {
     const finalAt = publishOpts?.finalAtMs ?? Date.now();
     for (const s of results) {
+      lastClosed.set(`${s.output}:${s.partition}`, {
+        output: s.output,
+        partition: s.partition,
+        seq: s.seq,
+        windowEndMs: windowEndOf(s),
+      });
+      queued.push({ s, finalAt });
+    }
+    flushing ??= setImmediate(flush);
+  }
+
+  function flush(): void {
+    flushing = undefined;
+    const batch = queued;
+    queued = [];
+    const windows: Published[] = [];
+    for (const { s, finalAt } of batch) {
       const key = `${s.output}:${s.partition}`;
       if ((positions[key] ?? 0) < s.seq) positions[key] = s.seq;
-      lastClosed.set(key, { output: s.output, partition: s.partition, seq: s.seq, windowEndMs: windowEndOf(s) });
-      let resume: string | undefined;
-      let payload: string | undefined;
-      for (const c of clients) {
-        const sub = c.subscription;
-        if (!sub || c.closed || !matches(sub, s)) continue;
-        resume ??= encodeResume(positions);
-        const token = resume;
-        const shared = s.output !== 'weekly_active' || sub.level === 'anonymized';
-        if (shared) payload ??= windowMessage(s, token, false);
-        const ready = payload;
+      if (clients.size > 0) windows.push({ s, key, resume: encodeResume(positions), payload: undefined, finalAt });
+    }
+    if (windows.length === 0) return;
+    // The frames of one view (the windows a subscription matches), built once and shared by its clients.
+    const framed = new Map<string, { frames: Buffer; sent: readonly Published[] }>();
+    for (const c of [...clients]) {
+      const sub = c.subscription;
+      if (!sub || c.closed) continue;
+      const mine: number[] = [];
+      for (let i = 0; i < windows.length; i++) if (matches(sub, windows[i]!.s)) mine.push(i);
+      if (mine.length === 0) continue;
+      const tcp = sub.level === 'anonymized' && !c.pending ? tcpOf(c.socket) : undefined;
+      if (tcp) {
+        const view = mine.join(',');
+        let batch = framed.get(view);
+        if (!batch) {
+          const sent = mine.map((i) => windows[i]!);
+          batch = { frames: Buffer.concat(sent.map((w) => textFrame(sharedPayload(w)))), sent };
+          framed.set(view, batch);
+        }
+        writeFrames(c, tcp, batch.frames, batch.sent);
+        continue;
+      }
+      for (const i of mine) {
+        const w = windows[i]!;
+        const shared = w.s.output !== 'weekly_active' || sub.level === 'anonymized';
         const o: Outgoing = {
-          key,
-          seq: s.seq,
-          kind: s.output,
-          finalAt,
-          render: shared ? () => ready as string : () => render(sub, s, token, false),
+          key: w.key,
+          seq: w.s.seq,
+          kind: w.s.output,
+          finalAt: w.finalAt,
+          render: shared ? () => sharedPayload(w) : () => render(sub, w.s, w.resume, false),
         };
         if (c.pending) {
           if (c.pending.length >= maxPending) {
             drop(c, closeCodes.slowConsumer, 'slow consumer: too far behind during resume', 'slow_consumer');
-          } else {
-            c.pending.push(o);
+            break;
           }
+          c.pending.push(o);
           continue;
         }
-        dispatch(c, o);
+        if (!dispatch(c, o)) break;
       }
     }
+  }
+
+  /** Writes a batch's prepared frames to one client in one write, under the same send-buffer limit as any send. */
+  function writeFrames(c: Client, tcp: Socket, frames: Buffer, sent: readonly Published[]): void {
+    if (c.socket.bufferedAmount + frames.length > opts.maxBufferedBytes) {
+      drop(c, closeCodes.slowConsumer, 'slow consumer: send buffer limit exceeded', 'slow_consumer');
+      return;
+    }
+    tcp.write(frames, (err) => {
+      if (err) return;
+      const now = Date.now();
+      for (const w of sent) {
+        livePushLatency.observe((now - w.finalAt) / 1000);
+        liveMessagesSent.inc({ kind: w.s.output });
+      }
+    });
   }
 
   async function replay(c: Client, sub: Subscription, from: Positions): Promise<void> {
@@ -547,6 +634,9 @@ export function createLiveFeed(opts: LiveFeedOptions): LiveFeed {
       ),
     async close() {
       clearInterval(heartbeat);
+      if (flushing) clearImmediate(flushing);
+      flushing = undefined;
+      queued = [];
       for (const c of [...clients]) {
         c.closed = true;
         clients.delete(c);
