@@ -341,13 +341,18 @@ export class PartitionProcessor {
 
 /**
  * How far one event may move its partition's watermark: its event time, but
- * never past the time it reached the platform (the broker's append time, or
- * `receivedAt` when the source has none). One device's clock running ahead
- * cannot then make every other learner of the partition late; the event itself
- * is still windowed by its own `occurredAt`.
+ * never past the time it reached the platform — `receivedAt`, and the broker's
+ * append time when the source has one. One device's clock running ahead cannot
+ * then make every other learner of the partition late, also in a backfill,
+ * where the broker's append time is far later than the stream (there
+ * `receivedAt` is the bound); the event itself is still windowed by its own
+ * `occurredAt`.
  */
 export function watermarkContribution(record: Extract<SourceRecord, { type: 'event' }>): number {
   const { occurredAt, receivedAt } = record.event;
-  const reference = record.appendedAtMs ?? receivedAt;
-  return Number.isFinite(reference) && reference < occurredAt ? reference : occurredAt;
+  let bound = occurredAt;
+  if (Number.isFinite(receivedAt) && receivedAt < bound) bound = receivedAt;
+  const appended = record.appendedAtMs;
+  if (appended !== undefined && Number.isFinite(appended) && appended < bound) bound = appended;
+  return bound;
 }

@@ -83,3 +83,20 @@ describe('robust partition watermark', () => {
     expect(late).toEqual(['sessions']);
   });
 });
+
+describe('robust partition watermark in a backfill', () => {
+  it('an event 23 h ahead of a replayed stream is bounded by its receivedAt, not by the far later append time', () => {
+    const T = Date.UTC(2026, 0, 12, 9); // a January stream…
+    const appended = NOW; // …appended to the log in November
+    const p = new PartitionProcessor(0);
+    const f = feeder(p);
+    f.event(at(T, T, A), appended);
+    // A's device says T + 23 h, the platform received it at T + 1 min.
+    f.event(at(T + 23 * HOUR, T + MIN, A), appended);
+    // Bound: min(T + 23 h, T + 1 min, November) = T + 1 min; W = that − 5 min out-of-orderness.
+    expect(p.watermarkMs).toBe(T + MIN - 5 * MIN);
+    // B's event 10 minutes later is on time (not late): no late_events result.
+    const out = f.event(at(T + 10 * MIN, T + 10 * MIN, B), appended);
+    expect(out.filter((r) => r.output === 'late_events')).toEqual([]);
+  });
+});
