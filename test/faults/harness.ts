@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrokerAdmin } from '../../src/ingest/broker.js';
-import { createEventProducer, type EventProducer, type LearningEvent } from '../../src/ingest/index.js';
+import { createEventProducer, type EventProducer, type LearningEvent, tickHeader } from '../../src/ingest/index.js';
 import { createKafkajsClient } from '../../src/ingest/kafkajs-broker.js';
 import {
   type ClickHouseService,
@@ -35,7 +35,9 @@ export const JWT_SECRET = 'faults-jwt-secret-0123456789-0123456789-0123';
 /** Engine timings sized for a 2-core CI machine (see test/faults/README.md). */
 export const engineTimings = {
   LEARNSTREAM_KAFKA_SESSION_TIMEOUT_MS: '6000',
-  LEARNSTREAM_ENGINE_TICK_INTERVAL_MS: '10000',
+  LEARNSTREAM_ENGINE_TICK_INTERVAL_MS: '5000',
+  // Longer than any quiet time a fault causes here (the broker is down ~20 s), so only the end of the stream gets there.
+  LEARNSTREAM_ENGINE_TICK_CATCH_UP_AFTER_MS: '30000',
   LEARNSTREAM_ENGINE_CHECKPOINT_INTERVAL_MS: '1000',
   LEARNSTREAM_VIEWS_SINK_FLUSH_INTERVAL_MS: '300',
   LEARNSTREAM_VIEWS_SINK_BATCH_ROWS: '2000',
@@ -415,12 +417,14 @@ export function engineEnv(s: {
 }
 
 /**
- * Waits until every partition's committed offset is past the log end measured
- * after the last event was produced: the engine has processed every event
- * and at least one watermark tick appended after them (a tick carries the wall
- * clock, far past the simulated data, so it closes every window), and —
- * results being flushed before checkpoints, checkpoints before commits — every
- * result is in ClickHouse. Returns undefined when done, else what is behind.
+ * Waits until every window is closed and durable. After the last event, a
+ * quiet partition first gets ticks bounded by its own event time (a backfill
+ * must not be made late), and once quiet for the catch-up time a tick at the
+ * wall clock — far past the simulated data, so it closes every window. Done
+ * when every partition holds such a tick past the log end measured after the
+ * last event, and its committed offset is past that tick: results are flushed
+ * before checkpoints and checkpoints before commits, so every result is in
+ * ClickHouse. Returns undefined when done, else what is behind.
  */
 export async function waitProcessed(
   services: FaultServices,
@@ -430,22 +434,60 @@ export async function waitProcessed(
 ): Promise<string | undefined> {
   const admin = await services.admin();
   const ends = new Map((await admin.topicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
+  const wallClockFrom = Date.now() - 60_000;
+  /** Per partition, the offset of the first wall-clock tick past the end. */
+  const closing = new Map<number, bigint>();
+  const { default: kafkajs } = await import('kafkajs');
+  const kafka = new kafkajs.Kafka({ brokers: services.brokers, logLevel: kafkajs.logLevel.NOTHING });
+  const reader = kafka.consumer({ groupId: `${group}_done_${Date.now()}` });
+  await reader.connect();
+  await reader.subscribe({ topic, fromBeginning: false });
+  await reader.run({
+    eachMessage: async ({ partition, message }) => {
+      const offset = BigInt(message.offset);
+      if (closing.has(partition) || offset < (ends.get(partition) ?? 0n)) return;
+      const time = Number(message.value?.toString('utf8'));
+      if (message.headers?.[tickHeader] && time >= wallClockFrom) closing.set(partition, offset);
+    },
+  });
+  // run() may return before the group is joined; seek works once it is.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      for (const [partition, end] of ends) reader.seek({ topic, partition, offset: end.toString() });
+      break;
+    } catch (err) {
+      if (attempt >= 100) throw err;
+      await sleep(200);
+    }
+  }
   const deadline = Date.now() + timeoutMs;
   let behind = 'no committed offsets';
-  while (Date.now() < deadline) {
-    try {
-      const committed = new Map((await admin.groupOffsets(group, topic)).map((o) => [o.partition, BigInt(o.offset)]));
-      const lagging = [...ends].filter(([p, end]) => (committed.get(p) ?? -1n) < end + 1n);
-      if (lagging.length === 0) return undefined;
-      behind = lagging
-        .map(([p, end]) => `partition ${p} committed ${committed.get(p) ?? 'none'} of ${end + 1n}`)
-        .join(', ');
-    } catch (err) {
-      behind = `offsets unavailable: ${(err as Error).message}`;
+  try {
+    while (Date.now() < deadline) {
+      try {
+        const committed = new Map((await admin.groupOffsets(group, topic)).map((o) => [o.partition, BigInt(o.offset)]));
+        const lagging = [...ends.keys()].filter((p) => {
+          const tick = closing.get(p);
+          return tick === undefined || (committed.get(p) ?? -1n) <= tick;
+        });
+        if (lagging.length === 0) return undefined;
+        behind = lagging
+          .map((p) => {
+            const tick = closing.get(p);
+            return tick === undefined
+              ? `partition ${p}: no wall-clock tick after offset ${ends.get(p)}`
+              : `partition ${p}: committed ${committed.get(p) ?? 'none'}, wall-clock tick at ${tick}`;
+          })
+          .join('; ');
+      } catch (err) {
+        behind = `offsets unavailable: ${(err as Error).message}`;
+      }
+      await sleep(500);
     }
-    await sleep(500);
+    return behind;
+  } finally {
+    await reader.disconnect().catch(() => undefined);
   }
-  return behind;
 }
 
 export async function runScenario(
@@ -484,7 +526,7 @@ export async function runScenario(
   let store: ClickHouseStore | undefined;
   try {
     await body(ctx);
-    const behind = await waitProcessed(services, topic, group, opts.drainTimeoutMs ?? 90_000);
+    const behind = await waitProcessed(services, topic, group, opts.drainTimeoutMs ?? 120_000);
     if (behind) ctx.problems.push(`not everything was processed within the drain timeout: ${behind}`);
     const restarts = await fleet.metric('learnstream_pipeline_restarts_total');
     const ticks = await fleet.metric('learnstream_watermark_ticks_total');
