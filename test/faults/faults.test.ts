@@ -7,13 +7,18 @@
 // faults happen, waits until everything is processed and every window closed,
 // and compares every base table and every rollup with the clean reference run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signToken } from '../../src/api/auth/index.js';
 import {
   createEventCodec,
+  eventToJson,
   generateEvents,
   type LearningEvent,
+  learnerKey,
   pseudonymize,
+  type QuestionAttemptBody,
   tickHeader,
 } from '../../src/ingest/index.js';
+import { createKafkajsClient } from '../../src/ingest/kafkajs-broker.js';
 import { Prng } from '../../src/ingest/simulator/index.js';
 import { type ClickHouseStore, openServerStore } from '../../src/views/index.js';
 import { uniqueName } from '../support/index.js';
@@ -24,6 +29,7 @@ import {
   engineEnv,
   type FaultServices,
   Fleet,
+  JWT_SECRET,
   log,
   producePaced,
   runScenario,
@@ -36,6 +42,7 @@ const SEED = Number(process.env.LEARNSTREAM_FAULTS_SEED ?? 2026);
 /** Wall-clock time over which a scenario's events are produced (the stream the faults hit). */
 const PRODUCE_MS = Number(process.env.LEARNSTREAM_FAULTS_PRODUCE_MS ?? 24_000);
 const SCENARIO_TIMEOUT = 240_000;
+const HOSTILE_TENANTS = ['hostile', 'constructor', '__proto__'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -250,6 +257,42 @@ describe('fault suite: exactly once under faults, against the clean run', () => 
     },
     SCENARIO_TIMEOUT,
   );
+
+  it(
+    '7. hostile records through Kafka and the collector, mixed into the stream',
+    async () => {
+      const hostile = hostileInput();
+      await runScenario(
+        'hostile',
+        {
+          services,
+          reference,
+          excludeTenants: HOSTILE_TENANTS,
+          // Hostile records take offsets and accepted hostile events take sequence numbers.
+          compare: { ignoreColumns: ['seq', 'source_offset'], skipTables: ['dead_letters'] },
+          verify: (store, ctx) => hostile.verify(store, ctx.problems, ctx.figures),
+        },
+        async (ctx) => {
+          await ctx.fleet.start('a');
+          const chunks = Math.ceil(events.length / 500);
+          const at = new Set([Math.floor(chunks * 0.2), Math.floor(chunks * 0.45), Math.floor(chunks * 0.7)]);
+          const production = ctx.produce({
+            events,
+            durationMs: PRODUCE_MS,
+            afterChunk: async (c, sent) => {
+              if (!at.has(c)) return;
+              const streamTime = (events[sent - 1] as LearningEvent).occurredAt;
+              const engine = await ctx.fleet.running('a');
+              const what = await hostile.inject(ctx.topic, engine.engine.baseUrl, streamTime);
+              ctx.fault(`hostile input after ${sent} events: ${what}`);
+            },
+          });
+          await production.done;
+        },
+      );
+    },
+    SCENARIO_TIMEOUT,
+  );
 });
 
 /** Reads the scenario's topic back: every simulated event exactly once (ticks aside). */
@@ -295,4 +338,208 @@ async function expectTopicHoldsEachEventOnce(topic: string): Promise<void> {
     events: events.length,
     distinct: events.length,
   });
+}
+
+/** The hostile records of scenario 7: what is injected, and what must hold afterwards. */
+function hostileInput() {
+  const codec = createEventCodec();
+  const client = createKafkajsClient({ brokers: services.brokers, clientId: 'faults-hostile' });
+  const raw = client.producer({ idempotent: false });
+  let connected = false;
+  const rng = new Prng(SEED + 7);
+  let n = 0;
+  /** Kafka records that are not events: must be dead letters. */
+  const kafkaRecords: { what: string; partition: number; offset: string }[] = [];
+  /** Hostile events: dead-lettered, rejected, or stored with valid results. */
+  const hostileEvents: {
+    what: string;
+    tenantId: string;
+    learnerId: string;
+    kafka?: { partition: number; offset: string };
+    collector?: string;
+    /** Event time past the wall clock: its window cannot have closed yet, so accepted is all that can be seen. */
+    occurredAt?: number;
+  }[] = [];
+  const template = generateEvents({ seed: SEED + 70, learners: 2, days: 2, tenants: 1 }).find(
+    (e) => e.body.kind === 'question_attempt',
+  ) as LearningEvent<QuestionAttemptBody>;
+
+  const question = (tenantId: string, learnerId: string, at: number, topicIds: string[], itemId = 'item-1') => {
+    n++;
+    return {
+      ...template,
+      eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      tenantId,
+      learnerId,
+      occurredAt: at,
+      receivedAt: at,
+      body: { ...template.body, itemId, topicIds },
+    } as LearningEvent;
+  };
+
+  let scenarioTopic = '';
+  let round = 0;
+  const sendRaw = async (
+    what: string,
+    message: { key?: string; value: Buffer | string; headers?: Record<string, string>; partition?: number },
+  ) => {
+    if (!connected) {
+      await raw.connect();
+      connected = true;
+    }
+    const [at] = await raw.send(scenarioTopic, [message]);
+    return { partition: at?.partition ?? -1, offset: at?.offset ?? '-1', what: `#${round} ${what}` };
+  };
+
+  return {
+    async inject(topic: string, engineUrl: string, streamTime: number): Promise<string> {
+      scenarioTopic = topic;
+      round++;
+      const done: string[] = [];
+      // 900 kB that decode to nothing.
+      const big = Buffer.alloc(900 * 1024);
+      for (let i = 0; i < big.length; i++) big[i] = rng.int(256);
+      kafkaRecords.push(await sendRaw('900 kB undecodable record', { value: big, partition: rng.int(6) }));
+      // A tick nobody but the engine may write, far in the future.
+      kafkaRecords.push(
+        await sendRaw('forged tick (year 2099)', {
+          value: String(Date.UTC(2099, 0, 1)),
+          headers: { [tickHeader]: '1' },
+          partition: rng.int(6),
+        }),
+      );
+      done.push('900 kB record, forged tick');
+      // An Avro event whose topic id holds a lone surrogate (WTF-8 bytes ED A0 80 in place of a marker).
+      {
+        const learnerId = `surrogate-${n}`;
+        const e = question('hostile', learnerId, streamTime, ['alg', 'QQQ']);
+        const enc = codec.encode(e);
+        if (!enc.ok) throw new Error(`template event does not encode: ${JSON.stringify(enc)}`);
+        const bytes = Buffer.from(enc.bytes);
+        const i = bytes.indexOf('QQQ');
+        bytes[i] = 0xed;
+        bytes[i + 1] = 0xa0;
+        bytes[i + 2] = 0x80;
+        const at = await sendRaw('lone surrogate in a topic id (Avro)', {
+          key: learnerKey('hostile', learnerId),
+          value: bytes,
+        });
+        hostileEvents.push({ what: at.what, tenantId: 'hostile', learnerId, kafka: at });
+      }
+      // Prototype-named ids, and one event 23 h ahead of its partition's stream.
+      const proto: [string, LearningEvent][] = [
+        [
+          'prototype-named ids',
+          question('hostile', 'constructor', streamTime, ['__proto__', 'constructor'], 'toString'),
+        ],
+        ['prototype-named tenant', question('constructor', `hasOwnProperty`, streamTime, ['toString', 'valueOf'])],
+        [
+          'event 23 h ahead of the stream',
+          { ...question('hostile', `future-${n}`, streamTime, ['alg']), occurredAt: streamTime + 23 * 3_600_000 },
+        ],
+      ];
+      for (const [what, e] of proto) {
+        const enc = codec.encode(e);
+        if (!enc.ok) {
+          hostileEvents.push({
+            what: `#${round} ${what} (refused by the producer: ${enc.reason})`,
+            tenantId: e.tenantId,
+            learnerId: e.learnerId,
+          });
+          continue;
+        }
+        const at = await sendRaw(what, { key: learnerKey(e.tenantId, e.learnerId), value: Buffer.from(enc.bytes) });
+        hostileEvents.push({ what: at.what, tenantId: e.tenantId, learnerId: e.learnerId, kafka: at });
+      }
+      done.push('surrogate, prototype ids, +23 h event via Kafka');
+      // The same through the collector, as JSON: a lone surrogate, prototype ids, a clock 23 h ahead.
+      const posted: [string, LearningEvent][] = [
+        ['collector: lone surrogate in a topic id', question('hostile', `c-surrogate-${n}`, streamTime, ['alg\ud800'])],
+        [
+          'collector: prototype-named ids',
+          question('hostile', '__proto__', streamTime, ['hasOwnProperty'], 'constructor'),
+        ],
+        [
+          'collector: event 23 h ahead of its received_at',
+          { ...question('hostile', `c-future-${n}`, streamTime, ['alg']), occurredAt: streamTime + 23 * 3_600_000 },
+        ],
+      ];
+      const token = await signToken(JWT_SECRET, { sub: 'faults', role: 'admin' });
+      const res = await fetch(`${engineUrl}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(posted.map(([, e]) => eventToJson(e))),
+      });
+      const answer = (await res.json().catch(() => ({}))) as { results?: { status: string; errors?: unknown }[] };
+      posted.forEach(([what, e], i) => {
+        const r = answer.results?.[i];
+        hostileEvents.push({
+          what: `#${round} ${what}`,
+          occurredAt: e.occurredAt,
+          tenantId: e.tenantId,
+          learnerId: e.learnerId,
+          collector: r ? `${r.status}${r.errors ? ` ${JSON.stringify(r.errors)}` : ''}` : `HTTP ${res.status}`,
+        });
+      });
+      done.push(`collector batch → HTTP ${res.status}`);
+      return done.join('; ');
+    },
+
+    async verify(store: ClickHouseStore, problems: string[], figures: string[]): Promise<void> {
+      await raw.disconnect().catch(() => undefined);
+      const dead = await store.query<{ p: number; o: string; reason: string }>(
+        'SELECT source_partition AS p, toString(source_offset) AS o, reason FROM dead_letters',
+      );
+      const deadAt = new Map(dead.map((d) => [`${d.p}/${d.o}`, d.reason]));
+      figures.push(`dead_letters rows: ${dead.length}`);
+      for (const r of kafkaRecords) {
+        const reason = deadAt.get(`${r.partition}/${r.offset}`);
+        figures.push(
+          `${r.what} at ${r.partition}/${r.offset}: ${reason ? `dead letter (${reason})` : 'NOT in dead_letters'}`,
+        );
+        if (!reason) problems.push(`${r.what} (partition ${r.partition}, offset ${r.offset}) is not in dead_letters`);
+      }
+      for (const h of hostileEvents) {
+        const pseudonym = pseudonymize(SECRET, h.tenantId, h.learnerId);
+        const rows = await store.query<{ n: number }>(
+          `SELECT count() AS n FROM sessions WHERE tenant_id = '${h.tenantId}' AND learner_id = '${pseudonym}'`,
+        );
+        const stored = Number(rows[0]?.n) > 0;
+        const deadLetter = h.kafka ? deadAt.get(`${h.kafka.partition}/${h.kafka.offset}`) : undefined;
+        const rejected = h.collector?.startsWith('rejected') || h.what.includes('refused by the producer');
+        const pending = h.collector?.startsWith('accepted') && (h.occurredAt ?? 0) > Date.now();
+        const outcome = deadLetter
+          ? `dead letter (${deadLetter})`
+          : rejected
+            ? `rejected: ${h.collector ?? h.what}`
+            : stored
+              ? 'stored (a session of its own)'
+              : pending
+                ? 'accepted; its window closes after its own time, past the wall clock'
+                : `neither rejected nor stored${h.collector ? ` (collector said ${h.collector})` : ''}`;
+        figures.push(`${h.what}: ${outcome}`);
+        if (!deadLetter && !rejected && !stored && !pending)
+          problems.push(`hostile event "${h.what}" was lost: ${outcome}`);
+      }
+      // No NaN or Infinity reaches a result, whoever sent the input.
+      const floats: Record<string, string[]> = {
+        sessions: ['active_seconds'],
+        mastery_snapshots: [
+          'p_known',
+          'first_attempt_accuracy',
+          'accuracy',
+          'retrieval_strength',
+          'material_completion',
+          'mastery_score',
+          'score_change',
+        ],
+        weekly_active_partials: ['learning_minutes'],
+      };
+      for (const [table, cols] of Object.entries(floats)) {
+        const cond = cols.map((c) => `isNaN(${c}) OR isInfinite(${c})`).join(' OR ');
+        const [row] = await store.query<{ n: number }>(`SELECT count() AS n FROM ${table} WHERE ${cond}`);
+        if (Number(row?.n) > 0) problems.push(`${table}: ${row?.n} rows with NaN or Infinity`);
+      }
+    },
+  };
 }
