@@ -60,6 +60,11 @@ export class ClickHouseOwnership {
    * (this instance is the stale one and must not process the partition).
    */
   async claim(partition: number, owner: string): Promise<OwnerClaim | undefined> {
+    // Claim between inserts, not during one: each fenced view of an insert reads the claims on its
+    // own, so a claim landing while an insert runs could pass a row to its table but not to a
+    // rollup (or the reverse). After a rebalance the old owner has stopped writing the partition;
+    // its in-flight insert ends here first.
+    await this.waitOutInserts();
     const before = await this.current(partition);
     const claim: OwnerClaim = { epoch: (before?.epoch ?? 0) + 1, owner };
     const now = Date.now();

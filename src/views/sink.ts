@@ -196,7 +196,12 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
     checkpointSeqs?: Partial<Record<OutputName, number>>,
     claim?: OwnerClaim,
   ): Promise<Record<OutputName, number>> {
-    this.claims.set(partition, claim ?? unfencedClaim);
+    // A new claim starts from what ClickHouse holds: rows buffered under an earlier claim (a pipeline
+    // that failed without releasing the partition) are dropped — the new owner replays them.
+    const previous = this.claims.get(partition);
+    const next = claim ?? unfencedClaim;
+    if (previous && (previous.epoch !== next.epoch || previous.owner !== next.owner)) this.forget(partition);
+    this.claims.set(partition, next);
     const out = {} as Record<OutputName, number>;
     for (const output of outputs) {
       const k = key(output, partition);

@@ -3,7 +3,7 @@
 // chdb for the embedded, in-process engine. Callers never see which one runs.
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { LearnstreamError } from '../core/errors.js';
-import { StoreEngineMissing, translateStoreError } from './errors.js';
+import { StoreEngineMissing, StoreUnavailable, translateStoreError } from './errors.js';
 
 export type StoreEngine = 'server' | 'chdb';
 
@@ -62,14 +62,34 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<ClickHo
     log: { level: ClickHouseLogLevel.OFF },
   };
   const bootstrap = createClient(common);
+  /** When the server last started, as seen at open: a later start means it restarted since. */
+  let serverStartedAtMs = 0;
   try {
     await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${opts.database}` });
+    serverStartedAtMs = await serverStart(bootstrap);
   } catch (err) {
     throw translateStoreError(err, 'CREATE DATABASE');
   } finally {
     await bootstrap.close();
   }
   const client: ClickHouseClient = createClient({ ...common, database: opts.database });
+  /**
+   * A server that is restarting answers "table doesn't exist" (code 60) for
+   * tables it has not loaded yet. When the server started again since this
+   * store opened, that is an outage to wait out, not a schema error.
+   */
+  const translate = async (err: unknown, sql: string) => {
+    const e = translateStoreError(err, sql);
+    if (e.retriable || !/\bCode: 60\b|UNKNOWN_TABLE/.test(e.message)) return e;
+    try {
+      if ((await serverStart(client)) > serverStartedAtMs + 5000) {
+        return new LearnstreamError(StoreUnavailable, `server restarted: ${e.message}`, { cause: err });
+      }
+    } catch {
+      return new LearnstreamError(StoreUnavailable, `server unreachable: ${e.message}`, { cause: err });
+    }
+    return e;
+  };
   let knowsDedupToken: Promise<boolean> | undefined;
   const dedupTokenSupported = (): Promise<boolean> =>
     (knowsDedupToken ??= store
@@ -86,7 +106,7 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<ClickHo
       try {
         await client.command({ query: sql });
       } catch (err) {
-        throw translateStoreError(err, sql);
+        throw await translate(err, sql);
       }
     },
     async query<T>(sql: string) {
@@ -94,7 +114,7 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<ClickHo
         const rs = await client.query({ query: sql, format: 'JSONEachRow' });
         return (await rs.json()) as T[];
       } catch (err) {
-        throw translateStoreError(err, sql);
+        throw await translate(err, sql);
       }
     },
     async insert(table, rows, insertOpts) {
@@ -116,7 +136,7 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<ClickHo
           ...(settings ? { clickhouse_settings: settings } : {}),
         });
       } catch (err) {
-        throw translateStoreError(err, `INSERT INTO ${table}`);
+        throw await translate(err, `INSERT INTO ${table}`);
       }
     },
     async ping() {
@@ -132,6 +152,13 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<ClickHo
     },
   };
   return store;
+}
+
+/** Wall-clock ms at which the server (re)started, from its uptime. */
+async function serverStart(client: ClickHouseClient): Promise<number> {
+  const rs = await client.query({ query: 'SELECT uptime() AS u', format: 'JSONEachRow' });
+  const [row] = (await rs.json()) as { u: number | string }[];
+  return Date.now() - Number(row?.u ?? 0) * 1000;
 }
 
 interface ChdbSession {
