@@ -115,16 +115,9 @@ function boundedValue(value: unknown, depth: number): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (depth > 8) return null;
   if (Array.isArray(value)) return value.slice(0, maxPreviewItems).map((v) => boundedValue(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    // defineProperty: a key named `__proto__` stays a plain key.
-    Object.defineProperty(out, k, {
-      value: boundedValue(v, depth + 1),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
+  // No prototype: keys come from the record, so `__proto__` or `constructor` stay plain keys.
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [k, v] of Object.entries(value)) out[k] = boundedValue(v, depth + 1);
   return out;
 }
 

@@ -239,7 +239,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
       for (const w of weekList) {
         const inputs = weekInputs(w, dp);
         cohorts.push(inputs.cohort);
-        figures.push(...inputs.figures);
+        for (const f of inputs.figures) figures.push(f);
       }
       for (const t of topics) {
         const key = `topic:${t.topicId}`;
