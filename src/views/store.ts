@@ -41,9 +41,13 @@ export interface ServerStoreOptions {
   username?: string;
   password?: string;
   requestTimeoutMs?: number;
+  /** How long a "table doesn't exist" answer is probed (server away, restarted, table back) before it counts as a schema error. */
+  unknownTableGraceMs?: number;
 }
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** `table` or `database.table`, as the server names a missing table. */
+const identifierPath = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 
 function checkIdentifier(name: string, what: string): void {
   if (!identifier.test(name)) throw new Error(`invalid ${what} name: ${JSON.stringify(name)}`);
@@ -75,20 +79,35 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<ClickHo
   const client: ClickHouseClient = createClient({ ...common, database: opts.database });
   /**
    * A server that is restarting answers "table doesn't exist" (code 60) for
-   * tables it has not loaded yet. When the server started again since this
-   * store opened, that is an outage to wait out, not a schema error.
+   * tables it has not loaded yet, and one that is shutting down answers the
+   * same for tables it has already detached (its uptime still high). Such an
+   * answer is an outage to wait out, not a schema error, when within a short
+   * grace the server goes away, restarts, or the table is there again. Only a
+   * server that stays up with the same start time and still lacks the table
+   * makes it a schema error (fatal to the caller).
    */
+  const graceMs = opts.unknownTableGraceMs ?? 10_000;
   const translate = async (err: unknown, sql: string) => {
     const e = translateStoreError(err, sql);
     if (e.retriable || !/\bCode: 60\b|UNKNOWN_TABLE/.test(e.message)) return e;
-    try {
-      if ((await serverStart(client)) > serverStartedAtMs + 5000) {
-        return new LearnstreamError(StoreUnavailable, `server restarted: ${e.message}`, { cause: err });
+    const table = /Table ([A-Za-z0-9_.`]+) (?:doesn't|does not) exist/.exec(e.message)?.[1]?.replaceAll('`', '');
+    const deadline = Date.now() + graceMs;
+    for (;;) {
+      try {
+        if ((await serverStart(client)) > serverStartedAtMs + 5000) {
+          return new LearnstreamError(StoreUnavailable, `server restarted: ${e.message}`, { cause: err });
+        }
+        if (table && identifierPath.test(table) && (await tableExists(client, table))) {
+          return new LearnstreamError(StoreUnavailable, `table back after a transient miss: ${e.message}`, {
+            cause: err,
+          });
+        }
+      } catch {
+        return new LearnstreamError(StoreUnavailable, `server unreachable: ${e.message}`, { cause: err });
       }
-    } catch {
-      return new LearnstreamError(StoreUnavailable, `server unreachable: ${e.message}`, { cause: err });
+      if (Date.now() >= deadline) return e;
+      await new Promise((r) => setTimeout(r, Math.min(500, Math.max(1, deadline - Date.now()))));
     }
-    return e;
   };
   let knowsDedupToken: Promise<boolean> | undefined;
   const dedupTokenSupported = (): Promise<boolean> =>
@@ -152,6 +171,13 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<ClickHo
     },
   };
   return store;
+}
+
+/** Whether a table exists (the name is checked against identifierPath by the caller). */
+async function tableExists(client: ClickHouseClient, table: string): Promise<boolean> {
+  const rs = await client.query({ query: `EXISTS TABLE ${table}`, format: 'JSONEachRow' });
+  const [row] = (await rs.json()) as { result: number | string }[];
+  return Number(row?.result ?? 0) === 1;
 }
 
 /** Wall-clock ms at which the server (re)started, from its uptime. */
