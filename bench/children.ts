@@ -68,3 +68,46 @@ export function childMain<I, O>(body: (input: I) => Promise<O>): void {
 export function preciseNowMs(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/**
+ * Like runChild, for a child that prints its RESULT and then stays alive:
+ * once the RESULT line is read the child is killed with SIGKILL (no clean-up,
+ * no exit handlers, as a crashed instance), and the result resolves after it is gone.
+ */
+export function runChildThenKill<T>(run: ChildRun): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const args = ['--import', 'tsx', ...(run.nodeFlags ?? []), childPath(run.child), JSON.stringify(run.input)];
+    const proc = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...run.env },
+    });
+    let out = '';
+    let err = '';
+    let result: T | undefined;
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (result !== undefined) return;
+      const line = out.split('\n').find((l, i, all) => l.startsWith(resultPrefix) && i < all.length - 1);
+      if (!line) return;
+      result = JSON.parse(line.slice(resultPrefix.length)) as T;
+      proc.kill('SIGKILL');
+    });
+    proc.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-8000);
+    });
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new LearnstreamError(BenchTimeout, `${run.child} ran longer than ${run.timeoutMs} ms`));
+    }, run.timeoutMs);
+    proc.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (result !== undefined && signal === 'SIGKILL') return resolve(result);
+      reject(
+        new LearnstreamError(
+          BenchMeasurementFailed,
+          `${run.child} exited ${code ?? signal} before its result: ${err.trim().slice(-2000)}`,
+        ),
+      );
+    });
+  });
+}

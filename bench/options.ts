@@ -3,6 +3,7 @@
 // everything to a CI-sized run whose figures are printed, not judged.
 import { parseArgs } from 'node:util';
 import { LearnstreamError } from '../src/core/errors.js';
+import { defaultEngineSettings } from '../src/processors/index.js';
 import { BenchOptionInvalid } from './errors.js';
 
 export interface BenchOptions {
@@ -21,8 +22,16 @@ export interface BenchOptions {
   keepProfiles: boolean;
   /** Mastery keys of the event-loop run. */
   eventLoopKeys: number;
-  /** Run only this section (no services needed for `event-loop`; `live-feed` needs ClickHouse only). */
-  only: 'event-loop' | 'live-feed' | undefined;
+  /** Learner counts of the state-at-scale runs (× 5 topics, 6 partitions, one instance). */
+  stateLearners: number[];
+  /** Events per state run (default the largest learner count: each event a 5-topic attempt, so every learner × topic entry exists). */
+  stateEvents: number;
+  /** Wall-clock interval between the state runs' checkpoints (default: the engine's checkpointIntervalMs). */
+  stateCheckpointMs: number;
+  /** --max-old-space-size of the state run and restore processes. */
+  stateHeapMb: number;
+  /** Run only this section (no services needed for `event-loop`; `live-feed` and `state` need ClickHouse only). */
+  only: 'event-loop' | 'live-feed' | 'state' | undefined;
 }
 
 export const usage = `usage: npm run bench -- [options]
@@ -33,11 +42,16 @@ export const usage = `usage: npm run bench -- [options]
   --keys A,B          tracked keys for the heap runs (default 100000,1000000)
   --latency-seconds S live traffic per latency run (default 10)
   --out DIR           report directory (default bench/reports)
-  --smoke             tiny CI run (2000 events, 10 clients, 10k keys, 10k event-loop keys); figures printed, not judged
+  --smoke             tiny CI run (2000 events, 10 clients, 10k keys, 10k event-loop keys, state runs of 100 and 1000 learners); figures printed, not judged
   --keep-profiles     keep the CPU profiles even when every target is met
   --event-loop-keys N mastery keys of the event-loop run (default 1000000)
   --only event-loop   run only the event-loop section (no Kafka or ClickHouse needed); report <date>-event-loop.*
   --only live-feed    run only the live-feed latency section (ClickHouse only); report <date>-live-feed.*
+  --only state        run only the state-at-scale section (ClickHouse only); report <date>-state.*
+  --state-learners A,B,C  learner counts of the state runs (default 1000,100000,1000000; 5 topics each, 6 partitions)
+  --state-events N    events per state run (default the largest learner count: one 5-topic attempt each)
+  --state-checkpoint-ms N  wall-clock checkpoint interval of the state runs (default the engine's, 2000)
+  --state-heap-mb N   --max-old-space-size of the state run and restore processes (default 16384)
 Uses KAFKA_BROKERS / CLICKHOUSE_URL when set, else starts its own services.`;
 
 function positiveInts(name: string, text: string): number[] {
@@ -63,15 +77,27 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       'keep-profiles': { type: 'boolean', default: false },
       'event-loop-keys': { type: 'string' },
       only: { type: 'string' },
+      'state-learners': { type: 'string' },
+      'state-events': { type: 'string' },
+      'state-checkpoint-ms': { type: 'string' },
+      'state-heap-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) return 'help';
-  if (values.only !== undefined && values.only !== 'event-loop' && values.only !== 'live-feed') {
-    throw new LearnstreamError(BenchOptionInvalid, `--only wants "event-loop" or "live-feed", got "${values.only}"`);
+  if (values.only !== undefined && !['event-loop', 'live-feed', 'state'].includes(values.only)) {
+    throw new LearnstreamError(
+      BenchOptionInvalid,
+      `--only wants "event-loop", "live-feed" or "state", got "${values.only}"`,
+    );
   }
   const smoke = values.smoke ?? false;
+  const stateLearners = values['state-learners']
+    ? positiveInts('state-learners', values['state-learners'])
+    : smoke
+      ? [100, 1000]
+      : [1000, 100_000, 1_000_000];
   const one = (name: string, text: string | undefined, fallback: number) =>
     text === undefined ? fallback : (positiveInts(name, text)[0] as number);
   return {
@@ -86,5 +112,13 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     keepProfiles: values['keep-profiles'] ?? false,
     eventLoopKeys: one('event-loop-keys', values['event-loop-keys'], smoke ? 10_000 : 1_000_000),
     only: values.only as BenchOptions['only'],
+    stateLearners,
+    stateEvents: one('state-events', values['state-events'], Math.max(...stateLearners)),
+    stateCheckpointMs: one(
+      'state-checkpoint-ms',
+      values['state-checkpoint-ms'],
+      smoke ? 500 : defaultEngineSettings().checkpointIntervalMs,
+    ),
+    stateHeapMb: one('state-heap-mb', values['state-heap-mb'], smoke ? 2048 : 16_384),
   };
 }

@@ -38,10 +38,18 @@ import {
 } from './report/model.js';
 import { topCpuFrames, topHeapFrames } from './report/profile.js';
 import { benchServices } from './services.js';
+import { stateMarkdown } from './state/report.js';
+import { runStateSection } from './state/section.js';
 
 export interface BenchRunResult {
   report: BenchReport;
-  files: { json: string; markdown: string; chart: string; profiles: string[] };
+  files: {
+    json: string;
+    markdown: string;
+    chart: string;
+    profiles: string[];
+    state: { json: string; markdown: string };
+  };
 }
 
 const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
@@ -147,6 +155,7 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
     say(`event loop: one partition processor, ${opts.eventLoopKeys} mastery keys`);
     const eventLoop = await measureEventLoop(opts.eventLoopKeys, profileDir);
     say(`  longest synchronous step ${longestStepMs(eventLoop).toFixed(1)} ms`);
+    const state = await runStateSection(opts, { clickhouseUrl, profileDir, stamp, command, heap }, say);
 
     const date = new Date().toISOString().slice(0, 10);
     const outDir = resolve(opts.outDir);
@@ -197,7 +206,10 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
         ),
       ),
       attach(eventLoopTarget(eventLoop), 'event-loop', 'cpuprofile'),
+      // The state section judged its own targets and copied its profiles (heap per key is judged above).
+      ...state.section.targets.filter((c) => !c.name.startsWith('heap per')),
     ];
+    profiles.push(...state.files.profiles);
     const report: BenchReport = {
       version: 1,
       date,
@@ -211,10 +223,17 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
       latency,
       heap,
       eventLoop,
+      state: { report: relative(process.cwd(), state.files.markdown), throughputRatio: state.section.throughputRatio },
       targets,
     };
     const base = join(outDir, date);
-    const files = { json: `${base}.json`, markdown: `${base}.md`, chart: `${base}.svg`, profiles };
+    const files = {
+      json: `${base}.json`,
+      markdown: `${base}.md`,
+      chart: `${base}.svg`,
+      profiles,
+      state: { json: state.files.json, markdown: state.files.markdown },
+    };
     writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(files.markdown, reportMarkdown(report));
     writeFileSync(files.chart, reportChart(report));
@@ -325,6 +344,25 @@ export async function runLiveFeedSection(
   return { runs, json: `${base}.json`, markdown };
 }
 
+/** `--only state`: the state-at-scale section alone (ClickHouse only); writes <date>-state.json and .md. */
+export async function runStateOnly(opts: BenchOptions, command: string): Promise<{ json: string; markdown: string }> {
+  const stamp = Date.now().toString(36);
+  const profileDir = mkdtempSync(join(tmpdir(), 'learnstream-bench-prof-'));
+  const services = await benchServices();
+  try {
+    const { section, files } = await runStateSection(
+      opts,
+      { clickhouseUrl: services.clickhouseUrl, profileDir, stamp, command },
+      say,
+    );
+    for (const p of files.profiles) say(`profile: ${p}`);
+    return { json: files.json, markdown: stateMarkdown(section) };
+  } finally {
+    rmSync(profileDir, { recursive: true, force: true });
+    await services.stop();
+  }
+}
+
 /** `learnstream bench` / `npm run bench -- …`: returns the process exit code. */
 export async function runBench(argv: string[]): Promise<number> {
   const opts = parseBenchOptions(argv);
@@ -334,6 +372,11 @@ export async function runBench(argv: string[]): Promise<number> {
   }
   if (opts.only === 'event-loop') {
     const { json, markdown } = await runEventLoopSection(opts);
+    process.stdout.write(`\n${markdown}\nreport: ${json}\n`);
+    return 0;
+  }
+  if (opts.only === 'state') {
+    const { json, markdown } = await runStateOnly(opts, `npm run bench -- ${argv.join(' ')}`);
     process.stdout.write(`\n${markdown}\nreport: ${json}\n`);
     return 0;
   }

@@ -38,6 +38,13 @@ export function reportMarkdown(r: BenchReport): string {
         `| ${h.kind === 'sessions' ? 'open sessions' : 'learner × topic mastery entries'} | ${n(h.keys)} | ${n(h.bytesPerKey)} |`,
     ),
     ...(r.eventLoop ? ['', eventLoopMarkdown(r.eventLoop).trimEnd()] : []),
+    ...(r.state
+      ? [
+          '',
+          `State at scale (one instance, 6 partitions, checkpoints to ClickHouse, restore after kill -9): \`${r.state.report}\`; ` +
+            `events/s at the largest learner count ${n(r.state.throughputRatio, 2)}x the smallest's.`,
+        ]
+      : []),
     '',
     '| target | goal | this run | |',
     '|---|---|---:|---|',

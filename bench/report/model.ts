@@ -100,6 +100,8 @@ export interface BenchReport {
   heap: HeapRun[];
   /** Present when the event-loop section ran. */
   eventLoop?: EventLoopRun;
+  /** Present when the state-at-scale section ran: its own report (<date>-state.md/.json) and headline ratio. */
+  state?: { report: string; throughputRatio: number };
   targets: TargetCheck[];
 }
 

@@ -1,7 +1,9 @@
 // The benchmark suite in CI size (`npm run bench -- --smoke`: 2,000 events,
-// 10 WebSocket clients, 10k keys) on the real services, so the bench never
-// rots. Its figures are printed, not asserted: only that the report, table,
-// chart and the profiles of missed targets are written with every field.
+// 10 WebSocket clients, 10k keys, state runs of 100 and 1,000 learners) on
+// the real services, so the bench never rots. Its figures are printed, not
+// asserted: only that the report, table, chart and the profiles of missed
+// targets are written with every field, and that each state run's instance
+// came back after kill -9 at the offsets it ended at.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingReportPaths, parseBenchOptions, runBenchSuite } from '../../bench/index.js';
@@ -45,9 +47,21 @@ describe('benchmark smoke run', () => {
     expect(report.throughput.brokerLimit.records).toBe(records);
     expect(markdown).toContain('| target | goal | this run |');
     expect(readFileSync(files.chart, 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+    // The state section: a run per learner count, each instance restored after kill -9 at the offsets it ended at.
+    const state = JSON.parse(readFileSync(files.state.json, 'utf8'));
+    expect(state.runs.map((r: { learners: number }) => r.learners)).toEqual([100, 1000]);
+    expect(state.failures).toEqual([]);
+    for (const run of state.runs) {
+      expect(run.events).toBe(1000);
+      expect(run.masteryEntries).toBe(run.learners * 5);
+      expect(run.checkpoints.length).toBeGreaterThanOrEqual(1);
+      expect(run.restore).toMatchObject({ error: null, offsetsMatch: true });
+      expect(run.restore.partitions).toHaveLength(6);
+    }
+    expect(readFileSync(files.state.markdown, 'utf8')).toContain('## Targets');
     for (const check of report.targets.filter((c) => !c.met)) {
       expect(check.profile, check.name).not.toBeNull();
       expect(existsSync(check.profile as string)).toBe(true);
     }
-  }, 240_000);
+  }, 360_000);
 });
