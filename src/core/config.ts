@@ -207,6 +207,12 @@ export const configSchema = z.object({
         .positive()
         .default(2000)
         .describe('How often results are flushed, partition state checkpointed and Kafka offsets committed.'),
+      checkpointMaxDeltas: int()
+        .nonnegative()
+        .default(100)
+        .describe(
+          'Incremental checkpoints written on a partition after its full one before the next full one (a full one also comes sooner when the deltas outgrow it, or most learners changed). 0: every checkpoint is full.',
+        ),
       tickIntervalMs: int()
         .positive()
         .default(10_000)

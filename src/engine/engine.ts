@@ -200,6 +200,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         outOfOrdernessMs: config.engine.outOfOrdernessMs,
         logger,
         checkpointIntervalMs: config.engine.checkpointIntervalMs,
+        checkpointMaxDeltas: config.engine.checkpointMaxDeltas,
         tickIntervalMs: config.engine.tickIntervalMs,
         tickCatchUpAfterMs: config.engine.tickCatchUpAfterMs,
         eventClock: () => eventClock(),

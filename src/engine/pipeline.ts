@@ -59,8 +59,14 @@ export interface PartitionProcessorPort {
   watermark(): number;
   /** Last emitted seq per output. */
   seqs(): Record<OutputName, number>;
-  /** Operator state in bounded parts; the pipeline yields to the event loop between parts. */
-  snapshotParts(): Iterable<string>;
+  /**
+   * The next checkpoint's state in bounded parts (the pipeline yields to the
+   * event loop between parts): a delta on the partition's chain, or the whole
+   * state when `full` is asked, after `maxDeltas` deltas, or when most learners changed.
+   */
+  checkpointParts(options: { maxDeltas: number; full?: boolean }): { kind: 'full' | 'delta'; parts: Iterable<string> };
+  /** The last captured checkpoint did not become durable: the next one must be full. */
+  checkpointLost(): void;
   /** Erasure: drops one learner from the operators' state; true if anything was held. */
   forgetLearner(tenantId: string, learnerId: string): boolean;
 }
@@ -127,6 +133,8 @@ export interface PipelineOptions {
   logger: Logger;
   /** Results are flushed, checkpointed and committed at least this often. */
   checkpointIntervalMs: number;
+  /** Deltas on a chain before the next checkpoint is full. @default 100 */
+  checkpointMaxDeltas?: number;
   /** A partition quiet this long (wall clock) gets a watermark tick. 0 disables ticks. */
   tickIntervalMs: number;
   /** The processors' bounded out-of-orderness: the watermark is the highest event time minus this. */
@@ -148,6 +156,12 @@ const m = {
     labelNames: ['type'] as const,
   }),
   checkpoints: counter({ name: 'learnstream_checkpoints_total', help: 'Partition checkpoints written.' }),
+  checkpointBytes: histogram({
+    name: 'learnstream_checkpoint_size_chars',
+    help: 'Size of each partition checkpoint written (characters of its parts), by kind: full state or delta.',
+    labelNames: ['kind'] as const,
+    buckets: [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9],
+  }),
   lag: gauge({
     name: 'learnstream_consumer_lag_records',
     help: 'Records between the last consumed offset and the log end, per owned partition.',
@@ -196,6 +210,11 @@ interface OwnedPartition {
   processor: PartitionProcessorPort;
   claim: OwnerClaim;
   version: number;
+  /** Version of the chain's full checkpoint; undefined before the partition's first checkpoint of a chain. */
+  base: number | undefined;
+  /** Characters of the chain's full checkpoint, and of the deltas written on it since. */
+  fullChars: number;
+  deltaChars: number;
   dirty: boolean;
   lastCheckpointWallMs: number;
   lastRecordWallMs: number;
@@ -459,6 +478,10 @@ export class Pipeline implements SupervisedTask {
         processor,
         claim,
         version: cp?.version ?? 0,
+        base: cp?.base,
+        // Unknown for a loaded chain: counted as large, so its deltas run to maxDeltas before a full one.
+        fullChars: Number.POSITIVE_INFINITY,
+        deltaChars: 0,
         dirty: false,
         lastCheckpointWallMs: Date.now(),
         lastRecordWallMs: Date.now(),
@@ -628,7 +651,9 @@ export class Pipeline implements SupervisedTask {
           owned: OwnedPartition;
           offset: string | undefined;
           seqs: Record<OutputName, number>;
+          kind: 'full' | 'delta';
           parts: string[];
+          chars: number;
         }[] = [];
         for (const p of this.owned.values()) {
           if (!p.dirty) {
@@ -637,15 +662,29 @@ export class Pipeline implements SupervisedTask {
           }
           p.dirty = false;
           const parts: string[] = [];
+          let chars = 0;
           let sliceStart = performance.now();
-          for (const part of p.processor.snapshotParts()) {
+          // A full checkpoint once the deltas on the chain outgrow it: restore reads base plus deltas.
+          const capture = p.processor.checkpointParts({
+            maxDeltas: this.o.checkpointMaxDeltas ?? 100,
+            full: p.base === undefined || p.deltaChars > p.fullChars,
+          });
+          for (const part of capture.parts) {
             parts.push(part);
+            chars += part.length;
             if (performance.now() - sliceStart >= this.sliceMs) {
               await yieldToLoop();
               sliceStart = performance.now();
             }
           }
-          out.push({ owned: p, offset: p.processor.nextOffset(), seqs: p.processor.seqs(), parts });
+          out.push({
+            owned: p,
+            offset: p.processor.nextOffset(),
+            seqs: p.processor.seqs(),
+            kind: capture.kind,
+            parts,
+            chars,
+          });
         }
         const raw = this.rawBuffer;
         const dead = this.deadBuffer;
@@ -662,7 +701,10 @@ export class Pipeline implements SupervisedTask {
       } catch (err) {
         this.rawBuffer = captured.raw.concat(this.rawBuffer);
         this.deadBuffer = captured.dead.concat(this.deadBuffer);
-        for (const c of captured.out) c.owned.dirty = true;
+        for (const c of captured.out) {
+          c.owned.dirty = true;
+          c.owned.processor.checkpointLost();
+        }
         throw err;
       }
       for (const r of captured.raw) {
@@ -680,17 +722,31 @@ export class Pipeline implements SupervisedTask {
         if (c.offset === undefined) continue;
         if (this.owned.get(c.owned.partition) !== c.owned) continue; // reassigned meanwhile
         c.owned.version++;
-        await this.o.checkpoints.save({
-          group: this.o.group,
-          topic: this.o.topic,
-          partition: c.owned.partition,
-          offset: c.offset,
-          seqs: c.seqs,
-          parts: c.parts,
-          version: c.owned.version,
-          createdAtMs: Date.now(),
-          claim: c.owned.claim,
-        });
+        try {
+          await this.o.checkpoints.save({
+            group: this.o.group,
+            topic: this.o.topic,
+            partition: c.owned.partition,
+            offset: c.offset,
+            seqs: c.seqs,
+            parts: c.parts,
+            version: c.owned.version,
+            kind: c.kind,
+            ...(c.kind === 'delta' ? { base: c.owned.base } : {}),
+            createdAtMs: Date.now(),
+            claim: c.owned.claim,
+          });
+        } catch (err) {
+          // Unknown whether it landed: the next checkpoint starts a new chain (at a higher version).
+          for (const rest of captured.out) rest.owned.processor.checkpointLost();
+          throw err;
+        }
+        if (c.kind === 'full') {
+          c.owned.base = c.owned.version;
+          c.owned.fullChars = c.chars;
+          c.owned.deltaChars = 0;
+        } else c.owned.deltaChars += c.chars;
+        m.checkpointBytes.observe({ kind: c.kind }, c.chars);
         c.owned.lastCheckpointWallMs = Date.now();
         m.checkpoints.inc();
         commits.push({ partition: c.owned.partition, offset: c.offset });

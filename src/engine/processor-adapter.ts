@@ -18,7 +18,10 @@ export function createPartitionProcessor(
   settings: EngineSettings,
 ): PartitionProcessorPort {
   const processor = new PartitionProcessor(partition, settings);
-  if (checkpoint) processor.restore({ offset: checkpoint.offset, seqs: checkpoint.seqs, parts: checkpoint.parts });
+  if (checkpoint) {
+    processor.restore({ offset: checkpoint.offset, seqs: checkpoint.seqs, parts: checkpoint.parts });
+    if (checkpoint.base === undefined) processor.checkpointLost(); // stored before chains: the next one starts a chain
+  }
   return portOf(processor, checkpoint);
 }
 
@@ -45,6 +48,7 @@ export async function restorePartitionProcessor(
       }
     }
     restore.finish();
+    if (checkpoint.base === undefined) processor.checkpointLost(); // stored before chains: the next one starts a chain
   }
   return portOf(processor, checkpoint);
 }
@@ -74,7 +78,8 @@ function portOf(processor: PartitionProcessor, checkpoint: PartitionCheckpoint |
     nextOffset: () => next()?.toString(),
     watermark: () => processor.watermarkMs,
     seqs: (): Record<OutputName, number> => processor.lastSeqs,
-    snapshotParts: () => processor.snapshotParts(),
+    checkpointParts: (options) => processor.checkpointParts(options),
+    checkpointLost: () => processor.checkpointLost(),
     forgetLearner: (tenantId, learnerId) => processor.forgetLearner(tenantId, learnerId),
   };
 }

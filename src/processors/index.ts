@@ -20,7 +20,12 @@ export {
   TREND_THRESHOLD,
   WeeklyActiveOperator,
 } from './operators/index.js';
-export { PartitionProcessor, type ProcessorCheckpoint } from './partition-processor.js';
+export {
+  type CheckpointCapture,
+  type CheckpointKind,
+  PartitionProcessor,
+  type ProcessorCheckpoint,
+} from './partition-processor.js';
 export type {
   LateEventResult,
   MasterySnapshotResult,

@@ -22,7 +22,13 @@ import {
 } from './errors.js';
 import { lateEventsTotal, partitionWatermarkSeconds, recordsSkippedTotal, windowsClosedTotal } from './metrics.js';
 import { MasteryOperator } from './operators/mastery-operator.js';
-import type { Emission, Operator } from './operators/operator.js';
+import {
+  type Emission,
+  type LearnerChanges,
+  learnerKey,
+  type Operator,
+  type StateEntry,
+} from './operators/operator.js';
 import { SessionWindowOperator } from './operators/session-window-operator.js';
 import { WeeklyActiveOperator } from './operators/weekly-active-operator.js';
 import type { OutputName, StampedResult } from './results.js';
@@ -54,8 +60,25 @@ export interface PartitionRestore {
 
 interface StateHeader {
   version: number;
+  /** Absent or 'full': the whole state. 'delta': what changed since the previous checkpoint of the chain. */
+  kind?: CheckpointKind;
   watermark: { maxEventTime: number | null };
 }
+
+/** A full checkpoint holds the whole state; a delta the learners changed since the previous one, and the globals. */
+export type CheckpointKind = 'full' | 'delta';
+
+/** A checkpoint's parts, lazily, and whether they are the whole state or a delta on the chain. */
+export interface CheckpointCapture {
+  kind: CheckpointKind;
+  /** Must be drained with no record or erasure in between (like `snapshotParts()`). */
+  parts: Iterable<string>;
+}
+
+/** In a delta: one learner's entries of every operator (none: the learner is gone). */
+const LEARNERS_SECTION = 'learners';
+/** A delta whose learners reach this share of the learners held is written as a full checkpoint. */
+const DELTA_MAX_SHARE = 0.5;
 
 interface StatePart {
   section: string;
@@ -90,14 +113,21 @@ export class PartitionProcessor {
   private restoring = false;
   /** Counts state changes, so a snapshot in progress can tell the state moved under it. */
   private changes = 0;
+  /** Learners whose state changed since the last checkpoint capture (the next delta's learners). */
+  private touched = new Set<string>();
+  /** The state is a stored chain plus `touched`: a delta can follow. False until a full capture or a restore. */
+  private chained = false;
+  /** Deltas on the chain since its full checkpoint. */
+  private deltas = 0;
 
   constructor(
     readonly partition: number,
     readonly settings: EngineSettings = defaultEngineSettings(),
   ) {
     this.watermark = new PartitionWatermark(settings.outOfOrdernessMs);
-    this.sessions = new SessionWindowOperator(settings);
-    this.mastery = new MasteryOperator(settings);
+    const changes: LearnerChanges = { touch: (key) => this.touched.add(key) };
+    this.sessions = new SessionWindowOperator(settings, changes);
+    this.mastery = new MasteryOperator(settings, changes);
     this.weekly = new WeeklyActiveOperator(settings);
     this.operators = [this.sessions, this.mastery, this.weekly];
   }
@@ -142,6 +172,7 @@ export class PartitionProcessor {
     const late: Emission[] = [];
     if (record.type === 'event') {
       const event = record.event;
+      this.touched.add(learnerKey(event.tenantId, event.learnerId));
       for (const operator of this.operators) for (const e of operator.process(event, before)) late.push(e);
       this.watermark.observe(watermarkContribution(record));
     } else {
@@ -161,6 +192,7 @@ export class PartitionProcessor {
   forgetLearner(tenantId: string, learnerId: string): boolean {
     this.assertIdle();
     this.changes++;
+    this.touched.add(learnerKey(tenantId, learnerId));
     let found = false;
     for (const operator of this.operators) if (operator.forgetLearner(tenantId, learnerId)) found = true;
     return found;
@@ -191,6 +223,35 @@ export class PartitionProcessor {
     return this.parts(this.changes);
   }
 
+  /**
+   * The next checkpoint of the chain: a delta (the learners changed since the
+   * last capture, each with all their entries, then the global entries) when
+   * the state is a stored chain plus those changes, fewer than `maxDeltas`
+   * deltas follow the chain's full checkpoint and the changed learners are
+   * under half of those held; otherwise (or when `full` is asked) the whole state. Capturing starts the
+   * next delta's change set; when the checkpoint does not become durable, call
+   * `checkpointLost()` so the next one is full.
+   */
+  checkpointParts(options: { maxDeltas: number }): CheckpointCapture {
+    this.assertIdle();
+    const held = Math.max(this.weekly.learnerCount, this.sessions.learnerCount, 1);
+    const delta = this.chained && this.deltas < options.maxDeltas && this.touched.size <= held * DELTA_MAX_SHARE;
+    const touched = this.touched;
+    this.touched = new Set();
+    if (delta) {
+      this.deltas++;
+      return { kind: 'delta', parts: this.deltaParts(this.changes, touched) };
+    }
+    this.chained = true;
+    this.deltas = 0;
+    return { kind: 'full', parts: this.parts(this.changes) };
+  }
+
+  /** The last capture did not become durable: the chain is broken and the next checkpoint is full. */
+  checkpointLost(): void {
+    this.chained = false;
+  }
+
   /** Restores from a whole checkpoint at once (`beginRestore` driven over every part). */
   restore(checkpoint: ProcessorCheckpoint): void {
     const restore = this.beginRestore(checkpoint);
@@ -210,6 +271,7 @@ export class PartitionProcessor {
     this.watermark.restore({ maxEventTime: null });
     for (const operator of this.operators) operator.clear();
     let header: 'none' | 'current' | 'legacy' = 'none';
+    let deltas = 0;
     const invalid = (why: string, cause?: unknown) =>
       new LearnstreamError(CheckpointStateInvalid, `partition ${this.partition}: ${why}`, { cause });
     return {
@@ -237,15 +299,31 @@ export class PartitionProcessor {
           if (parsed?.version !== STATE_VERSION) {
             throw invalid(`state version ${String(parsed?.version)}, expected ${STATE_VERSION}`);
           }
+          if (parsed.kind !== undefined && parsed.kind !== 'full') throw invalid('a chain that starts with a delta');
           this.watermark.restore((parsed as StateHeader).watermark);
           header = 'current';
           return;
         }
         if (header === 'legacy') throw invalid('a version-1 state has one part');
+        if (parsed?.version !== undefined) {
+          // The header of the next delta on the chain: it carries the whole watermark and globals.
+          if (parsed.version !== STATE_VERSION || parsed.kind !== 'delta') {
+            throw invalid(`a chain continued by ${JSON.stringify({ version: parsed.version, kind: parsed.kind })}`);
+          }
+          this.watermark.restore((parsed as StateHeader).watermark);
+          for (const operator of this.operators) operator.clearGlobals();
+          deltas++;
+          return;
+        }
         const { section, entries } = parsed as StatePart;
         if (typeof section !== 'string' || !Array.isArray(entries)) throw invalid('a part without section and entries');
-        const operator = this.operatorOf(section);
         try {
+          if (section === LEARNERS_SECTION) {
+            if (deltas === 0) throw invalid('learner entries outside a delta');
+            for (const entry of entries) this.restoreLearner(entry, invalid);
+            return;
+          }
+          const operator = this.operatorOf(section);
           for (const entry of entries) {
             if (!operator?.restoreEntry(section, entry)) throw invalid(`unknown section ${JSON.stringify(section)}`);
           }
@@ -257,9 +335,28 @@ export class PartitionProcessor {
         if (header === 'none') throw invalid('no state header');
         this.seqs = { ...emptySeqs(), ...checkpoint.seqs };
         this.next = checkpoint.offset === null ? null : BigInt(checkpoint.offset);
+        this.touched = new Set();
+        this.chained = header === 'current';
+        this.deltas = deltas;
         this.restoring = false;
       },
     };
+  }
+
+  /** One learner of a delta: what was held is dropped, then their entries (if any) come back. */
+  private restoreLearner(entry: unknown, invalid: (why: string) => LearnstreamError): void {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Array.isArray(entry[1])) {
+      throw invalid('a malformed learner entry');
+    }
+    const [key, own] = entry as [string, unknown[]];
+    for (const operator of this.operators) operator.dropLearner(key);
+    for (const item of own) {
+      if (!Array.isArray(item) || typeof item[0] !== 'string') throw invalid('a malformed learner entry');
+      const [section, value] = item as [string, unknown];
+      if (!this.operatorOf(section)?.restoreEntry(section, value)) {
+        throw invalid(`unknown section ${JSON.stringify(section)}`);
+      }
+    }
   }
 
   /** Sections are named `<operator>.<part>`. */
@@ -293,28 +390,51 @@ export class PartitionProcessor {
   private *parts(at: number): Generator<string> {
     const header: StateHeader = { version: STATE_VERSION, watermark: this.watermark.snapshot() };
     yield JSON.stringify(header);
+    yield* this.bounded(at, this.allEntries());
+  }
+
+  private *allEntries(): Generator<StateEntry> {
+    for (const operator of this.operators) yield* operator.snapshotEntries();
+  }
+
+  /** A delta: header, the touched learners (each with every operator's entries, in operator order), the globals. */
+  private *deltaParts(at: number, touched: Set<string>): Generator<string> {
+    const header: StateHeader = { version: STATE_VERSION, kind: 'delta', watermark: this.watermark.snapshot() };
+    yield JSON.stringify(header);
+    yield* this.bounded(at, this.deltaEntries(touched));
+  }
+
+  private *deltaEntries(touched: Set<string>): Generator<StateEntry> {
+    for (const key of touched) {
+      const own: StateEntry[] = [];
+      for (const operator of this.operators) for (const entry of operator.learnerEntries(key)) own.push(entry);
+      yield [LEARNERS_SECTION, [key, own]];
+    }
+    for (const operator of this.operators) yield* operator.globalEntries();
+  }
+
+  /** Entries grouped into parts of one section, at most PART_MAX_ENTRIES entries or about PART_MAX_CHARS each. */
+  private *bounded(at: number, entries: Iterable<StateEntry>): Generator<string> {
     let section: string | undefined;
     let pieces: string[] = [];
     let chars = 0;
     const part = () => `{"section":${JSON.stringify(section)},"entries":[${pieces.join(',')}]}`;
-    for (const operator of this.operators) {
-      for (const [s, value] of operator.snapshotEntries()) {
-        if (pieces.length > 0 && (s !== section || pieces.length >= PART_MAX_ENTRIES || chars >= PART_MAX_CHARS)) {
-          yield part();
-          if (this.changes !== at || this.undrained !== undefined || this.restoring) {
-            throw new LearnstreamError(
-              StateChangedDuringSnapshot,
-              `partition ${this.partition}: state changed while its snapshot parts were being taken`,
-            );
-          }
-          pieces = [];
-          chars = 0;
+    for (const [s, value] of entries) {
+      if (pieces.length > 0 && (s !== section || pieces.length >= PART_MAX_ENTRIES || chars >= PART_MAX_CHARS)) {
+        yield part();
+        if (this.changes !== at || this.undrained !== undefined || this.restoring) {
+          throw new LearnstreamError(
+            StateChangedDuringSnapshot,
+            `partition ${this.partition}: state changed while its snapshot parts were being taken`,
+          );
         }
-        section = s;
-        const text = JSON.stringify(value);
-        pieces.push(text);
-        chars += text.length + 1;
+        pieces = [];
+        chars = 0;
       }
+      section = s;
+      const text = JSON.stringify(value);
+      pieces.push(text);
+      chars += text.length + 1;
     }
     if (pieces.length > 0) yield part();
   }

@@ -1,14 +1,31 @@
 // The processors' CheckpointStore port, kept in ClickHouse (table
-// engine_checkpoint_parts, migration 004): one checkpoint is one insert (one
+// engine_checkpoint_chain, migration 005): one checkpoint is one insert (one
 // block, hence atomic) of one row per bounded part, written through the fence
-// so a stale owner's checkpoint never lands. The newest version wins; its
-// parts come back in order.
+// so a stale owner's checkpoint never lands. A partition's checkpoints form a
+// chain: a full checkpoint, then deltas; loading reads the newest full
+// checkpoint and every delta after it, in version order, and hands back their
+// parts as one sequence. Checkpoints written before chains (tables
+// engine_checkpoint_parts, migration 004, and engine_checkpoints) still load.
 import type { OutputName } from '../processors/results.js';
 import { type CheckpointStore, emptySeqs, type PartitionCheckpoint } from '../processors/state/checkpoint-store.js';
 import { unfencedClaim } from './ownership.js';
 import { formatDateTime, ident, sql } from './sql.js';
 import type { ClickHouseStore } from './store.js';
 import { fencedInput } from './tables.js';
+
+interface ChainRow {
+  version: number | string;
+  base_version: number | string;
+  kind: string;
+  source_offset: string;
+  seqs: string;
+  part_no: number | string;
+  parts: number | string;
+  data: string;
+  created_at_ms: number | string;
+  owner_epoch: number | string;
+  owner: string;
+}
 
 interface PartRow {
   source_offset: string;
@@ -26,6 +43,21 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
   constructor(private readonly store: ClickHouseStore) {}
 
   async load(group: string, topic: string, partition: number): Promise<PartitionCheckpoint | undefined> {
+    const key = sql`${ident('deployment')} = ${group} AND ${ident('source_topic')} = ${topic} AND ${ident('source_partition')} = ${partition}`;
+    const table = ident('engine_checkpoint_chain');
+    // Only the newest full checkpoint's chain: rows of older chains may linger until a merge replaces them.
+    const rows = await this.store.query<ChainRow>(
+      sql`SELECT version, base_version, kind, source_offset, seqs, part_no, parts, data, created_at_ms, owner_epoch, owner
+          FROM ${table}
+          WHERE ${key} AND ${ident('base_version')} = (SELECT max(${ident('version')}) FROM ${table} WHERE ${key} AND ${ident('kind')} = 'full')
+          ORDER BY ${ident('version')}, ${ident('part_no')}`.text,
+    );
+    if (rows.length === 0) return this.loadParts(group, topic, partition);
+    return chainOf(group, topic, partition, rows);
+  }
+
+  /** A checkpoint written before chains (migration 004): the newest version's parts, a full state. */
+  private async loadParts(group: string, topic: string, partition: number): Promise<PartitionCheckpoint | undefined> {
     const key = sql`${ident('deployment')} = ${group} AND ${ident('source_topic')} = ${topic} AND ${ident('source_partition')} = ${partition}`;
     // Not FINAL: older versions may linger until a merge; the newest version's rows are the checkpoint.
     const rows = await this.store.query<PartRow>(
@@ -85,6 +117,11 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
 
   async save(cp: PartitionCheckpoint): Promise<void> {
     const claim = cp.claim ?? unfencedClaim;
+    const delta = cp.kind === 'delta';
+    const base = delta ? cp.base : cp.version;
+    if (base === undefined || base > cp.version || (delta && base === cp.version)) {
+      throw new Error(`checkpoint v${cp.version} (${cp.kind ?? 'full'}) with base ${base}: not a chain`);
+    }
     const common = {
       deployment: cp.group,
       source_topic: cp.topic,
@@ -97,14 +134,67 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
       owner: claim.owner,
       created_at: formatDateTime(new Date(cp.createdAtMs)),
       created_at_ms: cp.createdAtMs,
+      kind: delta ? 'delta' : 'full',
+      base_version: base,
+      slot: cp.version - base,
     };
     // An empty state is still one row (with `parts` = 0), so a checkpoint always exists.
     const rows =
       cp.parts.length > 0
         ? cp.parts.map((data, part_no) => ({ ...common, part_no, data }))
         : [{ ...common, part_no: 0, data: '' }];
-    await this.store.insert(fencedInput.engine_checkpoint_parts, rows);
+    await this.store.insert(fencedInput.engine_checkpoint_chain, rows);
   }
+}
+
+/**
+ * A chain's rows (newest full checkpoint first, then deltas, by version and
+ * part): the full checkpoint and every complete delta that follows it without
+ * a gap, as one checkpoint whose parts are all of theirs in order and whose
+ * offset and seqs are the last one's.
+ */
+function chainOf(group: string, topic: string, partition: number, rows: ChainRow[]): PartitionCheckpoint {
+  // Per version, its rows by part number (a part repeated by a retried insert counts once).
+  const byVersion = new Map<number, Map<number, ChainRow>>();
+  for (const row of rows) {
+    const v = Number(row.version);
+    let versionRows = byVersion.get(v);
+    if (!versionRows) {
+      versionRows = new Map();
+      byVersion.set(v, versionRows);
+    }
+    if (!versionRows.has(Number(row.part_no))) versionRows.set(Number(row.part_no), row);
+  }
+  const base = Number(rows[0]!.base_version);
+  const parts: string[] = [];
+  let last: ChainRow | undefined;
+  for (let v = base; byVersion.has(v); v++) {
+    const versionRows = Array.from(byVersion.get(v)!.values()); // in part order (the query's)
+    const first = versionRows[0]!;
+    if (first.kind !== (v === base ? 'full' : 'delta')) break;
+    const expected = Number(first.parts);
+    if (expected !== 0 && versionRows.length !== expected) {
+      // A version lands in one insert: missing parts mean a broken table, not a torn write.
+      throw new Error(`checkpoint ${group}/${topic}/${partition} v${v} has ${versionRows.length} of ${expected} parts`);
+    }
+    if (expected !== 0) for (const r of versionRows) parts.push(r.data);
+    last = first;
+  }
+  if (!last)
+    throw new Error(`checkpoint ${group}/${topic}/${partition}: the chain's full checkpoint v${base} is missing`);
+  return {
+    group,
+    topic,
+    partition,
+    offset: last.source_offset,
+    seqs: { ...emptySeqs(), ...(JSON.parse(last.seqs) as Partial<Record<OutputName, number>>) },
+    parts,
+    version: Number(last.version),
+    kind: Number(last.version) === base ? 'full' : 'delta',
+    base,
+    createdAtMs: Number(last.created_at_ms),
+    ...(Number(last.owner_epoch) > 0 ? { claim: { epoch: Number(last.owner_epoch), owner: last.owner } } : {}),
+  };
 }
 
 /**

@@ -223,14 +223,16 @@ export async function eraseLearner(
   );
   // Checkpointed operator state is JSON text with the pseudonym inside strings;
   // removing it keeps the JSON valid. The engine must also drop it from live state.
-  await updateWhere(
-    store,
-    'engine_checkpoint_parts',
-    sql`data = replaceAll(data, ${learnerPseudonym}, '')`,
-    sql`position(data, ${learnerPseudonym}) > 0`,
-    'erase',
-    out,
-  );
+  for (const table of ['engine_checkpoint_chain', 'engine_checkpoint_parts'] as const) {
+    await updateWhere(
+      store,
+      table,
+      sql`data = replaceAll(data, ${learnerPseudonym}, '')`,
+      sql`position(data, ${learnerPseudonym}) > 0`,
+      'erase',
+      out,
+    );
+  }
   if (opts.wait !== false) await waitForMutations(store);
   return out;
 }

@@ -210,6 +210,24 @@ export const tableColumns = {
     'created_at',
     'created_at_ms',
   ],
+  engine_checkpoint_chain: [
+    'deployment',
+    'source_topic',
+    'source_partition',
+    'version',
+    'base_version',
+    'slot',
+    'kind',
+    'source_offset',
+    'seqs',
+    'part_no',
+    'parts',
+    'data',
+    'owner_epoch',
+    'owner',
+    'created_at',
+    'created_at_ms',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TableName = keyof typeof tableColumns;
@@ -226,6 +244,7 @@ export const materializedViews = [
   'raw_events_fence_mv',
   'dead_letters_fence_mv',
   'engine_checkpoint_parts_fence_mv',
+  'engine_checkpoint_chain_fence_mv',
 ] as const;
 
 /**
@@ -241,6 +260,7 @@ export const fencedInput = {
   raw_events: 'raw_events_in',
   dead_letters: 'dead_letters_in',
   engine_checkpoint_parts: 'engine_checkpoint_parts_in',
+  engine_checkpoint_chain: 'engine_checkpoint_chain_in',
 } as const satisfies Partial<Record<TableName, string>>;
 
 /** Columns the sink stamps on every result row beside the result itself: identity and claim. */

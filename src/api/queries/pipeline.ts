@@ -20,7 +20,11 @@ export async function storedPipelineFigures(store: ClickHouseStore): Promise<Sto
     sql`SELECT operator, count() AS c FROM late_events GROUP BY operator ORDER BY operator`.text,
   );
   const cps = await store.query(
-    sql`SELECT source_partition AS p, max(created_at_ms) AS at FROM engine_checkpoint_parts GROUP BY p ORDER BY p`.text,
+    // Checkpoint chains (migration 005) and, for a deployment not checkpointed since, the parts written before them.
+    sql`SELECT p, max(at) AS at FROM (
+          SELECT source_partition AS p, created_at_ms AS at FROM engine_checkpoint_chain
+          UNION ALL SELECT source_partition AS p, created_at_ms AS at FROM engine_checkpoint_parts
+        ) GROUP BY p ORDER BY p`.text,
   );
   return {
     deadLettersByReason: Object.fromEntries(dlq.map((r) => [String(r.reason), n(r.c)])),

@@ -14,7 +14,16 @@ import { SortedRuns } from '../state/sorted-runs.js';
 import { DAY_MS, utcDayLabel, utcDayStart } from '../windows/calendar.js';
 import { type BktParameters, bktUpdate } from './bkt.js';
 import { MemoryModel, ratingFor, type StoredCard } from './memory-model.js';
-import { compareStrings, type Emission, lateEvent, learnerKey, type Operator, type StateEntry } from './operator.js';
+import {
+  compareStrings,
+  type Emission,
+  type LearnerChanges,
+  lateEvent,
+  learnerKey,
+  noLearnerChanges,
+  type Operator,
+  type StateEntry,
+} from './operator.js';
 
 /** masteryScore weights (PRODUCT.md). */
 export const MASTERY_WEIGHTS = {
@@ -82,15 +91,24 @@ export class MasteryOperator implements Operator {
   private readonly pending = new Map<number, PendingDay>();
   private readonly memory: MemoryModel;
 
-  constructor(private readonly settings: MasterySettings) {
+  constructor(
+    private readonly settings: MasterySettings,
+    private readonly changes: LearnerChanges = noLearnerChanges,
+  ) {
     this.memory = new MemoryModel(settings.fsrsRequestRetention);
   }
 
   /** O(the learner's topics × open days): the index names the learner's keys. */
   forgetLearner(tenantId: string, learnerId: string): boolean {
     const lk = learnerKey(tenantId, learnerId);
+    const held = this.byLearner.has(lk);
+    this.dropLearner(lk);
+    return held;
+  }
+
+  dropLearner(lk: string): void {
     const keys = this.byLearner.get(lk);
-    if (!keys) return false;
+    if (!keys) return;
     this.byLearner.delete(lk);
     for (const key of keys) {
       this.topics.delete(key);
@@ -99,8 +117,29 @@ export class MasteryOperator implements Operator {
         if (pending.items.size === 0) this.pending.delete(day);
       }
     }
-    return true;
   }
+
+  /** The learner's topics, then their buffered items per open day (days in insertion order). */
+  *learnerEntries(lk: string): Generator<StateEntry> {
+    const keys = this.byLearner.get(lk);
+    if (!keys) return;
+    for (const key of keys) {
+      const topic = this.topics.get(key)!;
+      yield [TOPICS, [key, storedTopic(topic)]];
+    }
+    for (const [day, pending] of this.pending) {
+      for (const key of keys) {
+        const items = pending.items.get(key);
+        if (items) yield [PENDING, [day, key, items]];
+      }
+    }
+  }
+
+  globalEntries(): Iterable<StateEntry> {
+    return [];
+  }
+
+  clearGlobals(): void {}
 
   process(event: LearningEvent, watermarkMs: number): Emission[] {
     const body = event.body;
@@ -130,6 +169,7 @@ export class MasteryOperator implements Operator {
         const items = pending.items.get(key);
         if (!items) continue; // forgotten
         const topic = this.topics.get(key)!;
+        this.changes.touch(learnerKey(topic.tenantId, topic.learnerId));
         items.sort((a, b) => a.t - b.t || compareStrings(a.id, b.id));
         for (const item of items) this.apply(topic, item);
         yield { output: 'mastery', result: this.snapshotOf(topic, day) };
@@ -139,10 +179,7 @@ export class MasteryOperator implements Operator {
   }
 
   *snapshotEntries(): Generator<StateEntry> {
-    for (const [key, topic] of this.topics) {
-      const stored: StoredTopicMastery = { ...topic, contents: topic.contents ? Array.from(topic.contents) : [] };
-      yield [TOPICS, [key, stored]];
-    }
+    for (const [key, topic] of this.topics) yield [TOPICS, [key, storedTopic(topic)]];
     for (const [day, pending] of this.pending) {
       for (const [key, items] of pending.items) yield [PENDING, [day, key, items]];
     }
@@ -271,6 +308,10 @@ export class MasteryOperator implements Operator {
       change,
     };
   }
+}
+
+function storedTopic(topic: TopicMastery): StoredTopicMastery {
+  return { ...topic, contents: topic.contents ? Array.from(topic.contents) : [] };
 }
 
 function topicKey(tenantId: string, learnerId: string, topicId: string): string {

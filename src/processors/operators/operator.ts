@@ -29,7 +29,34 @@ export interface Operator {
   restoreLegacy(state: unknown): void;
   /** Erasure: drops everything held about one learner (open windows are discarded, not emitted). True if anything was held. */
   forgetLearner(tenantId: string, learnerId: string): boolean;
+  /**
+   * Incremental checkpoints: every entry held about one learner (`learnerKey`),
+   * in an order deterministic for a given history. Together with
+   * `globalEntries()` over every learner, this is the whole state.
+   */
+  learnerEntries(learnerKey: string): Iterable<StateEntry>;
+  /** The entries not keyed by a learner (per-tenant counts, open weeks); small, written whole in every checkpoint. */
+  globalEntries(): Iterable<StateEntry>;
+  /**
+   * Drops what is held about one learner as it is, with no derived change
+   * (no count adjusted): a newer checkpoint's entries of that learner follow.
+   */
+  dropLearner(learnerKey: string): void;
+  /** Drops the global state: a newer checkpoint's global entries follow. */
+  clearGlobals(): void;
 }
+
+/**
+ * Where operators report learners whose state changed on a watermark (a timer
+ * fired, a day closed): the partition processor collects them, with the
+ * learners of every record, for the next incremental checkpoint.
+ */
+export interface LearnerChanges {
+  touch(learnerKey: string): void;
+}
+
+/** Reports nothing (an operator used on its own). */
+export const noLearnerChanges: LearnerChanges = { touch() {} };
 
 /** Learners are keyed per tenant: pseudonyms are only unique within one. */
 export function learnerKey(tenantId: string, learnerId: string): string {

@@ -28,7 +28,15 @@ import {
   summariseSession,
   toSessionPoint,
 } from '../windows/session-window.js';
-import { type Emission, lateEvent, learnerKey, type Operator, type StateEntry } from './operator.js';
+import {
+  type Emission,
+  type LearnerChanges,
+  lateEvent,
+  learnerKey,
+  noLearnerChanges,
+  type Operator,
+  type StateEntry,
+} from './operator.js';
 
 interface LearnerSessions {
   tenantId: string;
@@ -54,13 +62,35 @@ export class SessionWindowOperator implements Operator {
   private readonly learners = new Map<string, LearnerSessions>();
   private readonly timers = new EventTimeTimers();
 
-  constructor(private readonly settings: SessionSettings) {}
+  constructor(
+    private readonly settings: SessionSettings,
+    private readonly changes: LearnerChanges = noLearnerChanges,
+  ) {}
 
   forgetLearner(tenantId: string, learnerId: string): boolean {
     const key = learnerKey(tenantId, learnerId);
-    this.timers.cancel(key);
-    return this.learners.delete(key);
+    const held = this.learners.has(key);
+    this.dropLearner(key);
+    return held;
   }
+
+  *learnerEntries(key: string): Generator<StateEntry> {
+    const learner = this.learners.get(key);
+    if (learner) yield [LEARNERS, [key, learner]];
+    const due = this.timers.dueOf(key);
+    if (due !== undefined) yield [TIMERS, [key, due]];
+  }
+
+  globalEntries(): Iterable<StateEntry> {
+    return [];
+  }
+
+  dropLearner(key: string): void {
+    this.timers.cancel(key);
+    this.learners.delete(key);
+  }
+
+  clearGlobals(): void {}
 
   process(event: LearningEvent, watermarkMs: number): Emission[] {
     const { sessionGapMs: gap, allowedLatenessMs: lateness } = this.settings;
@@ -95,6 +125,7 @@ export class SessionWindowOperator implements Operator {
   /** Learners whose timer the watermark passed, in (time, key) order; their final sessions one per step. */
   *onWatermark(watermarkMs: number): Generator<Emission> {
     for (const key of this.timers.firing(watermarkMs)) {
+      this.changes.touch(key);
       const learner = this.learners.get(key);
       if (!learner) continue;
       for (const session of this.emitFinal(learner, watermarkMs)) yield { output: 'sessions', result: session };

@@ -84,6 +84,11 @@ export class WeeklyActiveOperator implements Operator {
 
   constructor(private readonly settings: WeeklySettings) {}
 
+  /** Learners with an activity history here. */
+  get learnerCount(): number {
+    return this.learners.size;
+  }
+
   /** Watermark past which week `weekStart` is final. */
   closesAfter(weekStart: number): number {
     const s = this.settings;
@@ -98,6 +103,34 @@ export class WeeklyActiveOperator implements Operator {
     for (const week of this.weeksCounted(learner)) this.count(learner, week, -1);
     this.learners.delete(key);
     return true;
+  }
+
+  *learnerEntries(key: string): Generator<StateEntry> {
+    const learner = this.learners.get(key);
+    if (learner) yield [LEARNERS, [key, learner]];
+  }
+
+  /** Open weeks, then the per-tenant counts and session sums of each: O(open weeks × tenants). */
+  *globalEntries(): Generator<StateEntry> {
+    yield [WEEKS, { openWeeks: Array.from(this.openWeeks), lastClosedWeek: this.lastClosedWeek }];
+    for (const [week, byTenant] of this.counts) {
+      for (const [tenantId, counts] of byTenant) yield [COUNTS, [week, tenantId, counts]];
+    }
+    for (const [week, byTenant] of this.sessions) {
+      for (const [tenantId, counts] of byTenant) yield [SESSIONS, [week, tenantId, counts]];
+    }
+  }
+
+  /** Raw: the counts are global state and come whole from the same checkpoint. */
+  dropLearner(key: string): void {
+    this.learners.delete(key);
+  }
+
+  clearGlobals(): void {
+    this.counts.clear();
+    this.sessions.clear();
+    this.openWeeks.clear();
+    this.lastClosedWeek = null;
   }
 
   process(event: LearningEvent, watermarkMs: number): Emission[] {
@@ -165,10 +198,7 @@ export class WeeklyActiveOperator implements Operator {
 
   clear(): void {
     this.learners.clear();
-    this.counts.clear();
-    this.sessions.clear();
-    this.openWeeks.clear();
-    this.lastClosedWeek = null;
+    this.clearGlobals();
   }
 
   restoreEntry(section: string, value: unknown): boolean {

@@ -15,11 +15,22 @@ export interface PartitionCheckpoint {
   /**
    * Serialized operator state: JSON texts, each bounded (see
    * PartitionProcessor.snapshotParts), restored in order. A version-1 state
-   * (one JSON object) is a single part.
+   * (one JSON object) is a single part. Loaded, they are the parts of the
+   * whole chain: the full checkpoint's, then every delta's, in version order.
    */
   parts: string[];
-  /** Monotonic per partition; the newest version wins. */
+  /** Monotonic per partition; the newest version wins. Loaded: the newest version of the chain. */
   version: number;
+  /**
+   * 'full' (default): the parts are the whole state and start a new chain.
+   * 'delta': the changes since the chain's previous version (PartitionProcessor.checkpointParts).
+   */
+  kind?: 'full' | 'delta';
+  /**
+   * Version of the chain's full checkpoint (for a delta to save; on load).
+   * Absent on load: the checkpoint predates chains, and the next one must be full.
+   */
+  base?: number;
   /** Wall clock of the write, epoch ms (for the checkpoint-age metric only). */
   createdAtMs: number;
   /** The writer's ownership claim on the partition: a checkpoint of a stale claim never lands. */
@@ -36,16 +47,27 @@ export function emptySeqs(): Record<OutputName, number> {
   return { sessions: 0, mastery: 0, weekly_active: 0, late_events: 0 };
 }
 
-/** In-memory implementation for the operator test driver and unit tests. */
+/** In-memory implementation for the operator test driver and unit tests: one chain per partition. */
 export class InMemoryCheckpointStore implements CheckpointStore {
-  private readonly items = new Map<string, PartitionCheckpoint>();
+  private readonly chains = new Map<string, PartitionCheckpoint[]>();
 
   async load(group: string, topic: string, partition: number): Promise<PartitionCheckpoint | undefined> {
-    const cp = this.items.get(`${group}/${topic}/${partition}`);
-    return cp ? structuredClone(cp) : undefined;
+    const chain = this.chains.get(`${group}/${topic}/${partition}`);
+    const last = chain?.[chain.length - 1];
+    if (!chain || !last) return undefined;
+    return structuredClone({ ...last, parts: chain.flatMap((c) => c.parts), base: chain[0]!.version });
   }
 
   async save(checkpoint: PartitionCheckpoint): Promise<void> {
-    this.items.set(`${checkpoint.group}/${checkpoint.topic}/${checkpoint.partition}`, structuredClone(checkpoint));
+    const key = `${checkpoint.group}/${checkpoint.topic}/${checkpoint.partition}`;
+    const chain = this.chains.get(key);
+    if (checkpoint.kind === 'delta') {
+      if (!chain || chain[0]!.version !== checkpoint.base) {
+        throw new Error(
+          `delta v${checkpoint.version} on base ${checkpoint.base}, which is not the chain's full checkpoint`,
+        );
+      }
+      chain.push(structuredClone(checkpoint));
+    } else this.chains.set(key, [structuredClone({ ...checkpoint, kind: 'full' as const })]);
   }
 }

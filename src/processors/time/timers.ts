@@ -20,6 +20,11 @@ export class EventTimeTimers {
     this.push([time, key]);
   }
 
+  /** The key's pending time, if any. */
+  dueOf(key: string): number | undefined {
+    return this.due.get(key);
+  }
+
   cancel(key: string): void {
     this.due.delete(key);
   }

@@ -33,10 +33,91 @@ forEachStore('ClickHouseCheckpointStore', ({ newStore }) => {
     await cps.save(checkpoint({ partition: 1, version: 7 }));
     await cps.save(checkpoint({ partition: 0, version: 9, group: 'other-group' }));
 
-    expect(await cps.load('engine', 'learnstream.events', 0)).toEqual(checkpoint({ partition: 0, version: 3 }));
-    expect(await cps.load('engine', 'learnstream.events', 1)).toEqual(checkpoint({ partition: 1, version: 7 }));
+    expect(await cps.load('engine', 'learnstream.events', 0)).toEqual({
+      ...checkpoint({ partition: 0, version: 3 }),
+      kind: 'full',
+      base: 3,
+    });
+    expect(await cps.load('engine', 'learnstream.events', 1)).toEqual({
+      ...checkpoint({ partition: 1, version: 7 }),
+      kind: 'full',
+      base: 7,
+    });
     expect((await cps.load('other-group', 'learnstream.events', 0))?.version).toBe(9);
     expect(await cps.load('engine', 'other-topic', 0)).toBeUndefined();
+  });
+
+  it('loads a chain: the newest full checkpoint and every delta after it, never an older chain', async () => {
+    const store = await newStore();
+    await runMigrations(store);
+    const cps = new ClickHouseCheckpointStore(store);
+    const load = () => cps.load('engine', 'learnstream.events', 2);
+    await cps.save(checkpoint({ partition: 2, version: 1, parts: ['f1a', 'f1b', 'f1c'] }));
+    await cps.save(
+      checkpoint({ partition: 2, version: 2, kind: 'delta', base: 1, parts: ['d2a', 'd2b', 'd2c', 'd2d'] }),
+    );
+    await cps.save(checkpoint({ partition: 2, version: 3, kind: 'delta', base: 1, parts: ['d3a'] }));
+    expect(await load()).toEqual({
+      ...checkpoint({ partition: 2, version: 3 }),
+      kind: 'delta',
+      base: 1,
+      parts: ['f1a', 'f1b', 'f1c', 'd2a', 'd2b', 'd2c', 'd2d', 'd3a'],
+    });
+
+    // A new chain: its full checkpoint and its first delta take slots 0 and 1 with fewer parts than the old ones.
+    await cps.save(checkpoint({ partition: 2, version: 4, parts: ['f4a'] }));
+    await cps.save(checkpoint({ partition: 2, version: 5, kind: 'delta', base: 4, parts: ['d5a', 'd5b'] }));
+    await store.command('OPTIMIZE TABLE engine_checkpoint_chain FINAL');
+    const loaded = await load();
+    expect(loaded?.parts).toEqual(['f4a', 'd5a', 'd5b']);
+    expect({ version: loaded?.version, base: loaded?.base, offset: loaded?.offset }).toEqual({
+      version: 5,
+      base: 4,
+      offset: '500',
+    });
+  });
+
+  it('stops a chain at a gap, refuses a delta without its base, and reads checkpoints written before chains', async () => {
+    const store = await newStore();
+    await runMigrations(store);
+    const cps = new ClickHouseCheckpointStore(store);
+    await cps.save(checkpoint({ partition: 3, version: 10, parts: ['f10'] }));
+    await cps.save(checkpoint({ partition: 3, version: 11, kind: 'delta', base: 10, parts: ['d11'] }));
+    await cps.save(checkpoint({ partition: 3, version: 13, kind: 'delta', base: 10, parts: ['d13'] })); // v12 never landed
+    const loaded = await cps.load('engine', 'learnstream.events', 3);
+    expect({ version: loaded?.version, parts: loaded?.parts }).toEqual({ version: 11, parts: ['f10', 'd11'] });
+    await expect(cps.save(checkpoint({ partition: 3, version: 14, kind: 'delta', parts: ['x'] }))).rejects.toThrow(
+      /not a chain/,
+    );
+
+    // Migration 004's table: a full state, no base (so the engine's next checkpoint starts a chain).
+    await store.insert('engine_checkpoint_parts', [
+      {
+        deployment: 'engine',
+        source_topic: 'learnstream.events',
+        source_partition: 5,
+        version: 4,
+        source_offset: '400',
+        seqs: '{"sessions":4}',
+        part_no: 0,
+        parts: 1,
+        data: '{"old":true}',
+        owner_epoch: 0,
+        owner: '',
+        created_at: formatDateTime(new Date(1_790_000_000_000)),
+        created_at_ms: 1_790_000_000_000,
+      },
+    ]);
+    const old = await cps.load('engine', 'learnstream.events', 5);
+    expect({ version: old?.version, base: old?.base, kind: old?.kind, parts: old?.parts, offset: old?.offset }).toEqual(
+      {
+        version: 4,
+        base: undefined,
+        kind: undefined,
+        parts: ['{"old":true}'],
+        offset: '400',
+      },
+    );
   });
 
   it('keeps state text with quotes, backslashes, newlines and unicode intact', async () => {

@@ -7,7 +7,13 @@ import { LearnstreamError } from '../../../src/core/errors.js';
 import { defaultMigrationsDir, runMigrations, tableColumns } from '../../../src/views/index.js';
 import { forEachStore, tempDir } from '../../support/index.js';
 
-const files = ['001_result_tables.sql', '002_side_tables.sql', '003_rollups.sql', '004_fenced_writes.sql'];
+const files = [
+  '001_result_tables.sql',
+  '002_side_tables.sql',
+  '003_rollups.sql',
+  '004_fenced_writes.sql',
+  '005_checkpoint_chain.sql',
+];
 
 forEachStore('migrations', ({ newStore }) => {
   it('applies every file once, in order, and a second run applies nothing', async () => {

@@ -329,7 +329,7 @@ forEachStore('retention and privacy', ({ newStore }) => {
     expect(Object.keys(await occurrences(store, erased)).sort()).toEqual([
       'audit_log',
       'dead_letters',
-      'engine_checkpoint_parts',
+      'engine_checkpoint_chain',
       'late_events',
       'mastery_snapshots',
       'privacy_budget_ledger',
