@@ -7,15 +7,15 @@
 // id) when the day closes, at watermark > day end + allowed lateness; so the
 // order-sensitive models (BKT, FSRS) see the same sequence whatever the arrival
 // order. An event for a day already closed is too late and goes to the late output.
-import type { ContentInteractionBody, LearningEvent, QuestionAttemptBody } from '../../ingest/event.js';
+import type { LearningEvent } from '../../ingest/event.js';
 import type { MasterySnapshotResult, MasteryTrend } from '../results.js';
 import type { EngineSettings } from '../settings.js';
-import { SortedRuns } from '../state/sorted-runs.js';
 import { DAY_MS, utcDayLabel, utcDayStart } from '../windows/calendar.js';
 import { type BktParameters, bktUpdate } from './bkt.js';
+import { PendingDay, type PendingItem } from './mastery-pending.js';
+import { MasteryRecords, type TopicMasteryFields } from './mastery-records.js';
 import { MemoryModel, ratingFor, type StoredCard } from './memory-model.js';
 import {
-  compareStrings,
   type Emission,
   type LearnerChanges,
   lateEvent,
@@ -42,37 +42,12 @@ export function masteryTrend(previous: number | null, score: number): { trend: M
   return { trend: change > TREND_THRESHOLD ? 'improving' : change < -TREND_THRESHOLD ? 'declining' : 'stable', change };
 }
 
-interface TopicMastery {
-  tenantId: string;
-  learnerId: string;
-  topicId: string;
-  pKnown: number;
-  attempts: number;
-  correct: number;
-  firstAttempts: number;
-  firstAttemptCorrect: number;
-  card: StoredCard | null;
-  /** Highest progress per content id seen for the topic (a Map: content ids are untrusted keys); null before any. */
-  contents: Map<string, number> | null;
-  lastScore: number | null;
-}
-
-type PendingItem =
-  | { t: number; id: string; kind: 'attempt'; attempt: Omit<QuestionAttemptBody, 'kind' | 'topicIds' | 'itemId'> }
-  | { t: number; id: string; kind: 'content'; contentId: string; progress: number };
-
-/** One open UTC day: its buffered items per topic key, and the keys in a form that sorts without one big sort. */
-interface PendingDay {
-  items: Map<string, PendingItem[]>;
-  keys: SortedRuns;
-}
-
-/** A topic as checkpointed: content progress as [content id, progress] pairs. */
-type StoredTopicMastery = Omit<TopicMastery, 'contents'> & { contents: [string, number][] };
+/** A topic as checkpointed: the record's fields, then content progress as [content id, progress] pairs. */
+type StoredTopicMastery = TopicMasteryFields & { contents: [string, number][] };
 
 /** Version-1 checkpoint state (one JSON object); contents were an object before they were pairs. */
 interface LegacyMasteryState {
-  topics: [string, Omit<TopicMastery, 'contents'> & { contents: [string, number][] | Record<string, number> }][];
+  topics: [string, TopicMasteryFields & { contents: [string, number][] | Record<string, number> }][];
   pending: [number, [string, PendingItem[]][]][];
 }
 
@@ -85,11 +60,12 @@ const TOPICS = 'mastery.topics';
 const PENDING = 'mastery.pending';
 
 export class MasteryOperator implements Operator {
-  private readonly topics = new Map<string, TopicMastery>();
-  /** Erasure index: learner key → the learner's topic keys. */
-  private readonly byLearner = new Map<string, string[]>();
+  private readonly records = new MasteryRecords();
   private readonly pending = new Map<number, PendingDay>();
+  /** Erased learners whose slots wait for the days that may still name them: [learner slot, last such day]. */
+  private quarantine: [slot: number, day: number][] = [];
   private readonly memory: MemoryModel;
+  private readonly prior = (topicId: string) => this.bktParameters(topicId).prior;
 
   constructor(
     private readonly settings: MasterySettings,
@@ -98,39 +74,48 @@ export class MasteryOperator implements Operator {
     this.memory = new MemoryModel(settings.fsrsRequestRetention);
   }
 
-  /** O(the learner's topics × open days): the index names the learner's keys. */
+  /** O(the learner's topics × open days): the learner's records are chained. */
   forgetLearner(tenantId: string, learnerId: string): boolean {
     const lk = learnerKey(tenantId, learnerId);
-    const held = this.byLearner.has(lk);
+    const held = this.records.learnerOf(lk) !== undefined;
     this.dropLearner(lk);
     return held;
   }
 
   dropLearner(lk: string): void {
-    const keys = this.byLearner.get(lk);
-    if (!keys) return;
-    this.byLearner.delete(lk);
-    for (const key of keys) {
-      this.topics.delete(key);
+    const slot = this.records.learnerOf(lk);
+    if (slot === undefined) return;
+    for (const r of this.records.recordsOf(slot)) {
       for (const [day, pending] of this.pending) {
-        pending.items.delete(key); // its key stays in the runs and is skipped at the close
-        if (pending.items.size === 0) this.pending.delete(day);
+        pending.delete(r); // its record stays in the runs and is skipped at the close
+        if (pending.size === 0) this.pending.delete(day);
       }
     }
+    this.records.detachLearner(lk);
+    let last: number | undefined;
+    for (const day of this.pending.keys()) if (last === undefined || day > last) last = day;
+    if (last === undefined) this.records.release(slot);
+    else this.quarantine.push([slot, last]);
+  }
+
+  /** Number of learner × topic entries held (tests, metrics). */
+  get entryCount(): number {
+    return this.records.size;
+  }
+
+  /** Interned tenant and topic ids and learner slots still held (an erased learner's until its open days close). */
+  get heldStrings(): { tenants: number; topics: number; learners: number } {
+    return this.records.held;
   }
 
   /** The learner's topics, then their buffered items per open day (days in insertion order). */
   *learnerEntries(lk: string): Generator<StateEntry> {
-    const keys = this.byLearner.get(lk);
-    if (!keys) return;
-    for (const key of keys) {
-      const topic = this.topics.get(key)!;
-      yield [TOPICS, [key, storedTopic(topic)]];
-    }
+    const slot = this.records.learnerOf(lk);
+    if (slot === undefined) return;
+    for (const r of this.records.recordsOf(slot)) yield [TOPICS, [this.topicKeyOf(r), this.storedTopic(r)]];
     for (const [day, pending] of this.pending) {
-      for (const key of keys) {
-        const items = pending.items.get(key);
-        if (items) yield [PENDING, [day, key, items]];
+      for (const r of this.records.recordsOf(slot)) {
+        if (pending.has(r)) yield [PENDING, [day, this.topicKeyOf(r), pending.itemsOf(r)]];
       }
     }
   }
@@ -146,14 +131,10 @@ export class MasteryOperator implements Operator {
     if (body.kind !== 'question_attempt' && body.kind !== 'content_interaction') return [];
     const day = utcDayStart(event.occurredAt);
     if (watermarkMs > day + DAY_MS + this.settings.allowedLatenessMs) return [lateEvent(event, 'mastery', watermarkMs)];
-    const item = toPendingItem(event.occurredAt, event.eventId, body);
     const pending = this.pendingDay(day);
     for (const topicId of new Set(body.topicIds)) {
-      const key = topicKey(event.tenantId, event.learnerId, topicId);
-      if (!this.topics.has(key)) this.addTopic(key, this.newTopic(event.tenantId, event.learnerId, topicId));
-      const items = pending.items.get(key);
-      if (!items) this.addPending(pending, key, [item]);
-      else if (!items.some((i) => i.id === item.id)) items.push(item); // a redelivered event counts once
+      const r = this.records.findOrAdd(event.tenantId, event.learnerId, topicId, this.prior);
+      pending.addEvent(r, event.occurredAt, event.eventId, body); // a redelivered event counts once
     }
     return [];
   }
@@ -163,41 +144,40 @@ export class MasteryOperator implements Operator {
     for (;;) {
       let day: number | undefined;
       for (const d of this.pending.keys()) if (day === undefined || d < day) day = d;
-      if (day === undefined || !(watermarkMs > day + DAY_MS + this.settings.allowedLatenessMs)) return;
+      if (day === undefined || !(watermarkMs > day + DAY_MS + this.settings.allowedLatenessMs)) break;
       const pending = this.pending.get(day)!;
-      for (const key of pending.keys.sorted()) {
-        const items = pending.items.get(key);
-        if (!items) continue; // forgotten
-        const topic = this.topics.get(key)!;
-        this.changes.touch(learnerKey(topic.tenantId, topic.learnerId));
-        items.sort((a, b) => a.t - b.t || compareStrings(a.id, b.id));
-        for (const item of items) this.apply(topic, item);
-        yield { output: 'mastery', result: this.snapshotOf(topic, day) };
+      for (const r of pending.keys.sorted()) {
+        if (!pending.has(r)) continue; // forgotten
+        this.changes.touch(this.records.learnerKeyOfRecord(r));
+        for (const row of pending.sortedRowsOf(r)) this.apply(r, pending, row);
+        yield { output: 'mastery', result: this.snapshotOf(r, day) };
       }
       this.pending.delete(day);
+      this.releaseQuarantine();
     }
+    this.releaseQuarantine();
   }
 
   *snapshotEntries(): Generator<StateEntry> {
-    for (const [key, topic] of this.topics) yield [TOPICS, [key, storedTopic(topic)]];
+    for (const r of this.records.records()) yield [TOPICS, [this.topicKeyOf(r), this.storedTopic(r)]];
     for (const [day, pending] of this.pending) {
-      for (const [key, items] of pending.items) yield [PENDING, [day, key, items]];
+      for (const r of pending.records()) yield [PENDING, [day, this.topicKeyOf(r), pending.itemsOf(r)]];
     }
   }
 
   clear(): void {
-    this.topics.clear();
-    this.byLearner.clear();
+    this.records.clear();
     this.pending.clear();
+    this.quarantine = [];
   }
 
   restoreEntry(section: string, value: unknown): boolean {
     if (section === TOPICS) {
-      const [key, stored] = value as [string, StoredTopicMastery];
-      this.addTopic(key, { ...stored, contents: stored.contents.length > 0 ? new Map(stored.contents) : null });
+      const [, stored] = value as [string, StoredTopicMastery];
+      this.restoreTopic(stored, stored.contents);
     } else if (section === PENDING) {
       const [day, key, items] = value as [number, string, PendingItem[]];
-      this.addPending(this.pendingDay(day), key, items);
+      this.restorePending(day, key, items);
     } else return false;
     return true;
   }
@@ -205,10 +185,9 @@ export class MasteryOperator implements Operator {
   restoreLegacy(state: unknown): void {
     const s = state as LegacyMasteryState;
     this.clear();
-    for (const [key, topic] of s.topics) this.addTopic(key, { ...topic, contents: storedContents(topic.contents) });
+    for (const [, topic] of s.topics) this.restoreTopic(topic, topic.contents);
     for (const [day, byTopic] of s.pending) {
-      const pending = this.pendingDay(day);
-      for (const [key, items] of byTopic) this.addPending(pending, key, items);
+      for (const [key, items] of byTopic) this.restorePending(day, key, items);
     }
   }
 
@@ -218,90 +197,123 @@ export class MasteryOperator implements Operator {
     return { prior: s.bktPrior, learn: s.bktLearn, slip: s.bktSlip, guess: s.bktGuess, ...own };
   }
 
-  private addTopic(key: string, topic: TopicMastery): void {
-    this.topics.set(key, topic);
-    const lk = learnerKey(topic.tenantId, topic.learnerId);
-    const keys = this.byLearner.get(lk);
-    if (keys) keys.push(key);
-    else this.byLearner.set(lk, [key]);
+  private restoreTopic(stored: TopicMasteryFields, contents: [string, number][] | Record<string, number>): void {
+    const r = this.records.restore(checkedFields(stored));
+    const progress = storedContents(contents);
+    if (progress) this.records.contents.set(r, progress);
+    else this.records.contents.delete(r);
+  }
+
+  private restorePending(day: number, key: string, items: PendingItem[]): void {
+    if (typeof day !== 'number' || !Array.isArray(items)) throw new TypeError('a malformed mastery.pending entry');
+    const r = this.recordOfKey(key);
+    if (r < 0) throw new TypeError('mastery.pending names a topic key without a topic entry');
+    const pending = this.pendingDay(day);
+    for (const item of items) pending.addItem(r, checkedItem(item));
+  }
+
+  /** The record of a checkpointed topic key `tenant\0learner\0topic` (the learner key is the part held). */
+  private recordOfKey(key: string): number {
+    if (typeof key !== 'string') return -1;
+    for (let at = key.indexOf('\u0000'); at >= 0; at = key.indexOf('\u0000', at + 1)) {
+      const r = this.records.find(key.slice(0, at), key.slice(at + 1));
+      if (r >= 0) return r;
+    }
+    return -1;
+  }
+
+  /** Frees erased learners once every day that was open at their erasure has closed. */
+  private releaseQuarantine(): void {
+    if (this.quarantine.length === 0) return;
+    let first: number | undefined;
+    for (const day of this.pending.keys()) if (first === undefined || day < first) first = day;
+    const waiting: [number, number][] = [];
+    for (const entry of this.quarantine) {
+      if (first === undefined || entry[1] < first) this.records.release(entry[0]);
+      else waiting.push(entry);
+    }
+    this.quarantine = waiting;
   }
 
   private pendingDay(day: number): PendingDay {
     let pending = this.pending.get(day);
     if (!pending) {
-      pending = { items: new Map(), keys: new SortedRuns() };
+      pending = new PendingDay(this.records.compareKeys);
       this.pending.set(day, pending);
     }
     return pending;
   }
 
-  private addPending(pending: PendingDay, key: string, items: PendingItem[]): void {
-    pending.items.set(key, items);
-    pending.keys.add(key);
+  private topicKeyOf(r: number): string {
+    return `${this.records.learnerKeyOfRecord(r)}\u0000${this.records.topicIdOf(r)}`;
   }
 
-  private newTopic(tenantId: string, learnerId: string, topicId: string): TopicMastery {
-    return {
-      tenantId,
-      learnerId,
-      topicId,
-      pKnown: this.bktParameters(topicId).prior,
-      attempts: 0,
-      correct: 0,
-      firstAttempts: 0,
-      firstAttemptCorrect: 0,
-      card: null,
-      contents: null,
-      lastScore: null,
-    };
+  private storedTopic(r: number): StoredTopicMastery {
+    const { card, lastScore, ...rest } = this.records.fields(r);
+    const contents = this.records.contents.get(r);
+    return { ...rest, card, contents: contents ? Array.from(contents) : [], lastScore };
   }
 
-  private apply(topic: TopicMastery, item: PendingItem): void {
-    if (item.kind === 'content') {
-      topic.contents ??= new Map();
-      topic.contents.set(item.contentId, Math.max(topic.contents.get(item.contentId) ?? 0, item.progress));
+  private apply(r: number, pending: PendingDay, row: number): void {
+    const rec = this.records;
+    if (pending.isContent(row)) {
+      let contents = rec.contents.get(r);
+      if (!contents) {
+        contents = new Map();
+        rec.contents.set(r, contents);
+      }
+      const contentId = pending.contentIdOf(row);
+      contents.set(contentId, Math.max(contents.get(contentId) ?? 0, pending.progressOf(row)));
       return;
     }
-    const { correct, attemptNumber } = item.attempt;
-    topic.pKnown = bktUpdate(topic.pKnown, correct, this.bktParameters(topic.topicId));
-    topic.attempts += 1;
-    if (correct) topic.correct += 1;
+    const attempt = pending.attemptOf(row);
+    const { correct, attemptNumber } = attempt;
+    rec.f.pKnown[r] = bktUpdate(rec.f.pKnown[r]!, correct, this.bktParameters(rec.topicIdOf(r)));
+    rec.n.attempts[r] = rec.n.attempts[r]! + 1;
+    if (correct) rec.n.correct[r] = rec.n.correct[r]! + 1;
     if (attemptNumber === 1) {
-      topic.firstAttempts += 1;
-      if (correct) topic.firstAttemptCorrect += 1;
+      rec.n.firstAttempts[r] = rec.n.firstAttempts[r]! + 1;
+      if (correct) rec.n.firstAttemptCorrect[r] = rec.n.firstAttemptCorrect[r]! + 1;
     }
-    topic.card = this.memory.review(topic.card, item.t, ratingFor(item.attempt));
+    rec.setCard(r, this.memory.review(rec.card(r), pending.timeOf(row), ratingFor(attempt)));
   }
 
-  private snapshotOf(topic: TopicMastery, day: number): MasterySnapshotResult {
-    const firstAttemptAccuracy = topic.firstAttempts > 0 ? topic.firstAttemptCorrect / topic.firstAttempts : 0;
-    const accuracy = topic.attempts > 0 ? topic.correct / topic.attempts : 0;
-    const retrievalStrength = this.memory.retrievability(topic.card, day + DAY_MS);
+  private snapshotOf(r: number, day: number): MasterySnapshotResult {
+    const rec = this.records;
+    const attempts = rec.n.attempts[r]!;
+    const correct = rec.n.correct[r]!;
+    const firstAttempts = rec.n.firstAttempts[r]!;
+    const firstAttemptCorrect = rec.n.firstAttemptCorrect[r]!;
+    const card = rec.card(r);
+    const firstAttemptAccuracy = firstAttempts > 0 ? firstAttemptCorrect / firstAttempts : 0;
+    const accuracy = attempts > 0 ? correct / attempts : 0;
+    const retrievalStrength = this.memory.retrievability(card, day + DAY_MS);
     let progressSum = 0;
-    const contents = topic.contents?.size ?? 0;
-    for (const progress of topic.contents?.values() ?? []) progressSum += progress;
+    const progress = rec.contents.get(r);
+    const contents = progress?.size ?? 0;
+    for (const p of progress?.values() ?? []) progressSum += p;
     const materialCompletion = contents > 0 ? progressSum / contents : 0;
     const masteryScore =
       MASTERY_WEIGHTS.firstAttemptAccuracy * firstAttemptAccuracy +
       MASTERY_WEIGHTS.accuracy * accuracy +
       MASTERY_WEIGHTS.retrievalStrength * retrievalStrength +
       MASTERY_WEIGHTS.materialCompletion * materialCompletion;
-    const { trend, change } = masteryTrend(topic.lastScore, masteryScore);
-    topic.lastScore = masteryScore;
+    const { trend, change } = masteryTrend(rec.lastScore(r), masteryScore);
+    rec.setLastScore(r, masteryScore);
     return {
-      tenantId: topic.tenantId,
-      learnerId: topic.learnerId,
-      topicId: topic.topicId,
+      tenantId: rec.tenantIdOf(r),
+      learnerId: rec.learnerIdOf(r),
+      topicId: rec.topicIdOf(r),
       day: utcDayLabel(day),
-      pKnown: topic.pKnown,
-      attempts: topic.attempts,
-      correct: topic.correct,
-      firstAttempts: topic.firstAttempts,
-      firstAttemptCorrect: topic.firstAttemptCorrect,
+      pKnown: rec.f.pKnown[r]!,
+      attempts,
+      correct,
+      firstAttempts,
+      firstAttemptCorrect,
       firstAttemptAccuracy,
       accuracy,
       retrievalStrength,
-      nextReviewMs: topic.card ? topic.card.dueMs : 0,
+      nextReviewMs: card ? card.dueMs : 0,
       materialCompletion,
       masteryScore,
       trend,
@@ -310,26 +322,59 @@ export class MasteryOperator implements Operator {
   }
 }
 
-function storedTopic(topic: TopicMastery): StoredTopicMastery {
-  return { ...topic, contents: topic.contents ? Array.from(topic.contents) : [] };
-}
-
-function topicKey(tenantId: string, learnerId: string, topicId: string): string {
-  return `${learnerKey(tenantId, learnerId)}\u0000${topicId}`;
-}
-
-function toPendingItem(t: number, id: string, body: QuestionAttemptBody | ContentInteractionBody): PendingItem {
-  if (body.kind === 'content_interaction') {
-    return { t, id, kind: 'content', contentId: body.contentId, progress: Math.min(1, Math.max(0, body.progress)) };
-  }
-  const { correct, score, attemptNumber, responseTimeMs, hintsUsed, confidence } = body;
-  return { t, id, kind: 'attempt', attempt: { correct, score, attemptNumber, responseTimeMs, hintsUsed, confidence } };
-}
-
-/** Content progress from a version-1 checkpoint: pairs, or an object read by own keys only. */
+/** Content progress of a checkpoint: pairs, or (version 1) an object read by own keys only. */
 function storedContents(stored: [string, number][] | Record<string, number>): Map<string, number> | null {
   if (Array.isArray(stored)) return stored.length > 0 ? new Map(stored) : null;
+  if (typeof stored !== 'object' || stored === null) throw new TypeError('malformed mastery contents');
   const contents = new Map<string, number>();
   for (const key of Object.keys(stored)) contents.set(key, stored[key]!);
   return contents.size > 0 ? contents : null;
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+
+/** A checkpointed topic's fields, checked before they go into typed columns (which would coerce anything). */
+function checkedFields(stored: TopicMasteryFields): TopicMasteryFields {
+  const ok =
+    typeof stored === 'object' &&
+    stored !== null &&
+    typeof stored.tenantId === 'string' &&
+    typeof stored.learnerId === 'string' &&
+    typeof stored.topicId === 'string' &&
+    isNumber(stored.pKnown) &&
+    (stored.lastScore === null || isNumber(stored.lastScore)) &&
+    (stored.card === null || checkedCard(stored.card));
+  if (!ok) throw new TypeError('a malformed mastery.topics entry');
+  return stored;
+}
+
+function checkedCard(card: StoredCard): boolean {
+  return (
+    typeof card === 'object' &&
+    isNumber(card.dueMs) &&
+    isNumber(card.stability) &&
+    isNumber(card.difficulty) &&
+    isNumber(card.scheduledDays) &&
+    (card.lastReviewMs === null || isNumber(card.lastReviewMs))
+  );
+}
+
+function checkedItem(item: PendingItem): PendingItem {
+  const ok =
+    typeof item === 'object' &&
+    item !== null &&
+    isNumber(item.t) &&
+    typeof item.id === 'string' &&
+    (item.kind === 'content'
+      ? typeof item.contentId === 'string' && isNumber(item.progress)
+      : item.kind === 'attempt' &&
+        typeof item.attempt === 'object' &&
+        item.attempt !== null &&
+        typeof item.attempt.correct === 'boolean' &&
+        isNumber(item.attempt.score) &&
+        isNumber(item.attempt.attemptNumber) &&
+        isNumber(item.attempt.responseTimeMs) &&
+        isNumber(item.attempt.hintsUsed));
+  if (!ok) throw new TypeError('a malformed mastery.pending item');
+  return item;
 }

@@ -2,19 +2,23 @@
 // sort: every RUN_LENGTH new keys the tail is sorted into a run (a bounded
 // step, paid as keys arrive), and the sorted order is a lazy k-way merge of
 // the runs, one key per step. Duplicates (a key added again) come out once.
+// Keys are strings (compared by code unit) or anything with a comparison
+// that must not change while the key is in the runs.
 import { compareStrings } from '../operators/operator.js';
 
 /** Keys per sorted run: sorting this many strings takes a few milliseconds. */
 export const RUN_LENGTH = 4096;
 
-export class SortedRuns {
-  private runs: string[][] = [];
-  private tail: string[] = [];
+export class SortedRuns<K = string> {
+  private runs: K[][] = [];
+  private tail: K[] = [];
 
-  add(key: string): void {
+  constructor(private readonly compare: (a: K, b: K) => number = compareStrings as (a: K, b: K) => number) {}
+
+  add(key: K): void {
     this.tail.push(key);
     if (this.tail.length >= RUN_LENGTH) {
-      this.runs.push(this.tail.sort(compareStrings));
+      this.runs.push(this.tail.sort(this.compare));
       this.tail = [];
     }
   }
@@ -24,15 +28,16 @@ export class SortedRuns {
   }
 
   /** Every key added, ascending, each once. The runs must not change while iterating. */
-  *sorted(): Generator<string> {
+  *sorted(): Generator<K> {
+    const compare = this.compare;
     const runs = this.runs.slice();
-    if (this.tail.length > 0) runs.push(this.tail.slice().sort(compareStrings));
+    if (this.tail.length > 0) runs.push(this.tail.slice().sort(compare));
     // Min-heap of run indexes by their current key.
     const pos = new Array<number>(runs.length).fill(0);
     const heap: number[] = [];
     const key = (r: number) => runs[r]![pos[r]!]!;
     const less = (a: number, b: number) => {
-      const c = compareStrings(key(a), key(b));
+      const c = compare(key(a), key(b));
       return c < 0 || (c === 0 && a < b);
     };
     const up = (i: number) => {
@@ -60,7 +65,7 @@ export class SortedRuns {
       heap.push(r);
       up(heap.length - 1);
     }
-    let previous: string | undefined;
+    let previous: K | undefined;
     while (heap.length > 0) {
       const r = heap[0]!;
       const k = key(r);
