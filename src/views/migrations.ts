@@ -126,9 +126,16 @@ export async function runMigrations(
   return report;
 }
 
+/**
+ * An ALTER that only adds columns (one, or several with a MODIFY ORDER BY that
+ * extends the key by them: ClickHouse wants those in one statement) failed
+ * because a column exists: another engine ran it first, or an earlier run got
+ * that far. The statement is all or nothing in the server, so it counts as done.
+ */
 function addsExistingColumn(stmt: string, err: unknown): boolean {
   return (
-    /^ALTER TABLE \w+ ADD COLUMN \w+ [^,]*$/.test(stmt) &&
+    (/^ALTER TABLE \w+ ADD COLUMN \w+ (?:[^,()]|\([^()]*\))*$/.test(stmt) ||
+      /^ALTER TABLE \w+ (ADD COLUMN \w+ \w+, )+MODIFY ORDER BY \([\w, ]+\)$/.test(stmt)) &&
     /column with this name already exists|DUPLICATE_COLUMN|already exists/i.test((err as Error).message ?? '')
   );
 }

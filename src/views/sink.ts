@@ -5,10 +5,12 @@
 // the highest one ClickHouse holds for its (partition, output) is skipped.
 // Fenced (docs/delivery.md): every row carries the result identity (deployment,
 // source topic) and the owner's claim on its partition, and goes in through
-// `<table>_in`, where a row of a stale claim is dropped by the server. A retry
-// after an unknown outcome first waits until the earlier attempt (same query
-// id) no longer runs, then asks ClickHouse what landed, and resends the same
-// rows with the same identity when nothing did.
+// `<table>_in`, where a row of a stale claim is dropped by the server. A batch
+// goes to the base table's input, then to each of its rollups' inputs (one
+// target per insert, so each insert is atomic); every target keeps its own
+// high-water mark (base: max(seq); rollup: max_seq per identity). A retry after
+// an unknown outcome first waits until the earlier attempt (same query id) no
+// longer runs, then asks that target what landed, and resends the rest there.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { isRetriable, LearnstreamError } from '../core/errors.js';
@@ -20,7 +22,7 @@ import { insertQueryIdPrefix, type OwnerClaim, unfencedClaim } from './ownership
 import { type Row, resultRow } from './rows.js';
 import { ident, quoteString, sql } from './sql.js';
 import type { ClickHouseStore } from './store.js';
-import { fencedInput, outputTables } from './tables.js';
+import { fencedInput, outputTables, rollupInputs, type TableName } from './tables.js';
 
 export interface ClickHouseSinkOptions {
   /** Rows per insert; a buffer this full is flushed at once. @default 5000 */
@@ -97,6 +99,30 @@ const metrics = {
 };
 
 const key = (output: OutputName, partition: number) => `${output}/${partition}`;
+const targetKey = (table: TableName, partition: number) => `${table}/${partition}`;
+
+/** Where one output's rows land: its base table, then each rollup, each through its own fenced input. */
+interface Target {
+  table: TableName;
+  input: string;
+  /** The rollup keeps the highest seq per identity in `max_seq` (an aggregate state); the base table has `seq`. */
+  rollup: boolean;
+}
+
+function targetsOf(o: OutputName): readonly Target[] {
+  const table = outputTables[o];
+  return [
+    { table, input: fencedInput[table], rollup: false },
+    ...rollupInputs[o].map((r): Target => ({ table: r.table, input: r.input, rollup: true })),
+  ];
+}
+
+const targets: Record<OutputName, readonly Target[]> = {
+  sessions: targetsOf('sessions'),
+  mastery: targetsOf('mastery'),
+  weekly_active: targetsOf('weekly_active'),
+  late_events: targetsOf('late_events'),
+};
 
 export interface ClickHouseSinkEvents {
   backpressure: [];
@@ -116,7 +142,7 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
   private readonly log: Logger;
 
   private readonly buffers = new Map<OutputName, Pending[]>(outputs.map((o) => [o, []]));
-  /** Highest seq known to be in ClickHouse per (output, partition); absent = ask ClickHouse. */
+  /** Highest seq known to be in each target table per partition (`table/partition`); absent = ask ClickHouse. */
   private readonly durable = new Map<string, number>();
   /** Sequence floors from checkpoints, kept across re-queries. */
   private readonly floors = new Map<string, number>();
@@ -172,17 +198,39 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
     };
   }
 
-  /** Highest sequence number ClickHouse holds for this partition and output (0 when none; at least the checkpoint floor). */
+  /**
+   * Highest sequence number ClickHouse holds for this partition and output in
+   * its base table (0 when none; at least the checkpoint floor). Asks every
+   * rollup of the output too: a replayed result is skipped only when every
+   * table holds it.
+   */
   async highestSeq(partition: number, output: OutputName): Promise<number> {
-    const rows = await this.store.query<{ s: number | string }>(
-      sql`SELECT max(${ident('seq')}) AS s FROM ${ident(outputTables[output])}
+    let base = 0;
+    for (const target of targets[output]) {
+      const seq = await this.landed(target, output, partition);
+      if (!target.rollup) base = seq;
+    }
+    return base;
+  }
+
+  /** Highest seq of this partition the target table holds (at least the output's checkpoint floor). */
+  private async landed(target: Target, output: OutputName, partition: number): Promise<number> {
+    const high = target.rollup ? sql`maxMerge(${ident('max_seq')})` : sql`max(${ident('seq')})`;
+    const rows = await this.store.query<{ s: number | string | null }>(
+      sql`SELECT ${high} AS s FROM ${ident(target.table)}
           WHERE ${ident('deployment')} = ${this.identity.deployment} AND ${ident('source_topic')} = ${this.identity.topic}
             AND ${ident('source_partition')} = ${partition}`.text,
     );
-    const k = key(output, partition);
-    const seq = Math.max(Number(rows[0]?.s ?? 0), this.floors.get(k) ?? 0);
-    this.durable.set(k, seq);
+    const seq = Math.max(Number(rows[0]?.s ?? 0), this.floors.get(key(output, partition)) ?? 0);
+    this.durable.set(targetKey(target.table, partition), seq);
     return seq;
+  }
+
+  /** Highest seq of the partition known to be in every table of the output (0 when one is unknown). */
+  private durableEverywhere(output: OutputName, partition: number): number {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const t of targets[output]) lowest = Math.min(lowest, this.durable.get(targetKey(t.table, partition)) ?? 0);
+    return lowest;
   }
 
   /**
@@ -222,7 +270,7 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
     let added = 0;
     for (const r of results) {
       const k = key(r.output, r.partition);
-      const floor = Math.max(this.accepted.get(k) ?? 0, this.durable.get(k) ?? 0);
+      const floor = Math.max(this.accepted.get(k) ?? 0, this.durableEverywhere(r.output, r.partition));
       if (r.seq <= floor) {
         metrics.skipped.inc({ output: r.output });
         continue;
@@ -258,7 +306,7 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
       for (const b of kept) buffer.push(b);
       const k = key(output, partition);
       this.accepted.delete(k);
-      this.durable.delete(k);
+      for (const t of targets[output]) this.durable.delete(targetKey(t.table, partition));
       this.floors.delete(k);
     }
     this.claims.delete(partition);
@@ -359,14 +407,13 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
     return best;
   }
 
-  /** Drops rows ClickHouse already holds, asking it for any (output, partition) not known yet. */
-  /** Drops rows ClickHouse already holds, and rows of a claim this sink no longer holds (they cannot land). */
-  private async unwritten(output: OutputName, batch: Pending[]): Promise<Pending[]> {
+  /** Rows the target does not hold yet (asking it for any partition not known), of claims this sink still holds. */
+  private async unwritten(target: Target, output: OutputName, batch: Pending[]): Promise<Pending[]> {
     const live = batch.filter((b) => this.current(b));
     for (const p of new Set(live.map((b) => b.partition))) {
-      if (!this.durable.has(key(output, p))) await this.highestSeq(p, output);
+      if (!this.durable.has(targetKey(target.table, p))) await this.landed(target, output, p);
     }
-    return live.filter((b) => b.seq > (this.durable.get(key(output, b.partition)) ?? 0));
+    return live.filter((b) => b.seq > (this.durable.get(targetKey(target.table, b.partition)) ?? 0));
   }
 
   /** The row was stamped with the partition's current claim (a forgotten or re-claimed partition's rows are not). */
@@ -375,41 +422,58 @@ export class ClickHouseSink extends EventEmitter<ClickHouseSinkEvents> {
     return b.row.owner_epoch === claim.epoch && b.row.owner === claim.owner;
   }
 
+  /** The batch into the base table, then into each rollup: one target per insert, so each lands whole or not at all. */
   private async insertWithRetry(output: OutputName, batch: Pending[]): Promise<void> {
-    const table = outputTables[output];
-    const queryId = `${insertQueryIdPrefix(this.identity.deployment, this.identity.owner)}${output}-${++this.batchNo}`;
+    const batchNo = ++this.batchNo;
+    for (const [i, target] of targets[output].entries()) {
+      const queryId = `${insertQueryIdPrefix(this.identity.deployment, this.identity.owner)}${output}-${batchNo}-${i}`;
+      await this.insertIntoTarget(target, output, batch, queryId);
+    }
+  }
+
+  private async insertIntoTarget(target: Target, output: OutputName, batch: Pending[], queryId: string): Promise<void> {
+    const base = !target.rollup;
     for (let attempt = 0; ; attempt++) {
       try {
         // An earlier attempt may still run on the server (client timeout): let it end before asking what landed.
         if (attempt > 0) await this.waitUntilDone(queryId);
-        const rows = await this.unwritten(output, batch);
-        if (rows.length < batch.length) metrics.skipped.inc({ output }, batch.length - rows.length);
+        const rows = await this.unwritten(target, output, batch);
+        if (base && rows.length < batch.length) metrics.skipped.inc({ output }, batch.length - rows.length);
         if (rows.length === 0) return;
-        const end = metrics.latency.startTimer({ output });
+        const end = base ? metrics.latency.startTimer({ output }) : undefined;
         await this.store.insert(
-          fencedInput[table],
+          target.input,
           rows.map((r) => r.row),
           { queryId, dedupToken: rows.length === batch.length ? queryId : `${queryId}-${rows.length}` },
         );
-        end();
-        metrics.rows.inc({ output }, rows.length);
-        metrics.batches.inc({ output });
+        end?.();
+        if (base) {
+          metrics.rows.inc({ output }, rows.length);
+          metrics.batches.inc({ output });
+        }
         for (const r of rows) {
           // A partition re-claimed while this insert ran learns what landed from ClickHouse, not from us.
           if (!this.current(r)) continue;
-          const k = key(output, r.partition);
+          const k = targetKey(target.table, r.partition);
           if (r.seq > (this.durable.get(k) ?? 0)) this.durable.set(k, r.seq);
         }
         return;
       } catch (err) {
         if (!isRetriable(err) || attempt >= this.maxRetries) throw err;
         // The insert may have landed before the connection broke: ask again before retrying.
-        for (const p of new Set(batch.map((b) => b.partition))) this.durable.delete(key(output, p));
+        for (const p of new Set(batch.map((b) => b.partition))) this.durable.delete(targetKey(target.table, p));
         const delay = Math.min(this.retryMaxMs, this.retryInitialMs * 2 ** Math.min(attempt, 30));
         const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
         metrics.retries.inc({ output });
         this.log.warn(
-          { output, table, rows: batch.length, attempt: attempt + 1, delayMs: jittered, err: (err as Error).message },
+          {
+            output,
+            table: target.table,
+            rows: batch.length,
+            attempt: attempt + 1,
+            delayMs: jittered,
+            err: (err as Error).message,
+          },
           'ClickHouse insert failed; retrying',
         );
         await new Promise((r) => setTimeout(r, jittered));

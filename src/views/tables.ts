@@ -165,6 +165,10 @@ export const tableColumns = {
     'duration_ms_sum',
     'learning_hours',
     'active_seconds_sum',
+    'deployment',
+    'source_topic',
+    'source_partition',
+    'max_seq',
   ],
   tenant_weekly_active: [
     'tenant_id',
@@ -178,6 +182,10 @@ export const tableColumns = {
     'sessions',
     'learning_minutes',
     'partials',
+    'deployment',
+    'source_topic',
+    'source_partition',
+    'max_seq',
   ],
   tenant_topic_mastery_daily: [
     'tenant_id',
@@ -192,8 +200,22 @@ export const tableColumns = {
     'bucket_40_60',
     'bucket_60_80',
     'bucket_80_100',
+    'deployment',
+    'source_topic',
+    'source_partition',
+    'max_seq',
   ],
-  topic_popularity_daily: ['tenant_id', 'topic_id', 'day', 'sessions', 'learners'],
+  topic_popularity_daily: [
+    'tenant_id',
+    'topic_id',
+    'day',
+    'sessions',
+    'learners',
+    'deployment',
+    'source_topic',
+    'source_partition',
+    'max_seq',
+  ],
   partition_owners: ['deployment', 'topic', 'source_partition', 'epoch', 'owner', 'claimed_at', 'claimed_at_ms'],
   engine_checkpoint_parts: [
     'deployment',
@@ -233,10 +255,10 @@ export const tableColumns = {
 export type TableName = keyof typeof tableColumns;
 
 export const materializedViews = [
-  'tenant_daily_sessions_fenced_mv',
-  'tenant_weekly_active_fenced_mv',
-  'tenant_topic_mastery_daily_fenced_mv',
-  'topic_popularity_daily_fenced_mv',
+  'tenant_daily_sessions_fence_mv',
+  'tenant_weekly_active_fence_mv',
+  'tenant_topic_mastery_daily_fence_mv',
+  'topic_popularity_daily_fence_mv',
   'sessions_fence_mv',
   'mastery_snapshots_fence_mv',
   'weekly_active_partials_fence_mv',
@@ -263,6 +285,23 @@ export const fencedInput = {
   engine_checkpoint_chain: 'engine_checkpoint_chain_in',
 } as const satisfies Partial<Record<TableName, string>>;
 
+/**
+ * The rollups of each output with their own input (schemas/clickhouse/006):
+ * the sink inserts a batch into the base table's input, then into each of
+ * these, so every insert has one target and is atomic. A rollup row keeps the
+ * highest seq it holds per identity (`max_seq`), which is how the sink learns
+ * what landed there.
+ */
+export const rollupInputs = {
+  sessions: [
+    { table: 'tenant_daily_sessions', input: 'tenant_daily_sessions_in' },
+    { table: 'topic_popularity_daily', input: 'topic_popularity_daily_in' },
+  ],
+  mastery: [{ table: 'tenant_topic_mastery_daily', input: 'tenant_topic_mastery_daily_in' }],
+  weekly_active: [{ table: 'tenant_weekly_active', input: 'tenant_weekly_active_in' }],
+  late_events: [],
+} as const satisfies Record<OutputName, readonly { table: TableName; input: string }[]>;
+
 /** Columns the sink stamps on every result row beside the result itself: identity and claim. */
 export const resultIdentityColumns = ['deployment', 'source_topic', 'owner_epoch', 'owner'] as const;
 
@@ -282,5 +321,6 @@ export const knownIdentifiers: ReadonlySet<string> = new Set<string>([
   ...Object.values(tableColumns).flat(),
   ...materializedViews,
   ...Object.values(fencedInput),
+  ...Object.values(rollupInputs).flatMap((list) => list.map((r) => r.input)),
   currentOwnersView,
 ]);

@@ -13,6 +13,7 @@ const files = [
   '003_rollups.sql',
   '004_fenced_writes.sql',
   '005_checkpoint_chain.sql',
+  '006_rollup_inputs.sql',
 ];
 
 forEachStore('migrations', ({ newStore }) => {

@@ -3,7 +3,7 @@
 // stop on a fatal error. Outages are simulated by a decorator around the real
 // store port (the real-server outage is in sink-outage.test.ts).
 import { expect, it } from 'vitest';
-import { LearnstreamError } from '../../../src/core/errors.js';
+import { defineErrorCode, LearnstreamError } from '../../../src/core/errors.js';
 import { metricsRegistry } from '../../../src/core/metrics.js';
 import type { SessionWindowResult } from '../../../src/processors/results.js';
 import { ClickHouseSink, type ClickHouseStore, runMigrations, StoreUnavailable } from '../../../src/views/index.js';
@@ -35,6 +35,8 @@ async function metricValue(name: string, output = 'sessions'): Promise<number> {
   return data.values.filter((v) => v.labels.output === output && !('le' in v.labels)).reduce((a, v) => a + v.value, 0);
 }
 
+const SinkTestFatal = defineErrorCode('LS_TEST_KILLED', 'simulated process death', 500, false);
+
 /** The real store, with inserts that fail (retriably) while `down` is set, optionally after landing. */
 function flaky(store: ClickHouseStore) {
   const state = { down: false, landThenFail: 0 };
@@ -60,6 +62,7 @@ forEachStore('ClickHouseSink', ({ newStore }) => {
     // 25 rows, batches of 10: the whole buffer drains without waiting for the timer.
     await waitFor(async () => (await rowStats(store)).rows === 25, { message: '25 rows' });
     expect(await metricValue('learnstream_sink_batches_total')).toBe(batchesBefore + 3);
+    await sink.flush(); // the rollups' inserts of the last batch too: the sink is idle again
 
     // Below the row threshold, the timer flushes.
     sink.write(stamp('sessions', 0, sessions(3, 'x'), 26));
@@ -130,6 +133,53 @@ forEachStore('ClickHouseSink', ({ newStore }) => {
     expect(events).toEqual(['backpressure', 'writable']);
     expect(await rowStats(real)).toEqual({ rows: 30, distinct: 30 });
     await sink.close();
+  });
+
+  it('completes the rollups after a crash between the base insert and a rollup insert, doubling nothing', async () => {
+    const store = await newStore();
+    await runMigrations(store);
+    const identity = { deployment: 'd1', topic: 'events' };
+    const topical = (n: number, first: number) =>
+      Array.from({ length: n }, (_, i) =>
+        session({
+          tenantId: 't1',
+          learnerId: `r${first + i}`,
+          start: new Date(Date.UTC(2026, 10, 2, 8, 0, first + i)).toISOString(),
+          durationMs: MIN,
+          topics: ['algebra'],
+        }),
+      );
+    // Seqs 1..20 land everywhere.
+    const first = new ClickHouseSink(store, { identity, maxBatchRows: 20 });
+    first.write(stamp('sessions', 0, topical(20, 0)));
+    await first.close();
+    // Seqs 21..30 reached the base table only: the engine died before its rollup inserts.
+    const realInsert = store.insert.bind(store);
+    const baseOnly: ClickHouseStore = Object.create(store);
+    baseOnly.insert = async (table, rows, opts) => {
+      if (table !== 'sessions_in') throw new LearnstreamError(SinkTestFatal, 'process killed');
+      await realInsert(table, rows, opts);
+    };
+    const dying = new ClickHouseSink(baseOnly, { identity, maxBatchRows: 10 });
+    dying.on('error', () => undefined);
+    dying.write(stamp('sessions', 0, topical(10, 20), 21));
+    await dying.flush().catch(() => undefined);
+    expect(await rowStats(store)).toEqual({ rows: 30, distinct: 30 });
+
+    // The next owner replays seqs 1..30 from its checkpoint (seqs up to 20 were checkpointed).
+    const next = new ClickHouseSink(store, { identity, maxBatchRows: 7 });
+    await next.restore(0, { sessions: 20 });
+    next.write(stamp('sessions', 0, topical(30, 0)));
+    await next.close();
+    expect(await rowStats(store)).toEqual({ rows: 30, distinct: 30 });
+    const [daily] = await store.query<{ n: number | string; l: number | string }>(
+      'SELECT countMerge(sessions) AS n, uniqExactMerge(learners) AS l FROM tenant_daily_sessions',
+    );
+    expect({ n: Number(daily?.n), l: Number(daily?.l) }).toEqual({ n: 30, l: 30 });
+    const [topic] = await store.query<{ n: number | string }>(
+      "SELECT countMerge(sessions) AS n FROM topic_popularity_daily WHERE topic_id = 'algebra'",
+    );
+    expect(Number(topic?.n)).toBe(30);
   });
 
   it('gives up loudly on a fatal error', async () => {

@@ -40,7 +40,7 @@ describe('sql builder', () => {
   it('takes identifiers only from the allow-list', () => {
     expect(ident('sessions').text).toBe('`sessions`');
     expect(ident('learner_id').text).toBe('`learner_id`');
-    expect(ident('tenant_daily_sessions_fenced_mv').text).toBe('`tenant_daily_sessions_fenced_mv`');
+    expect(ident('tenant_daily_sessions_fence_mv').text).toBe('`tenant_daily_sessions_fence_mv`');
     expect(() => ident('users')).toThrow(/allow-list/);
     expect(() => ident('sessions; DROP TABLE x')).toThrow(/allow-list/);
     expect(() => ident('`sessions`')).toThrow(/allow-list/);
