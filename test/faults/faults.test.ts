@@ -209,8 +209,10 @@ describe('fault suite: exactly once under faults, against the clean run', () => 
             `proxy: ${s.connections} connections, ${s.droppedConnections} with answers swallowed (${s.droppedBytes} bytes); INSERTs left unanswered: ${s.insertsUnanswered.join(', ') || 'none'}`,
           );
           // Without an unanswered result insert the fault was not injected and the scenario proves nothing.
-          // Result inserts may go through a staging table (`sessions_in`, …) that the fence forwards.
-          const results = /^(sessions|mastery_snapshots|weekly_active_partials|late_events)(_in)?$/;
+          // Result inserts go through fenced inputs: a base table's (`sessions_in`, …) or a rollup's
+          // (`tenant_daily_sessions_in`, …); each is one target whose landing the retry must work out.
+          const results =
+            /^(sessions|mastery_snapshots|weekly_active_partials|late_events|tenant_daily_sessions|topic_popularity_daily|tenant_topic_mastery_daily|tenant_weekly_active)(_in)?$/;
           if (!s.insertsUnanswered.some((t) => results.test(t.split('.').pop() as string)))
             ctx.problems.push('no insert into a result table lost its answer in the window: fault not injected');
           await production.done;
