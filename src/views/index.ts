@@ -79,6 +79,7 @@ export {
   materializedViews,
   outputTables,
   resultIdentityColumns,
+  rollupInputs,
   type TableName,
   tableColumns,
 } from './tables.js';

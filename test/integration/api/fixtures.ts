@@ -19,7 +19,7 @@ import type {
   StampedResult,
   WeeklyActivePartialResult,
 } from '../../../src/processors/results.js';
-import { type ClickHouseStore, resultRow, runMigrations } from '../../../src/views/index.js';
+import { type ClickHouseStore, resultRow, rollupInputs, runMigrations } from '../../../src/views/index.js';
 import { rawEventRow } from '../../../src/views/rows.js';
 
 export const jwtSecret = 'api-test-secret-that-is-long-enough-123';
@@ -154,8 +154,10 @@ export async function loadFixture(store: ClickHouseStore, results = fixtureResul
   };
   for (const output of Object.keys(tables) as OutputName[]) {
     const rows = results.filter((r) => r.output === output).map(resultRow);
-    // The write path of the engine: through the fenced input, which feeds the table and its rollups.
-    if (rows.length) await store.insert(`${tables[output]}_in`, rows);
+    // The write path of the engine: the table's fenced input, then each of its rollups' inputs.
+    if (rows.length === 0) continue;
+    await store.insert(`${tables[output]}_in`, rows);
+    for (const rollup of rollupInputs[output]) await store.insert(rollup.input, rows);
   }
 }
 
