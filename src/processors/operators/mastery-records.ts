@@ -96,7 +96,11 @@ export class MasteryRecords {
 
   /** Interned strings and learner slots held, erased learners in waiting included (tests, metrics). */
   get held(): { tenants: number; topics: number; learners: number } {
-    return { tenants: this.tenants.size, topics: this.topics.size, learners: this.learnerSlots - this.freeLearners.size };
+    return {
+      tenants: this.tenants.size,
+      topics: this.topics.size,
+      learners: this.learnerSlots - this.freeLearners.size,
+    };
   }
 
   /** The learner slot of a learner key, if held. */
