@@ -43,7 +43,7 @@ export function stateChecks(
         actual: Number.NaN,
         unit: '',
         met: false,
-        missedBy: `failed: ${f.error.slice(0, 300)}`,
+        missedBy: `failed: ${errorLine(f.error)}`,
       },
       profile: { name: `state-${f.learners}`, ext: 'heapprofile' },
     });
@@ -84,21 +84,32 @@ export function stateChecks(
   return checks;
 }
 
+/** An error's first line, fit for a table cell (no stack, no pipes). */
+export function errorLine(error: string): string {
+  return (error.split('\n')[0] ?? '').slice(0, 400).replaceAll('|', '\\|');
+}
+
 function restoreCheck(run: StateRun, at: string): Check {
   const check = atMost(`restore after kill -9, ${at}`, run.restore.restoreMs, RESTORE_BOUND_MS, 'ms');
-  if (run.restore.error !== null)
-    return { ...check, met: false, missedBy: `failed: ${run.restore.error.slice(0, 300)}` };
+  if (run.restore.error !== null) return { ...check, met: false, missedBy: `failed: ${errorLine(run.restore.error)}` };
   if (!run.restore.offsetsMatch)
     return { ...check, met: false, missedBy: 'restored at other offsets than the run ended at' };
   return check;
 }
 
-const n = (v: number, digits = 0) =>
-  Number.isFinite(v)
+/** Events/s with the periodic checkpoint captures' time (processing paused at the barrier) left out. */
+export function eventsPerSecondOutsideCaptures(run: Pick<StateRun, 'events' | 'seconds' | 'checkpoints'>): number {
+  const capturedMs = run.checkpoints.filter((c) => !c.final).reduce((sum, c) => sum + c.captureMs, 0);
+  return run.events / (run.seconds - capturedMs / 1000);
+}
+
+// A figure that could not be measured is NaN in memory and null once through JSON: both print as a dash.
+const n = (v: number | null, digits = 0) =>
+  typeof v === 'number' && Number.isFinite(v)
     ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : '—';
-const gb = (bytes: number) => n(bytes / GB, 2);
-const s = (ms: number) => n(ms / 1000, 1);
+const gb = (bytes: number | null) => n(bytes === null ? null : bytes / GB, 2);
+const s = (ms: number | null) => n(ms === null ? null : ms / 1000, 1);
 
 export function stateMarkdown(r: StateSection): string {
   const m = r.machine;
@@ -129,29 +140,35 @@ export function stateMarkdown(r: StateSection): string {
         '(`ClickHouseCheckpointStore.load` + `beginRestore` part by part), one after another as the pipeline does.'
       : 'No run.',
     '',
-    '| learners | mastery entries | events/s | results | checkpoints | checkpoint p50 / p99 ms | capture p50 / p99 ms | save p50 / p99 ms | largest checkpoint MB | event-loop delay p99 / max ms | peak RSS GB | peak heap GB | restore s (load + apply) | restart to restored s | RSS after restore GB | load avg |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| learners | mastery entries | events/s | events/s outside captures | results | checkpoints | checkpoint p50 / p99 ms | capture p50 / p99 ms | save p50 / p99 ms | largest checkpoint MB | event-loop delay p99 / max ms | load avg |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.runs.map((run) => {
       const c = run.checkpoint;
       const largest = run.checkpoints.reduce((mx, f) => Math.max(mx, f.chars), 0);
       return (
-        `| ${n(run.learners)} | ${n(run.masteryEntries)} | ${n(run.eventsPerSecond)} | ${n(run.results)} | ${n(c.total.count)} | ` +
+        `| ${n(run.learners)} | ${n(run.masteryEntries)} | ${n(run.eventsPerSecond)} | ${n(eventsPerSecondOutsideCaptures(run))} | ${n(run.results)} | ${n(c.total.count)} | ` +
         `${n(c.total.p50)} / ${n(c.total.p99)} | ${n(c.capture.p50)} / ${n(c.capture.p99)} | ${n(c.save.p50)} / ${n(c.save.p99)} | ` +
-        `${n(largest / 1e6, 1)} | ${n(run.eventLoopDelayP99Ms, 1)} / ${n(run.eventLoopDelayMaxMs, 1)} | ${gb(run.peakRssBytes)} | ${gb(run.peakHeapBytes)} | ` +
-        `${s(run.restore.restoreMs)} (${s(run.restore.loadMs)} + ${s(run.restore.applyMs)})${run.restore.offsetsMatch ? '' : ' **offsets differ**'} | ` +
-        `${s(run.restore.spawnToRestoredMs)} | ${gb(run.restore.rssBytes)} | ${n(run.loadAverage1m, 1)} |`
+        `${n(largest / 1e6, 1)} | ${n(run.eventLoopDelayP99Ms, 1)} / ${n(run.eventLoopDelayMaxMs, 1)} | ${n(run.loadAverage1m, 1)} |`
       );
     }),
     '',
-    ...r.failures.map((f) => `\n**${n(f.learners)} learners: the run failed** — ${f.error.slice(0, 500)}`),
+    '| learners | peak RSS GB | peak heap GB | restore after kill -9 s (load + apply) | restart to restored s | RSS after restore GB | offsets after restore |',
+    '|---:|---:|---:|---:|---:|---:|---|',
+    ...r.runs.map(
+      (run) =>
+        `| ${n(run.learners)} | ${gb(run.peakRssBytes)} | ${gb(run.peakHeapBytes)} | ` +
+        `${s(run.restore.restoreMs)} (${s(run.restore.loadMs)} + ${s(run.restore.applyMs)}) | ` +
+        `${s(run.restore.spawnToRestoredMs)} | ${gb(run.restore.rssBytes)} | ${run.restore.error !== null ? 'restore failed' : run.restore.offsetsMatch ? 'as the run ended' : '**differ**'} |`,
+    ),
+    '',
+    ...r.failures.map((f) => `\n**${n(f.learners)} learners: the run failed** — ${errorLine(f.error)}`),
     ...r.runs
       .filter((run) => run.restore.error !== null)
-      .map(
-        (run) => `\n**${n(run.learners)} learners: the restore failed** — ${(run.restore.error ?? '').slice(0, 500)}`,
-      ),
+      .map((run) => `\n**${n(run.learners)} learners: the restore failed** — ${errorLine(run.restore.error ?? '')}`),
     '',
     `Throughput at the largest learner count over the smallest: **${n(r.throughputRatio, 2)}x**. ` +
       'Events/s is wall clock from the first event to the last one drained, checkpoint captures (processing paused) included; ' +
+      'outside captures, the time of the periodic captures is left out (the saves still share the thread); ' +
       'checkpoint durations run from capture start to save end. Peak RSS is the process high-water mark (getrusage), ' +
       `with --max-old-space-size=${first ? n(first.maxOldSpaceMb) : '—'}.`,
     '',

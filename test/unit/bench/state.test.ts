@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchOptions } from '../../../bench/options.js';
 import type { StateRun } from '../../../bench/state/model.js';
-import { stateChecks } from '../../../bench/state/report.js';
+import { errorLine, eventsPerSecondOutsideCaptures, stateChecks } from '../../../bench/state/report.js';
 import { distribution, percentile, throughputRatio } from '../../../bench/state/stats.js';
 import {
   affinePermutation,
@@ -226,5 +226,32 @@ describe('state targets', () => {
       ['event-loop delay p99, 5000 mastery entries', true],
       ['restore after kill -9, 5000 mastery entries', true],
     ]);
+  });
+});
+
+describe('error lines', () => {
+  it('keeps the first line of an error, pipes escaped', () => {
+    expect(errorLine('exited 1: a | b\n    at f (x.ts:1)')).toBe('exited 1: a \\| b');
+  });
+});
+
+describe('events/s outside captures', () => {
+  it('leaves out the periodic captures, not the final one', () => {
+    const checkpoint = (captureMs: number, final: boolean) => ({
+      captureMs,
+      saveMs: 0,
+      totalMs: captureMs,
+      parts: 1,
+      chars: 1,
+      final,
+    });
+    // 1,000 events in 10 s, of which 2 s + 3 s were periodic captures: 1,000 / 5 s = 200 events/s.
+    expect(
+      eventsPerSecondOutsideCaptures({
+        events: 1000,
+        seconds: 10,
+        checkpoints: [checkpoint(2000, false), checkpoint(3000, false), checkpoint(9000, true)],
+      }),
+    ).toBe(200);
   });
 });
