@@ -1,5 +1,6 @@
 // Child process of the memory run (node --expose-gc): heap bytes per tracked
-// key of learnstream's operators, at a given number of keys. "open sessions":
+// key of learnstream's operators, at a given number of keys (V8 heap plus
+// ArrayBuffer backing stores, where typed-array state lives). "open sessions":
 // one open session per learner in SessionWindowOperator; "mastery entries":
 // learner × topic entries in MasteryOperator. Heap measured after forced GC,
 // before and after the keys exist; ids look like real pseudonyms (32 hex).
@@ -26,11 +27,13 @@ interface Input {
 const topicsPerLearner = 5;
 const t0 = Date.UTC(2026, 0, 5, 9);
 
-function settledHeap(): number {
+/** V8 heap used plus ArrayBuffer backing stores (typed-array state lives outside the V8 heap). */
+function settledHeap(): { heapUsed: number; arrayBuffers: number } {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc');
   for (let i = 0; i < 3; i++) gc();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return { heapUsed, arrayBuffers };
 }
 
 const pseudonym = (i: number) => i.toString(16).padStart(32, '0');
@@ -73,5 +76,12 @@ childMain(async (input: Input) => {
   session.disconnect();
   // Keep the operator reachable until after the measurement.
   if (!operator) throw new Error('unreachable');
-  return { kind: input.kind, keys: input.keys, heapBytes: after - before, bytesPerKey: (after - before) / input.keys };
+  const heapBytes = after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers);
+  return {
+    kind: input.kind,
+    keys: input.keys,
+    heapBytes,
+    arrayBufferBytes: after.arrayBuffers - before.arrayBuffers,
+    bytesPerKey: heapBytes / input.keys,
+  };
 });

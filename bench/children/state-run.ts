@@ -69,13 +69,22 @@ async function run(input: Input): Promise<StateRunFigures> {
     const captured: CapturedPartition[] = await instance.capture(input.sliceMs);
     const captureMs = performance.now() - started;
     const parts = captured.reduce((s, c) => s + c.parts, 0);
+    const fullPartitions = captured.filter((c) => c.kind === 'full').length;
     const chars = captured.reduce((s, c) => s + c.chars, 0);
     const saveStarted = performance.now();
     // Wrapped: the caller goes on processing while the save runs.
     return {
-      saved: InstanceState.save(checkpoints, captured).then(() => {
+      saved: instance.save(checkpoints, captured).then(() => {
         const end = performance.now();
-        figures.push({ captureMs, saveMs: end - saveStarted, totalMs: end - started, parts, chars, final });
+        figures.push({
+          captureMs,
+          saveMs: end - saveStarted,
+          totalMs: end - started,
+          parts,
+          chars,
+          fullPartitions,
+          final,
+        });
       }),
     };
   };

@@ -24,7 +24,10 @@ export interface LatencyRun {
 export interface HeapRun {
   kind: 'sessions' | 'mastery';
   keys: number;
+  /** V8 heap used plus ArrayBuffer backing stores, after minus before the keys. */
   heapBytes: number;
+  /** The ArrayBuffer part of heapBytes (typed-array columns); absent in reports before it was counted. */
+  arrayBufferBytes?: number;
   bytesPerKey: number;
 }
 

@@ -1,8 +1,10 @@
 // The only place the state bench touches the processor and checkpoint API:
 // one instance's partition processors, a checkpoint's capture (the parts,
 // drained with event-loop yields as the pipeline does), its save to and load
-// from ClickHouse, and a restore part by part. When the checkpoint format
-// changes (incremental checkpoints), this module is what adapts.
+// from ClickHouse, and a restore part by part. Checkpoints are chains as the
+// pipeline writes them: a full checkpoint, then deltas (the learners changed
+// since the last capture) until `checkpointMaxDeltas`, until the deltas
+// outgrow the full one, or until most learners changed; loaded as the chain.
 import type { SourceRecord } from '../../src/ingest/event.js';
 import {
   defaultEngineSettings,
@@ -21,17 +23,29 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** What one partition's capture produced, ready to save. */
 export interface CapturedPartition {
   checkpoint: PartitionCheckpoint;
+  kind: 'full' | 'delta';
   parts: number;
   chars: number;
 }
 
+/** Per partition, what the pipeline keeps of its chain (OwnedPartition.base / fullChars / deltaChars). */
+interface Chain {
+  base: number | undefined;
+  fullChars: number;
+  deltaChars: number;
+}
+
 export class InstanceState {
   private readonly processors: PartitionProcessor[];
+  private readonly chains: Chain[];
+  private readonly maxDeltas: number;
   private version = 0;
 
   constructor(readonly partitions: number) {
     const settings = defaultEngineSettings();
+    this.maxDeltas = settings.checkpointMaxDeltas;
     this.processors = Array.from({ length: partitions }, (_, p) => new PartitionProcessor(p, settings));
+    this.chains = this.processors.map(() => ({ base: undefined, fullChars: 0, deltaChars: 0 }));
   }
 
   /** One record into its partition's processor; the results must be drained before the next call. */
@@ -47,10 +61,14 @@ export class InstanceState {
     this.version++;
     const out: CapturedPartition[] = [];
     for (const processor of this.processors) {
+      const chain = this.chains[processor.partition] as Chain;
+      // As the pipeline asks it: full to start a chain, or once the deltas outgrew the chain's full checkpoint.
+      if (chain.base === undefined || chain.deltaChars > chain.fullChars) processor.checkpointLost();
+      const capture = processor.checkpointParts({ maxDeltas: this.maxDeltas });
       const parts: string[] = [];
       let chars = 0;
       let sliceStart = performance.now();
-      for (const part of processor.snapshotParts()) {
+      for (const part of capture.parts) {
         parts.push(part);
         chars += part.length;
         if (performance.now() - sliceStart >= sliceMs) {
@@ -67,8 +85,11 @@ export class InstanceState {
           seqs: processor.lastSeqs,
           parts,
           version: this.version,
+          kind: capture.kind,
+          ...(capture.kind === 'delta' ? { base: chain.base } : {}),
           createdAtMs: Date.now(),
         },
+        kind: capture.kind,
         parts: parts.length,
         chars,
       });
@@ -76,9 +97,17 @@ export class InstanceState {
     return out;
   }
 
-  /** Saves the captured partitions one after another, as the pipeline does. */
-  static async save(store: ClickHouseCheckpointStore, captured: readonly CapturedPartition[]): Promise<void> {
-    for (const c of captured) await store.save(c.checkpoint);
+  /** Saves the captured partitions one after another, as the pipeline does, and moves their chains on. */
+  async save(store: ClickHouseCheckpointStore, captured: readonly CapturedPartition[]): Promise<void> {
+    for (const c of captured) {
+      await store.save(c.checkpoint);
+      const chain = this.chains[c.checkpoint.partition] as Chain;
+      if (c.kind === 'full') {
+        chain.base = c.checkpoint.version;
+        chain.fullChars = c.chars;
+        chain.deltaChars = 0;
+      } else chain.deltaChars += c.chars;
+    }
   }
 
   /** Next offset per partition (what a restore must come back to). */

@@ -13,6 +13,8 @@ export interface StateCheckpointFigures {
   totalMs: number;
   parts: number;
   chars: number;
+  /** Partitions whose checkpoint was a full one (the others wrote a delta on their chain); absent in reports before chains. */
+  fullPartitions?: number;
   /** The checkpoint after the last event (taken with nothing else running). */
   final: boolean;
 }

@@ -97,6 +97,13 @@ function restoreCheck(run: StateRun, at: string): Check {
   return check;
 }
 
+/** How many of the partition checkpoints were full ones (the rest deltas on a chain). */
+export function fullShare(run: Pick<StateRun, 'checkpoints' | 'partitions'>): string {
+  if (run.checkpoints.some((c) => c.fullPartitions === undefined)) return 'all full';
+  const full = run.checkpoints.reduce((sum, c) => sum + (c.fullPartitions ?? 0), 0);
+  return `${full} of ${run.checkpoints.length * run.partitions}`;
+}
+
 /** Events/s with the periodic checkpoint captures' time (processing paused at the barrier) left out. */
 export function eventsPerSecondOutsideCaptures(run: Pick<StateRun, 'events' | 'seconds' | 'checkpoints'>): number {
   const capturedMs = run.checkpoints.filter((c) => !c.final).reduce((sum, c) => sum + c.captureMs, 0);
@@ -135,18 +142,19 @@ export function stateMarkdown(r: StateSection): string {
       ? `Question attempts (each item exercising the learner's 5 topics) in event-time order over two ISO weeks (days close in the stream, the first week too), ` +
         `each learner in its murmur2 partition; ${n(first.events)} events per run, drained in slices with the event loop free between them; ` +
         `a checkpoint every ${n(first.checkpointIntervalMs)} ms of wall time${first.checkpointIntervalMs === defaultEngineSettings().checkpointIntervalMs ? ' (the engine default)' : ''}: captured at a barrier ` +
-        '(`snapshotParts()` with yields, processing paused), then saved to the ClickHouse server one partition after another while processing goes on, ' +
+        "(`checkpointParts()` with yields, processing paused: a full checkpoint or a delta on the partition's chain, chosen as the pipeline chooses), " +
+        'then saved to the ClickHouse server one partition after another while processing goes on, ' +
         'one checkpoint at a time, plus a final one after the last event. Then the process is killed with SIGKILL and a fresh one restores all 6 partitions ' +
         '(`ClickHouseCheckpointStore.load` + `beginRestore` part by part), one after another as the pipeline does.'
       : 'No run.',
     '',
-    '| learners | mastery entries | events/s | events/s outside captures | results | checkpoints | checkpoint p50 / p99 ms | capture p50 / p99 ms | save p50 / p99 ms | largest checkpoint MB | event-loop delay p99 / max ms | load avg |',
+    '| learners | mastery entries | events/s | events/s outside captures | results | checkpoints (full of partition checkpoints) | checkpoint p50 / p99 ms | capture p50 / p99 ms | save p50 / p99 ms | largest checkpoint MB | event-loop delay p99 / max ms | load avg |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.runs.map((run) => {
       const c = run.checkpoint;
       const largest = run.checkpoints.reduce((mx, f) => Math.max(mx, f.chars), 0);
       return (
-        `| ${n(run.learners)} | ${n(run.masteryEntries)} | ${n(run.eventsPerSecond)} | ${n(eventsPerSecondOutsideCaptures(run))} | ${n(run.results)} | ${n(c.total.count)} | ` +
+        `| ${n(run.learners)} | ${n(run.masteryEntries)} | ${n(run.eventsPerSecond)} | ${n(eventsPerSecondOutsideCaptures(run))} | ${n(run.results)} | ${n(c.total.count)} (${fullShare(run)}) | ` +
         `${n(c.total.p50)} / ${n(c.total.p99)} | ${n(c.capture.p50)} / ${n(c.capture.p99)} | ${n(c.save.p50)} / ${n(c.save.p99)} | ` +
         `${n(largest / 1e6, 1)} | ${n(run.eventLoopDelayP99Ms, 1)} / ${n(run.eventLoopDelayMaxMs, 1)} | ${n(run.loadAverage1m, 1)} |`
       );

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchOptions } from '../../../bench/options.js';
 import type { StateRun } from '../../../bench/state/model.js';
-import { errorLine, eventsPerSecondOutsideCaptures, stateChecks } from '../../../bench/state/report.js';
+import { errorLine, eventsPerSecondOutsideCaptures, fullShare, stateChecks } from '../../../bench/state/report.js';
 import { distribution, percentile, throughputRatio } from '../../../bench/state/stats.js';
 import {
   affinePermutation,
@@ -253,5 +253,22 @@ describe('events/s outside captures', () => {
         checkpoints: [checkpoint(2000, false), checkpoint(3000, false), checkpoint(9000, true)],
       }),
     ).toBe(200);
+  });
+});
+
+describe('full share of partition checkpoints', () => {
+  const checkpoint = (fullPartitions: number | undefined) => ({
+    captureMs: 1,
+    saveMs: 1,
+    totalMs: 2,
+    parts: 1,
+    chars: 1,
+    final: false,
+    ...(fullPartitions === undefined ? {} : { fullPartitions }),
+  });
+  it('counts full ones of all partition checkpoints, or says all were full before chains', () => {
+    // 3 checkpoints of 6 partitions = 18 partition checkpoints; 6 + 0 + 2 full.
+    expect(fullShare({ partitions: 6, checkpoints: [checkpoint(6), checkpoint(0), checkpoint(2)] })).toBe('8 of 18');
+    expect(fullShare({ partitions: 6, checkpoints: [checkpoint(undefined)] })).toBe('all full');
   });
 });
