@@ -13,18 +13,20 @@ import { formatDateTime, ident, sql } from './sql.js';
 import type { ClickHouseStore } from './store.js';
 import { fencedInput } from './tables.js';
 
-interface ChainRow {
-  version: number | string;
-  base_version: number | string;
-  kind: string;
-  source_offset: string;
-  seqs: string;
-  part_no: number | string;
-  parts: number | string;
-  data: string;
-  created_at_ms: number | string;
-  owner_epoch: number | string;
-  owner: string;
+/** One version of a chain, without its data (short aliases: an alias may not shadow a column in WHERE). */
+interface VersionRow {
+  v: number | string;
+  b: number | string;
+  k: string;
+  o: string;
+  q: string;
+  /** Parts the version has. */
+  n: number | string;
+  /** Parts present (distinct part numbers). */
+  present: number | string;
+  t: number | string;
+  e: number | string;
+  w: string;
 }
 
 interface PartRow {
@@ -39,21 +41,62 @@ interface PartRow {
   owner: string;
 }
 
+/** Parts read per query when loading (a part is at most ~256 kB: a page stays a few MB). */
+const PAGE_PARTS = 32;
+
 export class ClickHouseCheckpointStore implements CheckpointStore {
-  constructor(private readonly store: ClickHouseStore) {}
+  constructor(
+    private readonly store: ClickHouseStore,
+    private readonly pageParts = PAGE_PARTS,
+  ) {}
 
   async load(group: string, topic: string, partition: number): Promise<PartitionCheckpoint | undefined> {
     const key = sql`${ident('deployment')} = ${group} AND ${ident('source_topic')} = ${topic} AND ${ident('source_partition')} = ${partition}`;
     const table = ident('engine_checkpoint_chain');
-    // Only the newest full checkpoint's chain: rows of older chains may linger until a merge replaces them.
-    const rows = await this.store.query<ChainRow>(
-      sql`SELECT version, base_version, kind, source_offset, seqs, part_no, parts, data, created_at_ms, owner_epoch, owner
+    // First the chain's versions without their data (only the newest full checkpoint's chain: rows of
+    // older chains may linger until a merge replaces them), then the data in pages: neither the server
+    // nor this process ever holds one answer as large as the state.
+    const versions = await this.store.query<VersionRow>(
+      sql`SELECT version AS v, any(kind) AS k, any(source_offset) AS o, any(seqs) AS q, any(parts) AS n,
+                 uniqExact(part_no) AS present, max(created_at_ms) AS t, any(owner_epoch) AS e, any(owner) AS w,
+                 any(base_version) AS b
           FROM ${table}
           WHERE ${key} AND ${ident('base_version')} = (SELECT max(${ident('version')}) FROM ${table} WHERE ${key} AND ${ident('kind')} = 'full')
-          ORDER BY ${ident('version')}, ${ident('part_no')}`.text,
+          GROUP BY v ORDER BY v`.text,
     );
-    if (rows.length === 0) return this.loadParts(group, topic, partition);
-    return chainOf(group, topic, partition, rows);
+    if (versions.length === 0) return this.loadParts(group, topic, partition);
+    const chain = chainVersions(group, topic, partition, versions);
+    const parts: string[] = [];
+    for (const v of chain) {
+      const count = Number(v.n);
+      for (let from = 0; from < count; from += this.pageParts) {
+        const page = await this.store.query<{ p: number | string; d: string }>(
+          sql`SELECT part_no AS p, any(data) AS d FROM ${table}
+              WHERE ${key} AND ${ident('version')} = ${Number(v.v)}
+                AND ${ident('part_no')} >= ${from} AND ${ident('part_no')} < ${from + this.pageParts}
+              GROUP BY p ORDER BY p`.text,
+        );
+        if (page.length !== Math.min(this.pageParts, count - from)) {
+          throw new Error(`checkpoint ${group}/${topic}/${partition} v${v.v}: parts ${from}… changed while loading`);
+        }
+        for (const row of page) parts.push(row.d);
+      }
+    }
+    const last = chain[chain.length - 1]!;
+    const base = Number(chain[0]!.v);
+    return {
+      group,
+      topic,
+      partition,
+      offset: last.o,
+      seqs: { ...emptySeqs(), ...(JSON.parse(last.q) as Partial<Record<OutputName, number>>) },
+      parts,
+      version: Number(last.v),
+      kind: Number(last.v) === base ? 'full' : 'delta',
+      base,
+      createdAtMs: Number(last.t),
+      ...(Number(last.e) > 0 ? { claim: { epoch: Number(last.e), owner: last.w } } : {}),
+    };
   }
 
   /** A checkpoint written before chains (migration 004): the newest version's parts, a full state. */
@@ -148,53 +191,26 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
 }
 
 /**
- * A chain's rows (newest full checkpoint first, then deltas, by version and
- * part): the full checkpoint and every complete delta that follows it without
- * a gap, as one checkpoint whose parts are all of theirs in order and whose
- * offset and seqs are the last one's.
+ * The versions of a chain (newest full checkpoint first, then deltas, by
+ * version) that restore: the full checkpoint and every complete delta that
+ * follows it without a gap.
  */
-function chainOf(group: string, topic: string, partition: number, rows: ChainRow[]): PartitionCheckpoint {
-  // Per version, its rows by part number (a part repeated by a retried insert counts once).
-  const byVersion = new Map<number, Map<number, ChainRow>>();
-  for (const row of rows) {
-    const v = Number(row.version);
-    let versionRows = byVersion.get(v);
-    if (!versionRows) {
-      versionRows = new Map();
-      byVersion.set(v, versionRows);
+function chainVersions(group: string, topic: string, partition: number, versions: VersionRow[]): VersionRow[] {
+  const base = Number(versions[0]!.b);
+  const out: VersionRow[] = [];
+  for (const v of versions) {
+    if (Number(v.v) !== base + out.length) break;
+    if (v.k !== (out.length === 0 ? 'full' : 'delta')) break;
+    // A version lands in one insert: missing parts mean a broken table, not a torn write.
+    if (Number(v.present) !== Math.max(1, Number(v.n))) {
+      throw new Error(`checkpoint ${group}/${topic}/${partition} v${v.v} has ${v.present} of ${v.n} parts`);
     }
-    if (!versionRows.has(Number(row.part_no))) versionRows.set(Number(row.part_no), row);
+    out.push(v);
   }
-  const base = Number(rows[0]!.base_version);
-  const parts: string[] = [];
-  let last: ChainRow | undefined;
-  for (let v = base; byVersion.has(v); v++) {
-    const versionRows = Array.from(byVersion.get(v)!.values()); // in part order (the query's)
-    const first = versionRows[0]!;
-    if (first.kind !== (v === base ? 'full' : 'delta')) break;
-    const expected = Number(first.parts);
-    if (expected !== 0 && versionRows.length !== expected) {
-      // A version lands in one insert: missing parts mean a broken table, not a torn write.
-      throw new Error(`checkpoint ${group}/${topic}/${partition} v${v} has ${versionRows.length} of ${expected} parts`);
-    }
-    if (expected !== 0) for (const r of versionRows) parts.push(r.data);
-    last = first;
-  }
-  if (!last)
+  if (out.length === 0) {
     throw new Error(`checkpoint ${group}/${topic}/${partition}: the chain's full checkpoint v${base} is missing`);
-  return {
-    group,
-    topic,
-    partition,
-    offset: last.source_offset,
-    seqs: { ...emptySeqs(), ...(JSON.parse(last.seqs) as Partial<Record<OutputName, number>>) },
-    parts,
-    version: Number(last.version),
-    kind: Number(last.version) === base ? 'full' : 'delta',
-    base,
-    createdAtMs: Number(last.created_at_ms),
-    ...(Number(last.owner_epoch) > 0 ? { claim: { epoch: Number(last.owner_epoch), owner: last.owner } } : {}),
-  };
+  }
+  return out;
 }
 
 /**

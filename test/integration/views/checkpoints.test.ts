@@ -77,6 +77,24 @@ forEachStore('ClickHouseCheckpointStore', ({ newStore }) => {
     });
   });
 
+  it('loads a chain in pages of parts, in order, as one sequence', async () => {
+    const store = await newStore();
+    await runMigrations(store);
+    const cps = new ClickHouseCheckpointStore(store, 4); // 4 parts per query
+    const full = Array.from({ length: 10 }, (_, i) => `{"full":${i}}`);
+    const delta = Array.from({ length: 7 }, (_, i) => `{"delta":${i}}`);
+    await cps.save(checkpoint({ partition: 6, version: 20, parts: full }));
+    await cps.save(checkpoint({ partition: 6, version: 21, kind: 'delta', base: 20, parts: delta }));
+    await cps.save(checkpoint({ partition: 6, version: 22, kind: 'delta', base: 20, parts: [] })); // nothing changed
+    const loaded = await cps.load('engine', 'learnstream.events', 6);
+    expect(loaded?.parts).toEqual([...full, ...delta]);
+    expect({ version: loaded?.version, base: loaded?.base, kind: loaded?.kind }).toEqual({
+      version: 22,
+      base: 20,
+      kind: 'delta',
+    });
+  });
+
   it('stops a chain at a gap, refuses a delta without its base, and reads checkpoints written before chains', async () => {
     const store = await newStore();
     await runMigrations(store);
