@@ -17,7 +17,7 @@
 // them, so they must not change until then).
 import type { State } from 'ts-fsrs';
 import { FreeList, grow, nextCapacity } from '../state/columns.js';
-import { StringTable } from '../state/string-table.js';
+import { ownString, StringTable } from '../state/string-table.js';
 import type { StoredCard } from './memory-model.js';
 import { compareStrings, learnerKey } from './operator.js';
 
@@ -302,7 +302,8 @@ export class MasteryRecords {
     this.table.fill(0);
   }
 
-  private addLearner(lk: string, tenantId: string): number {
+  private addLearner(learnerKey: string, tenantId: string): number {
+    const lk = ownString(learnerKey);
     let slot = this.freeLearners.pop();
     if (slot < 0) {
       slot = this.learnerSlots++;

@@ -18,17 +18,10 @@
 import type { LearningEvent } from '../../ingest/event.js';
 import type { SessionWindowResult } from '../results.js';
 import type { EngineSettings } from '../settings.js';
-import { EventTimeTimers } from '../time/timers.js';
+import { IndexedTimers } from '../time/timers.js';
+import type { SessionPoint } from '../windows/session-window.js';
 import {
-  comparePoints,
-  firstChunkLength,
-  joinsCluster,
-  mergeClusters,
-  type SessionPoint,
-  summariseSession,
-  toSessionPoint,
-} from '../windows/session-window.js';
-import {
+  compareStrings,
   type Emission,
   type LearnerChanges,
   lateEvent,
@@ -37,19 +30,11 @@ import {
   type Operator,
   type StateEntry,
 } from './operator.js';
-
-interface LearnerSessions {
-  tenantId: string;
-  learnerId: string;
-  /** Open clusters, sorted and disjoint. */
-  clusters: SessionPoint[][];
-  /** Last event time of the newest emitted cluster, until it can no longer matter. */
-  closedLastMs: number | null;
-}
+import { SessionStore, type StoredLearnerSessions } from './session-store.js';
 
 /** Version-1 checkpoint state (one JSON object). */
 interface LegacySessionState {
-  learners: [string, LearnerSessions][];
+  learners: [string, StoredLearnerSessions][];
   timers: [string, number][];
 }
 
@@ -59,8 +44,10 @@ const TIMERS = 'sessions.timers';
 type SessionSettings = Pick<EngineSettings, 'sessionGapMs' | 'maxSessionMs' | 'idleThresholdMs' | 'allowedLatenessMs'>;
 
 export class SessionWindowOperator implements Operator {
-  private readonly learners = new Map<string, LearnerSessions>();
-  private readonly timers = new EventTimeTimers();
+  /** Open clusters per learner, packed (see session-store.ts). */
+  private readonly store = new SessionStore();
+  /** One timer per learner slot, ties in learner key order. */
+  private readonly timers = new IndexedTimers((a, b) => compareStrings(this.store.keyOf(a), this.store.keyOf(b)) < 0);
 
   constructor(
     private readonly settings: SessionSettings,
@@ -69,15 +56,16 @@ export class SessionWindowOperator implements Operator {
 
   forgetLearner(tenantId: string, learnerId: string): boolean {
     const key = learnerKey(tenantId, learnerId);
-    const held = this.learners.has(key);
+    const held = this.store.slots.has(key);
     this.dropLearner(key);
     return held;
   }
 
   *learnerEntries(key: string): Generator<StateEntry> {
-    const learner = this.learners.get(key);
-    if (learner) yield [LEARNERS, [key, learner]];
-    const due = this.timers.dueOf(key);
+    const slot = this.store.slots.get(key);
+    if (slot === undefined) return;
+    yield [LEARNERS, [key, this.storedLearner(slot)]];
+    const due = this.timers.dueOf(slot);
     if (due !== undefined) yield [TIMERS, [key, due]];
   }
 
@@ -86,73 +74,72 @@ export class SessionWindowOperator implements Operator {
   }
 
   dropLearner(key: string): void {
-    this.timers.cancel(key);
-    this.learners.delete(key);
+    const slot = this.store.slots.get(key);
+    if (slot === undefined) return;
+    this.timers.cancel(slot);
+    this.store.removeLearner(slot);
   }
 
   clearGlobals(): void {}
 
   process(event: LearningEvent, watermarkMs: number): Emission[] {
     const { sessionGapMs: gap, allowedLatenessMs: lateness } = this.settings;
+    const store = this.store;
     const key = learnerKey(event.tenantId, event.learnerId);
     const t = event.occurredAt;
-    const learner = this.learners.get(key);
-    const bridgesEmitted = learner?.closedLastMs != null && t < learner.closedLastMs + gap;
+    let slot = store.slots.get(key);
+    const closedLastMs = slot === undefined ? null : store.closedLastMs(slot);
+    const bridgesEmitted = closedLastMs !== null && t < closedLastMs + gap;
     if (watermarkMs > t + gap + lateness || bridgesEmitted) return [lateEvent(event, 'sessions', watermarkMs)];
 
-    const state = learner ?? {
-      tenantId: event.tenantId,
-      learnerId: event.learnerId,
-      clusters: [],
-      closedLastMs: null,
-    };
-    const point = toSessionPoint(event);
-    const joined: SessionPoint[][] = [];
-    const rest: SessionPoint[][] = [];
-    for (const c of state.clusters) (joinsCluster(c, t, gap) ? joined : rest).push(c);
-    const only = joined.length === 1 ? joined[0]! : undefined;
-    if (only && comparePoints(point, only[only.length - 1]!) > 0) {
-      only.push(point); // in-order arrival: no merge, no sort
-    } else {
-      rest.push(mergeClusters(joined, point));
-      state.clusters = rest.sort((a, b) => a[0]!.t - b[0]!.t);
-    }
-    this.learners.set(key, state);
-    this.timers.schedule(key, this.nextDue(state));
+    slot ??= store.addLearner(key, event.tenantId);
+    const point = store.addEventPoint(event);
+    const joined: number[] = [];
+    for (const c of store.clustersOf(slot))
+      if (t > store.firstTime(c) - gap && t < store.lastTime(c) + gap) joined.push(c);
+    const only = joined.length === 1 ? joined[0]! : -1;
+    if (only >= 0 && store.comparePoints(point, store.tail(only)) > 0) {
+      store.appendPoint(only, point); // in-order arrival: no merge, no sort
+    } else store.mergeInto(slot, joined, point);
+    this.timers.schedule(slot, this.nextDue(slot));
     return [];
   }
 
   /** Learners whose timer the watermark passed, in (time, key) order; their final sessions one per step. */
   *onWatermark(watermarkMs: number): Generator<Emission> {
-    for (const key of this.timers.firing(watermarkMs)) {
-      this.changes.touch(key);
-      const learner = this.learners.get(key);
-      if (!learner) continue;
-      for (const session of this.emitFinal(learner, watermarkMs)) yield { output: 'sessions', result: session };
-      if (learner.clusters.length > 0) this.timers.schedule(key, this.nextDue(learner));
-      else if (learner.closedLastMs !== null && watermarkMs <= this.forgetAfter(learner.closedLastMs)) {
-        this.timers.schedule(key, this.forgetAfter(learner.closedLastMs));
-      } else this.learners.delete(key);
+    const store = this.store;
+    for (const slot of this.timers.firing(watermarkMs)) {
+      this.changes.touch(store.keyOf(slot));
+      for (const session of this.emitFinal(slot, watermarkMs)) yield { output: 'sessions', result: session };
+      const closedLastMs = store.closedLastMs(slot);
+      if (store.hasClusters(slot)) this.timers.schedule(slot, this.nextDue(slot));
+      else if (closedLastMs !== null && watermarkMs <= this.forgetAfter(closedLastMs)) {
+        this.timers.schedule(slot, this.forgetAfter(closedLastMs));
+      } else store.removeLearner(slot);
     }
   }
 
+  /** Learners in the order they came, then their timers in the same order. */
   *snapshotEntries(): Generator<StateEntry> {
-    for (const entry of this.learners) yield [LEARNERS, entry];
-    for (const entry of this.timers.entries()) yield [TIMERS, entry];
+    for (const [key, slot] of this.store.slots) yield [LEARNERS, [key, this.storedLearner(slot)]];
+    for (const [key, slot] of this.store.slots) {
+      const due = this.timers.dueOf(slot);
+      if (due !== undefined) yield [TIMERS, [key, due]];
+    }
   }
 
   clear(): void {
-    this.learners.clear();
     this.timers.clear();
+    this.store.clear();
   }
 
   restoreEntry(section: string, value: unknown): boolean {
     if (section === LEARNERS) {
-      const [key, learner] = value as [string, LearnerSessions];
-      this.learners.set(key, learner);
+      const [key, learner] = value as [string, StoredLearnerSessions];
+      this.restoreLearner(key, learner);
     } else if (section === TIMERS) {
       const [key, time] = value as [string, number];
-      this.timers.schedule(key, time);
+      this.restoreTimer(key, time);
     } else return false;
     return true;
   }
@@ -160,49 +147,139 @@ export class SessionWindowOperator implements Operator {
   restoreLegacy(state: unknown): void {
     const s = state as LegacySessionState;
     this.clear();
-    for (const [key, learner] of s.learners) this.learners.set(key, learner);
-    this.timers.restore(s.timers);
+    for (const [key, learner] of s.learners) this.restoreLearner(key, learner);
+    for (const [key, time] of s.timers) this.restoreTimer(key, time);
   }
 
   /** Number of learners with state (for tests and metrics). */
   get learnerCount(): number {
-    return this.learners.size;
+    return this.store.slots.size;
   }
 
-  private emitFinal(learner: LearnerSessions, watermarkMs: number): SessionWindowResult[] {
-    const { sessionGapMs: gap, allowedLatenessMs: lateness, maxSessionMs: cap } = this.settings;
-    const ctx = {
-      tenantId: learner.tenantId,
-      learnerId: learner.learnerId,
-      idleThresholdMs: this.settings.idleThresholdMs,
+  private restoreLearner(key: string, learner: StoredLearnerSessions): void {
+    checkLearner(key, learner);
+    this.dropLearner(key);
+    const slot = this.store.addLearner(key, learner.tenantId);
+    if (learner.closedLastMs !== null) this.store.setClosedLastMs(slot, learner.closedLastMs);
+    for (const cluster of learner.clusters) this.store.restoreCluster(slot, cluster);
+  }
+
+  /** A timer of a learner without state would fire with nothing to emit: it is not kept. */
+  private restoreTimer(key: string, time: number): void {
+    if (typeof key !== 'string' || typeof time !== 'number') throw new TypeError('a malformed sessions.timers entry');
+    const slot = this.store.slots.get(key);
+    if (slot !== undefined) this.timers.schedule(slot, time);
+  }
+
+  private storedLearner(slot: number): StoredLearnerSessions {
+    const store = this.store;
+    const clusters: SessionPoint[][] = [];
+    for (const c of store.clustersOf(slot)) clusters.push(Array.from(store.pointsOf(c), (p) => store.stored(p)));
+    return {
+      tenantId: store.tenantIdOf(slot),
+      learnerId: store.learnerIdOf(slot),
+      clusters,
+      closedLastMs: store.closedLastMs(slot),
     };
+  }
+
+  private emitFinal(slot: number, watermarkMs: number): SessionWindowResult[] {
+    const { sessionGapMs: gap, allowedLatenessMs: lateness, maxSessionMs: cap } = this.settings;
+    const store = this.store;
     const out: SessionWindowResult[] = [];
-    const open: SessionPoint[][] = [];
-    for (let cluster of learner.clusters) {
-      const closed = watermarkMs > cluster[cluster.length - 1]!.t + gap + lateness;
+    for (const c of Array.from(store.clustersOf(slot))) {
+      const closed = watermarkMs > store.lastTime(c) + gap + lateness;
       // Cut leading sessions that are final: all of the cluster when it closed,
       // otherwise those whose end of cap is past the watermark's reach.
-      while (cluster.length > 0) {
-        const n = firstChunkLength(cluster, cap);
-        const leadingFinal = n < cluster.length && watermarkMs > cluster[0]!.t + cap + gap + lateness;
+      for (;;) {
+        const count = store.count(c);
+        const first = store.firstTime(c);
+        const n = this.firstChunkLength(c, cap);
+        const leadingFinal = n < count && watermarkMs > first + cap + gap + lateness;
         if (!closed && !leadingFinal) break;
-        out.push(summariseSession(cluster.slice(0, n), ctx));
-        if (n === cluster.length) learner.closedLastMs = cluster[n - 1]!.t;
-        cluster = cluster.slice(n);
+        const { session, lastMs } = this.summarise(slot, c, n);
+        out.push(session);
+        if (n === count) store.setClosedLastMs(slot, lastMs);
+        store.dropLeading(slot, c, n);
+        if (n === count) break;
       }
-      if (cluster.length > 0) open.push(cluster);
     }
-    learner.clusters = open;
     return out;
   }
 
+  /** Points within the cap of the cluster's first one (a session lasts at most the cap). */
+  private firstChunkLength(c: number, cap: number): number {
+    const store = this.store;
+    const limit = store.firstTime(c) + cap;
+    let n = 0;
+    for (const p of store.pointsOf(c)) {
+      if (!(store.time(p) <= limit)) break;
+      n++;
+    }
+    return n;
+  }
+
+  /** The session of the first `n` points of a cluster. */
+  private summarise(slot: number, c: number, n: number): { session: SessionWindowResult; lastMs: number } {
+    const store = this.store;
+    const learnerId = store.learnerIdOf(slot);
+    let activeMs = 0;
+    let activityCount = 0;
+    let questionAttempts = 0;
+    let questionsCorrect = 0;
+    let contentInteractions = 0;
+    let iepUpdates = 0;
+    const topics = new Set<string>();
+    let startMs = 0;
+    let previous = 0;
+    let i = 0;
+    for (const p of store.pointsOf(c)) {
+      if (i === n) break;
+      const t = store.time(p);
+      if (i === 0) startMs = t;
+      else {
+        const gap = t - previous;
+        if (gap < this.settings.idleThresholdMs) activeMs += gap;
+      }
+      previous = t;
+      const kind = store.kind(p);
+      if (kind === 'activity') activityCount++;
+      else if (kind === 'question_attempt') {
+        questionAttempts++;
+        if (store.correct(p)) questionsCorrect++;
+      } else if (kind === 'content_interaction') contentInteractions++;
+      else iepUpdates++;
+      for (const topic of store.topics(p) ?? []) topics.add(topic);
+      i++;
+    }
+    const endMs = previous;
+    const session: SessionWindowResult = {
+      tenantId: store.tenantIdOf(slot),
+      learnerId,
+      sessionId: `${learnerId}:${startMs}`,
+      startMs,
+      endMs,
+      durationMs: endMs - startMs,
+      activeSeconds: activeMs / 1000,
+      eventCount: n,
+      activityCount,
+      questionAttempts,
+      questionsCorrect,
+      contentInteractions,
+      iepUpdates,
+      topics: Array.from(topics).sort(),
+    };
+    return { session, lastMs: endMs };
+  }
+
   /** When a learner's next session (or leading session) becomes final. */
-  private nextDue(learner: LearnerSessions): number {
+  private nextDue(slot: number): number {
     const { sessionGapMs: gap, allowedLatenessMs: lateness, maxSessionMs: cap } = this.settings;
+    const store = this.store;
     let due = Number.POSITIVE_INFINITY;
-    for (const c of learner.clusters) {
-      const first = c[0]!.t;
-      const last = c[c.length - 1]!.t;
+    for (const c of store.clustersOf(slot)) {
+      const first = store.firstTime(c);
+      const last = store.lastTime(c);
       due = Math.min(due, last + gap + lateness);
       if (last - first > cap) due = Math.min(due, first + cap + gap + lateness);
     }
@@ -213,4 +290,32 @@ export class SessionWindowOperator implements Operator {
   private forgetAfter(closedLastMs: number): number {
     return closedLastMs + 2 * this.settings.sessionGapMs + this.settings.allowedLatenessMs;
   }
+}
+
+const KIND_NAMES = new Set(['activity', 'question_attempt', 'content_interaction', 'iep_goal_progress']);
+
+/** A checkpointed learner, checked before it goes into typed columns (which would coerce anything). */
+function checkLearner(key: string, learner: StoredLearnerSessions): void {
+  const ok =
+    typeof learner === 'object' &&
+    learner !== null &&
+    typeof learner.tenantId === 'string' &&
+    typeof learner.learnerId === 'string' &&
+    key === learnerKey(learner.tenantId, learner.learnerId) &&
+    (learner.closedLastMs === null || typeof learner.closedLastMs === 'number') &&
+    Array.isArray(learner.clusters) &&
+    learner.clusters.every((cluster) => Array.isArray(cluster) && cluster.every(isPoint));
+  if (!ok) throw new TypeError('a malformed sessions.learners entry');
+}
+
+function isPoint(p: SessionPoint): boolean {
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.t === 'number' &&
+    typeof p.id === 'string' &&
+    KIND_NAMES.has(p.kind) &&
+    (p.correct === undefined || typeof p.correct === 'boolean') &&
+    (p.topics === undefined || (Array.isArray(p.topics) && p.topics.every((topic) => typeof topic === 'string')))
+  );
 }
