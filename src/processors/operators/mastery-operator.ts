@@ -153,9 +153,8 @@ export class MasteryOperator implements Operator {
         yield { output: 'mastery', result: this.snapshotOf(r, day) };
       }
       this.pending.delete(day);
-      this.releaseQuarantine();
+      this.releaseQuarantine(); // only when a day closes: the waiting list is not walked per record
     }
-    this.releaseQuarantine();
   }
 
   *snapshotEntries(): Generator<StateEntry> {
@@ -374,7 +373,10 @@ function checkedItem(item: PendingItem): PendingItem {
         isNumber(item.attempt.score) &&
         isNumber(item.attempt.attemptNumber) &&
         isNumber(item.attempt.responseTimeMs) &&
-        isNumber(item.attempt.hintsUsed));
+        isNumber(item.attempt.hintsUsed) &&
+        (item.attempt.confidence === null ||
+          item.attempt.confidence === undefined ||
+          isNumber(item.attempt.confidence)));
   if (!ok) throw new TypeError('a malformed mastery.pending item');
   return item;
 }

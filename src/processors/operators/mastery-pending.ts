@@ -5,6 +5,7 @@
 // the day's records in sorted runs so the close needs no big sort.
 import type { ContentInteractionBody, QuestionAttemptBody } from '../../ingest/event.js';
 import { grow, nextCapacity } from '../state/columns.js';
+import { packUuid, unpackUuid } from '../state/event-ids.js';
 import { SortedRuns } from '../state/sorted-runs.js';
 import { compareStrings } from './operator.js';
 
@@ -16,12 +17,28 @@ export type PendingItem =
 const CONTENT = 1;
 const CORRECT = 2;
 const NO_CONFIDENCE = 4;
+/** The event id is packed as four uint32 words (a canonical UUID), not a string. */
+const PACKED_ID = 16;
 /** A checkpointed attempt without the field (kept as it came: the rating reads it differently from null). */
 const CONFIDENCE_ABSENT = 8;
+/** An attempt whose numbers do not fit the uint32 columns: kept whole in a side table. */
+const ODD_ATTEMPT = 32;
+
+/** A day's heads stay in a Map until this many records have items, and the Map is 1/8 of the records or more. */
+const DENSE_AFTER = 1024;
 
 export class PendingDay {
-  /** Record → its newest item (items chain from newest to oldest). */
-  private readonly heads = new Map<number, number>();
+  /**
+   * Record → its newest item (items chain from newest to oldest): a Map while
+   * few records have items, then (dense) an int32 column by record, newest + 1.
+   */
+  private heads: Map<number, number> | null = new Map();
+  private denseHeads = new Int32Array(0);
+  /** Records with items, in the order their first item came, and how many still have items. */
+  private arrivals = new Int32Array(0);
+  private arrived = 0;
+  private held = 0;
+  private maxRecord = -1;
   readonly keys: SortedRuns<number>;
   private count = 0;
   private capacity = 0;
@@ -30,42 +47,86 @@ export class PendingDay {
   private flags = new Uint8Array(0);
   /** Attempt: score; content: progress. */
   private value = new Float64Array(0);
-  private attemptNumber = new Float64Array(0);
-  private responseTimeMs = new Float64Array(0);
-  private hintsUsed = new Float64Array(0);
-  private confidence = new Float64Array(0);
-  private ids: string[] = [];
+  private attemptNumber = new Uint32Array(0);
+  private responseTimeMs = new Uint32Array(0);
+  private hintsUsed = new Uint32Array(0);
+  private readonly oddAttempts = new Map<number, Omit<QuestionAttemptBody, 'kind' | 'topicIds' | 'itemId'>>();
+  /** Self-reported confidence, only for attempts that carry one (most do not). */
+  private readonly confidence = new Map<number, number>();
+  /** Event ids: four words per row when packed, otherwise the string by row. */
+  private idWords = new Uint32Array(0);
+  private readonly otherIds = new Map<number, string>();
   /** Content ids by item, for content items only. */
   private readonly contentIds = new Map<number, string>();
 
   constructor(compareRecords: (a: number, b: number) => number) {
-    this.keys = new SortedRuns(compareRecords);
+    this.keys = new SortedRuns(compareRecords, (run) => Int32Array.from(run));
   }
 
   /** Records with items, in the order their first item came. */
-  records(): IterableIterator<number> {
-    return this.heads.keys();
+  *records(): Generator<number> {
+    for (let k = 0; k < this.arrived; k++) {
+      const r = this.arrivals[k]!;
+      if (this.has(r)) yield r;
+    }
   }
 
   get size(): number {
-    return this.heads.size;
+    return this.held;
   }
 
   has(record: number): boolean {
-    return this.heads.has(record);
+    return this.headOf(record) >= 0;
   }
 
-  /** Drops a record's items (its key stays in the runs and is skipped at the close). */
+  /**
+   * Drops a record's items (its key stays in the runs and the arrivals, and is
+   * skipped). The record must not get items in this day again: erased records
+   * are not reused before the day closes.
+   */
   delete(record: number): void {
-    this.heads.delete(record);
+    if (!this.has(record)) return;
+    this.held--;
+    if (this.heads) this.heads.delete(record);
+    else this.denseHeads[record] = 0;
+  }
+
+  private headOf(record: number): number {
+    if (this.heads) return this.heads.get(record) ?? -1;
+    return record < this.denseHeads.length ? this.denseHeads[record]! - 1 : -1;
+  }
+
+  private setHead(record: number, row: number): void {
+    if (this.heads) {
+      this.heads.set(record, row);
+      if (this.heads.size >= DENSE_AFTER && this.heads.size * 8 >= this.denseLength(record)) this.toDense();
+      return;
+    }
+    if (record >= this.denseHeads.length) {
+      this.denseHeads = grow(this.denseHeads, nextCapacity(this.denseHeads.length, record + 1));
+    }
+    this.denseHeads[record] = row + 1;
+  }
+
+  private denseLength(record: number): number {
+    return Math.max(record, this.maxRecord) + 1;
+  }
+
+  private toDense(): void {
+    const heads = this.heads!;
+    let max = 0;
+    for (const r of heads.keys()) max = Math.max(max, r);
+    this.denseHeads = new Int32Array(nextCapacity(0, max + 1));
+    for (const [r, row] of heads) this.denseHeads[r] = row + 1;
+    this.heads = null;
   }
 
   /** Buffers an event's item for a record; false when the record already has an item of this event id. */
   addEvent(record: number, t: number, id: string, body: QuestionAttemptBody | ContentInteractionBody): boolean {
-    for (let i = this.heads.get(record) ?? -1; i >= 0; i = this.next[i]!) if (this.ids[i] === id) return false;
+    for (let i = this.headOf(record); i >= 0; i = this.next[i]!) if (this.idOf(i) === id) return false;
     const i = this.push(record, t, id);
     if (body.kind === 'content_interaction') {
-      this.flags[i] = CONTENT;
+      this.flags[i] = this.flags[i]! | CONTENT;
       this.value[i] = Math.min(1, Math.max(0, body.progress));
       this.contentIds.set(i, body.contentId);
     } else this.setAttempt(i, body);
@@ -76,7 +137,7 @@ export class PendingDay {
   addItem(record: number, item: PendingItem): void {
     const i = this.push(record, item.t, item.id);
     if (item.kind === 'content') {
-      this.flags[i] = CONTENT;
+      this.flags[i] = this.flags[i]! | CONTENT;
       this.value[i] = item.progress;
       this.contentIds.set(i, item.contentId);
     } else this.setAttempt(i, item.attempt);
@@ -85,16 +146,16 @@ export class PendingDay {
   /** A record's items in the order they were buffered. */
   itemsOf(record: number): PendingItem[] {
     const out: PendingItem[] = [];
-    for (let i = this.heads.get(record) ?? -1; i >= 0; i = this.next[i]!) out.push(this.item(i));
+    for (let i = this.headOf(record); i >= 0; i = this.next[i]!) out.push(this.item(i));
     return out.reverse();
   }
 
   /** A record's item rows in application order: event time, then event id. */
   sortedRowsOf(record: number): number[] {
     const rows: number[] = [];
-    for (let i = this.heads.get(record) ?? -1; i >= 0; i = this.next[i]!) rows.push(i);
+    for (let i = this.headOf(record); i >= 0; i = this.next[i]!) rows.push(i);
     rows.reverse(); // buffering order, as the sort's input was before packing
-    return rows.sort((a, b) => this.t[a]! - this.t[b]! || compareStrings(this.ids[a]!, this.ids[b]!));
+    return rows.sort((a, b) => this.t[a]! - this.t[b]! || this.compareIds(a, b));
   }
 
   timeOf(row: number): number {
@@ -116,6 +177,7 @@ export class PendingDay {
   /** The attempt fields the models read (correct, attempt number, what the rating depends on). */
   attemptOf(row: number): Omit<QuestionAttemptBody, 'kind' | 'topicIds' | 'itemId'> {
     const flags = this.flags[row]!;
+    if (flags & ODD_ATTEMPT) return this.oddAttempts.get(row)!;
     return {
       correct: (flags & CORRECT) !== 0,
       score: this.value[row]!,
@@ -123,33 +185,58 @@ export class PendingDay {
       responseTimeMs: this.responseTimeMs[row]!,
       hintsUsed: this.hintsUsed[row]!,
       confidence:
-        flags & NO_CONFIDENCE ? null : flags & CONFIDENCE_ABSENT ? (undefined as never) : this.confidence[row]!,
+        flags & NO_CONFIDENCE ? null : flags & CONFIDENCE_ABSENT ? (undefined as never) : this.confidence.get(row)!,
     };
+  }
+
+  private idOf(i: number): string {
+    if (!(this.flags[i]! & PACKED_ID)) return this.otherIds.get(i)!;
+    const w = this.idWords;
+    return unpackUuid(w[4 * i]!, w[4 * i + 1]!, w[4 * i + 2]!, w[4 * i + 3]!);
+  }
+
+  /** Event ids in string order (packed words compare as their strings do). */
+  private compareIds(a: number, b: number): number {
+    if (this.flags[a]! & this.flags[b]! & PACKED_ID) {
+      for (let k = 0; k < 4; k++) {
+        const d = this.idWords[4 * a + k]! - this.idWords[4 * b + k]!;
+        if (d !== 0) return d;
+      }
+      return 0;
+    }
+    return compareStrings(this.idOf(a), this.idOf(b));
   }
 
   private item(i: number): PendingItem {
     if (this.isContent(i)) {
       return {
         t: this.t[i]!,
-        id: this.ids[i]!,
+        id: this.idOf(i),
         kind: 'content',
         contentId: this.contentIdOf(i),
         progress: this.value[i]!,
       };
     }
-    return { t: this.t[i]!, id: this.ids[i]!, kind: 'attempt', attempt: this.attemptOf(i) };
+    return { t: this.t[i]!, id: this.idOf(i), kind: 'attempt', attempt: this.attemptOf(i) };
   }
 
   private setAttempt(i: number, a: Omit<QuestionAttemptBody, 'kind' | 'topicIds' | 'itemId'>): void {
     this.flags[i] =
+      (this.flags[i]! & PACKED_ID) |
       (a.correct ? CORRECT : 0) |
       (a.confidence === null ? NO_CONFIDENCE : 0) |
       (a.confidence === undefined ? CONFIDENCE_ABSENT : 0);
+    if (!isUint32(a.attemptNumber) || !isUint32(a.responseTimeMs) || !isUint32(a.hintsUsed)) {
+      this.flags[i] = this.flags[i]! | ODD_ATTEMPT;
+      const { correct, score, attemptNumber, responseTimeMs, hintsUsed, confidence } = a;
+      this.oddAttempts.set(i, { correct, score, attemptNumber, responseTimeMs, hintsUsed, confidence });
+      return;
+    }
     this.value[i] = a.score;
     this.attemptNumber[i] = a.attemptNumber;
     this.responseTimeMs[i] = a.responseTimeMs;
     this.hintsUsed[i] = a.hintsUsed;
-    this.confidence[i] = a.confidence ?? 0;
+    if (typeof a.confidence === 'number') this.confidence.set(i, a.confidence);
   }
 
   private push(record: number, t: number, id: string): number {
@@ -159,19 +246,36 @@ export class PendingDay {
       this.t = grow(this.t, capacity);
       this.next = grow(this.next, capacity);
       this.flags = grow(this.flags, capacity);
+      this.idWords = grow(this.idWords, 4 * capacity);
       this.value = grow(this.value, capacity);
       this.attemptNumber = grow(this.attemptNumber, capacity);
       this.responseTimeMs = grow(this.responseTimeMs, capacity);
       this.hintsUsed = grow(this.hintsUsed, capacity);
-      this.confidence = grow(this.confidence, capacity);
       this.capacity = capacity;
     }
     this.t[i] = t;
-    this.ids[i] = id;
-    const head = this.heads.get(record);
-    this.next[i] = head ?? -1;
-    if (head === undefined) this.keys.add(record);
-    this.heads.set(record, i);
+    const words = packUuid(id);
+    if (words) {
+      this.idWords.set(words, 4 * i);
+      this.flags[i] = PACKED_ID;
+    } else {
+      this.otherIds.set(i, id);
+      this.flags[i] = 0;
+    }
+    const head = this.headOf(record);
+    this.next[i] = head;
+    if (head < 0) {
+      this.keys.add(record);
+      if (this.arrived >= this.arrivals.length) {
+        this.arrivals = grow(this.arrivals, nextCapacity(this.arrivals.length, this.arrived + 1));
+      }
+      this.arrivals[this.arrived++] = record;
+      if (record > this.maxRecord) this.maxRecord = record;
+      this.held++;
+    }
+    this.setHead(record, i);
     return i;
   }
 }
+
+const isUint32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;

@@ -6,7 +6,7 @@
 // through an open-addressing table; content progress lives in a side table,
 // only for records that have content.
 //
-// Bytes per record: 7 float64 + 8 uint32 + 2 uint8 columns (90) plus 8–16 in
+// Bytes per record: 7 float64 + 8 uint32 + 2 uint8 columns (90) plus 5–11 in
 // the (learner, topic) table; per learner: its key string, one Map entry and
 // four int32 columns, shared by the learner's topics.
 //
@@ -361,7 +361,7 @@ export class MasteryRecords {
     this.capacity = capacity;
   }
 
-  // The (learner, topic) table: at most half full, so probes stay short.
+  // The (learner, topic) table: at most three quarters full, so probes stay short.
 
   private slotOf(l: number, t: number): number {
     let h = Math.imul(l, 0x9e3779b1) ^ Math.imul(t + 0x7f4a7c15, 0x85ebca77);
@@ -382,7 +382,7 @@ export class MasteryRecords {
   }
 
   private index(l: number, t: number, r: number): void {
-    if (2 * (this.live + 1) > this.table.length) this.rehash(Math.max(64, this.table.length * 2));
+    if (4 * (this.live + 1) > 3 * this.table.length) this.rehash(Math.max(64, this.table.length * 2));
     let i = this.slotOf(l, t);
     while (this.table[i] !== 0) i = (i + 1) & this.mask;
     this.table[i] = r + 1;

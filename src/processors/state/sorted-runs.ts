@@ -10,15 +10,19 @@ import { compareStrings } from '../operators/operator.js';
 export const RUN_LENGTH = 4096;
 
 export class SortedRuns<K = string> {
-  private runs: K[][] = [];
+  private runs: ArrayLike<K>[] = [];
   private tail: K[] = [];
 
-  constructor(private readonly compare: (a: K, b: K) => number = compareStrings as (a: K, b: K) => number) {}
+  /** `pack` may store a sorted run more compactly (an Int32Array of record indexes, say). */
+  constructor(
+    private readonly compare: (a: K, b: K) => number = compareStrings as (a: K, b: K) => number,
+    private readonly pack: (run: K[]) => ArrayLike<K> = (run) => run,
+  ) {}
 
   add(key: K): void {
     this.tail.push(key);
     if (this.tail.length >= RUN_LENGTH) {
-      this.runs.push(this.tail.sort(this.compare));
+      this.runs.push(this.pack(this.tail.sort(this.compare)));
       this.tail = [];
     }
   }
