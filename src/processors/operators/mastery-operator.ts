@@ -247,10 +247,23 @@ export class MasteryOperator implements Operator {
     return `${this.records.learnerKeyOfRecord(r)}\u0000${this.records.topicIdOf(r)}`;
   }
 
+  /** The record in the checkpoint's shape (fields in the order the unpacked layout wrote them). */
   private storedTopic(r: number): StoredTopicMastery {
-    const { card, lastScore, ...rest } = this.records.fields(r);
-    const contents = this.records.contents.get(r);
-    return { ...rest, card, contents: contents ? Array.from(contents) : [], lastScore };
+    const rec = this.records;
+    const contents = rec.contents.get(r);
+    return {
+      tenantId: rec.tenantIdOf(r),
+      learnerId: rec.learnerIdOf(r),
+      topicId: rec.topicIdOf(r),
+      pKnown: rec.f.pKnown[r]!,
+      attempts: rec.n.attempts[r]!,
+      correct: rec.n.correct[r]!,
+      firstAttempts: rec.n.firstAttempts[r]!,
+      firstAttemptCorrect: rec.n.firstAttemptCorrect[r]!,
+      card: rec.card(r),
+      contents: contents ? Array.from(contents) : [],
+      lastScore: rec.lastScore(r),
+    };
   }
 
   private apply(r: number, pending: PendingDay, row: number): void {

@@ -334,8 +334,14 @@ export class MasteryRecords {
     this.next[r] = -1;
     this.flags[r] = LIVE;
     this.cardState[r] = 0;
-    for (const column of Object.values(this.f)) column[r] = 0;
-    for (const column of Object.values(this.n)) column[r] = 0;
+    const { f, n } = this;
+    f.pKnown[r] = 0;
+    f.lastScore[r] = 0;
+    n.attempts[r] = 0;
+    n.correct[r] = 0;
+    n.firstAttempts[r] = 0;
+    n.firstAttemptCorrect[r] = 0;
+    // The card columns are read only under HAS_CARD, which setCard writes with them.
     const tail = this.learnerTail[slot]!;
     if (tail < 0) this.learnerHead[slot] = r;
     else this.next[tail] = r;
