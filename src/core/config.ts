@@ -207,6 +207,16 @@ export const configSchema = z.object({
         .positive()
         .default(2000)
         .describe('How often results are flushed, partition state checkpointed and Kafka offsets committed.'),
+      stateIdleHorizonMs: int()
+        .nonnegative()
+        .default(14 * 86_400_000)
+        .describe(
+          'Tiered state: a learner with no event for this long (event time) leaves memory for the cold tier (table learner_cold_state) at the next checkpoint, and comes back before their next record exactly as they left. 0 keeps every learner in memory.',
+        ),
+      stateEvictMaxPerCheckpoint: int()
+        .positive()
+        .default(50_000)
+        .describe('Tiered state: learners taken out of memory per partition and checkpoint at most.'),
       checkpointMaxDeltas: int()
         .nonnegative()
         .default(100)

@@ -37,6 +37,7 @@ import { paceRecords, simulate } from '../ingest/simulator/index.js';
 import type { StampedResult } from '../processors/index.js';
 import {
   ClickHouseCheckpointStore,
+  ClickHouseColdState,
   ClickHouseOwnership,
   ClickHouseSink,
   type ClickHouseStore,
@@ -177,6 +178,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     logger: logger.child({ component: 'sink' }),
   });
   const checkpoints = new ClickHouseCheckpointStore(store);
+  const coldState = new ClickHouseColdState(store, { deployment, topic });
   const ownership = new ClickHouseOwnership(store, {
     deployment,
     topic,
@@ -201,6 +203,9 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         logger,
         checkpointIntervalMs: config.engine.checkpointIntervalMs,
         checkpointMaxDeltas: config.engine.checkpointMaxDeltas,
+        coldState,
+        stateIdleHorizonMs: config.engine.stateIdleHorizonMs,
+        evictMaxPerCheckpoint: config.engine.stateEvictMaxPerCheckpoint,
         tickIntervalMs: config.engine.tickIntervalMs,
         tickCatchUpAfterMs: config.engine.tickCatchUpAfterMs,
         eventClock: () => eventClock(),

@@ -23,6 +23,8 @@ import type { EventKind, LearningEvent, SourceRecord } from '../ingest/event.js'
 import type { EventSource, SourceBatch } from '../ingest/source.js';
 import {
   type CheckpointStore,
+  type ColdLearner,
+  learnerKey,
   type OutputName,
   type PartitionCheckpoint,
   recordsSkippedTotal,
@@ -67,8 +69,24 @@ export interface PartitionProcessorPort {
   checkpointParts(options: { maxDeltas: number; full?: boolean }): { kind: 'full' | 'delta'; parts: Iterable<string> };
   /** The last captured checkpoint did not become durable: the next one must be full. */
   checkpointLost(): void;
+  /** Tiered state: whether the learner's state is in memory (else it may be in the cold tier). */
+  holds?(tenantId: string, learnerId: string): boolean;
+  /** Takes learners idle past the horizon out of memory (at most `max`), returning what they held. */
+  evictIdle?(horizonMs: number, max: number): ColdLearner[];
+  /** Brings learners back from the cold tier before their records. */
+  thaw?(learners: ColdLearner[]): void;
   /** Erasure: drops one learner from the operators' state; true if anything was held. */
   forgetLearner(tenantId: string, learnerId: string): boolean;
+}
+
+/** The cold tier of tiered state (ClickHouseColdState implements it). */
+export interface ColdStatePort {
+  /** Durable when resolved; fenced by the claim. */
+  write(partition: number, learners: readonly ColdLearner[], version: number, claim?: OwnerClaim): Promise<void>;
+  /** The newest cold state of each of these learners that has one. */
+  read(partition: number, keys: readonly string[]): Promise<ColdLearner[]>;
+  /** Whether any learner of the partition was ever evicted. */
+  any(partition: number): Promise<boolean>;
 }
 
 /** What the pipeline needs from the sink (ClickHouseSink implements it). */
@@ -135,6 +153,12 @@ export interface PipelineOptions {
   checkpointIntervalMs: number;
   /** Deltas on a chain before the next checkpoint is full. @default 100 */
   checkpointMaxDeltas?: number;
+  /** Tiered state: where idle learners go. Without it every learner stays in memory. */
+  coldState?: ColdStatePort;
+  /** Event time a learner must be idle before leaving memory; 0 keeps everyone. @default 14 days */
+  stateIdleHorizonMs?: number;
+  /** Learners taken out of memory per partition and checkpoint at most. @default 50000 */
+  evictMaxPerCheckpoint?: number;
   /** A partition quiet this long (wall clock) gets a watermark tick. 0 disables ticks. */
   tickIntervalMs: number;
   /** The processors' bounded out-of-orderness: the watermark is the highest event time minus this. */
@@ -156,6 +180,14 @@ const m = {
     labelNames: ['type'] as const,
   }),
   checkpoints: counter({ name: 'learnstream_checkpoints_total', help: 'Partition checkpoints written.' }),
+  evicted: counter({
+    name: 'learnstream_state_evicted_learners_total',
+    help: 'Learners taken out of memory into the cold tier (idle past engine.stateIdleHorizonMs).',
+  }),
+  thawed: counter({
+    name: 'learnstream_state_thawed_learners_total',
+    help: 'Learners brought back from the cold tier by a record of theirs.',
+  }),
   checkpointBytes: histogram({
     name: 'learnstream_checkpoint_size_chars',
     help: 'Size of each partition checkpoint written (characters of its parts), by kind: full state or delta.',
@@ -205,6 +237,9 @@ const m = {
   }),
 };
 
+/** Learners evicted per synchronous step (each one's entries are copied out: ~20 µs). */
+const EVICT_STEP = 500;
+
 interface OwnedPartition {
   partition: number;
   processor: PartitionProcessorPort;
@@ -215,6 +250,10 @@ interface OwnedPartition {
   /** Characters of the chain's full checkpoint, and of the deltas written on it since. */
   fullChars: number;
   deltaChars: number;
+  /** Learners taken out of memory whose cold rows are not durable yet (a record of theirs thaws from here). */
+  evicting: Map<string, ColdLearner>;
+  /** The cold tier may hold learners of this partition (asked at restore, set by an eviction). */
+  coldPossible: boolean;
   dirty: boolean;
   lastCheckpointWallMs: number;
   lastRecordWallMs: number;
@@ -482,6 +521,8 @@ export class Pipeline implements SupervisedTask {
         // Unknown for a loaded chain: counted as large, so its deltas run to maxDeltas before a full one.
         fullChars: Number.POSITIVE_INFINITY,
         deltaChars: 0,
+        evicting: new Map(),
+        coldPossible: this.o.coldState ? await this.o.coldState.any(partition) : false,
         dirty: false,
         lastCheckpointWallMs: Date.now(),
         lastRecordWallMs: Date.now(),
@@ -548,6 +589,7 @@ export class Pipeline implements SupervisedTask {
       await this.o.source.seek(batch.partition, next ?? null);
       return false;
     }
+    if (this.o.coldState && (owned.coldPossible || owned.evicting.size > 0)) await this.thawFor(owned, batch);
     const generation = this.generation;
     const emitted: StampedResult[] = [];
     let replaying = floor !== undefined;
@@ -638,6 +680,54 @@ export class Pipeline implements SupervisedTask {
     return true;
   }
 
+  /**
+   * At a checkpoint's barrier: learners idle past the horizon leave memory
+   * (kept here until their cold rows land), in steps of EVICT_STEP learners
+   * with the event loop free between them.
+   */
+  private async evict(p: OwnedPartition): Promise<ColdLearner[]> {
+    const horizon = this.o.stateIdleHorizonMs ?? 14 * 86_400_000;
+    const evictIdle = p.processor.evictIdle?.bind(p.processor);
+    if (!this.o.coldState || horizon <= 0 || !evictIdle) return [];
+    const max = this.o.evictMaxPerCheckpoint ?? 50_000;
+    const evicted: ColdLearner[] = [];
+    while (evicted.length < max) {
+      const step = evictIdle(horizon, Math.min(EVICT_STEP, max - evicted.length));
+      for (const l of step) {
+        p.evicting.set(l.key, l);
+        evicted.push(l);
+      }
+      if (step.length < EVICT_STEP) break;
+      await yieldToLoop();
+    }
+    return evicted;
+  }
+
+  /** Before a batch: learners of its events not in memory come back from the cold tier (or the eviction under way). */
+  private async thawFor(owned: OwnedPartition, batch: SourceBatch): Promise<void> {
+    const proc = owned.processor;
+    if (!proc.holds || !proc.thaw) return;
+    const wanted = new Map<string, true>();
+    for (const r of batch.records) {
+      if (r.type !== 'event' || proc.holds(r.event.tenantId, r.event.learnerId)) continue;
+      wanted.set(learnerKey(r.event.tenantId, r.event.learnerId), true);
+    }
+    if (wanted.size === 0) return;
+    const found: ColdLearner[] = [];
+    const ask: string[] = [];
+    for (const key of wanted.keys()) {
+      const pending = owned.evicting.get(key);
+      if (pending) found.push(pending);
+      else ask.push(key);
+    }
+    if (owned.coldPossible && ask.length > 0 && this.o.coldState) {
+      for (const l of await this.o.coldState.read(owned.partition, ask)) found.push(l);
+    }
+    if (found.length === 0) return;
+    proc.thaw(found);
+    m.thawed.inc(found.length);
+  }
+
   /** Results durable → checkpoints durable → offsets committed, in that order. */
   checkpoint(final = false): Promise<void> {
     if (this.checkpointing) return final ? this.checkpointing.then(() => this.checkpoint(true)) : this.checkpointing;
@@ -654,6 +744,7 @@ export class Pipeline implements SupervisedTask {
           kind: 'full' | 'delta';
           parts: string[];
           chars: number;
+          evicted: ColdLearner[];
         }[] = [];
         for (const p of this.owned.values()) {
           if (!p.dirty) {
@@ -661,6 +752,7 @@ export class Pipeline implements SupervisedTask {
             continue;
           }
           p.dirty = false;
+          const evicted = await this.evict(p);
           const parts: string[] = [];
           let chars = 0;
           let sliceStart = performance.now();
@@ -684,6 +776,7 @@ export class Pipeline implements SupervisedTask {
             kind: capture.kind,
             parts,
             chars,
+            evicted,
           });
         }
         const raw = this.rawBuffer;
@@ -723,6 +816,12 @@ export class Pipeline implements SupervisedTask {
         if (this.owned.get(c.owned.partition) !== c.owned) continue; // reassigned meanwhile
         c.owned.version++;
         try {
+          // The cold tier first: the checkpoint that records these learners gone must find them there.
+          if (c.evicted.length > 0) {
+            await this.o.coldState?.write(c.owned.partition, c.evicted, c.owned.version, c.owned.claim);
+            c.owned.coldPossible = true;
+            m.evicted.inc(c.evicted.length);
+          }
           await this.o.checkpoints.save({
             group: this.o.group,
             topic: this.o.topic,
@@ -741,6 +840,7 @@ export class Pipeline implements SupervisedTask {
           for (const rest of captured.out) rest.owned.processor.checkpointLost();
           throw err;
         }
+        for (const l of c.evicted) if (c.owned.evicting.get(l.key) === l) c.owned.evicting.delete(l.key);
         if (c.kind === 'full') {
           c.owned.base = c.owned.version;
           c.owned.fullChars = c.chars;

@@ -5,6 +5,7 @@
 import type { SourceRecord } from '../ingest/event.js';
 import {
   type EngineSettings,
+  learnerKey,
   type OutputName,
   type PartitionCheckpoint,
   PartitionProcessor,
@@ -80,6 +81,9 @@ function portOf(processor: PartitionProcessor, checkpoint: PartitionCheckpoint |
     seqs: (): Record<OutputName, number> => processor.lastSeqs,
     checkpointParts: (options) => processor.checkpointParts(options),
     checkpointLost: () => processor.checkpointLost(),
+    holds: (tenantId, learnerId) => processor.holds(learnerKey(tenantId, learnerId)),
+    evictIdle: (horizonMs, max) => processor.evictIdle(horizonMs, max),
+    thaw: (learners) => processor.thaw(learners),
     forgetLearner: (tenantId, learnerId) => processor.forgetLearner(tenantId, learnerId),
   };
 }

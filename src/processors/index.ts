@@ -20,9 +20,11 @@ export {
   TREND_THRESHOLD,
   WeeklyActiveOperator,
 } from './operators/index.js';
+export { learnerKey } from './operators/operator.js';
 export {
   type CheckpointCapture,
   type CheckpointKind,
+  type ColdLearner,
   PartitionProcessor,
   type ProcessorCheckpoint,
 } from './partition-processor.js';

@@ -34,6 +34,7 @@ import { WeeklyActiveOperator } from './operators/weekly-active-operator.js';
 import type { OutputName, StampedResult } from './results.js';
 import { defaultEngineSettings, type EngineSettings } from './settings.js';
 import { emptySeqs, type PartitionCheckpoint } from './state/checkpoint-store.js';
+import { LearnerActivity } from './tiering/learner-activity.js';
 import { PartitionWatermark } from './time/watermark.js';
 
 /** Version 2: the state is a sequence of bounded parts (a header, then sections of entries). Version 1 was one object. */
@@ -77,6 +78,15 @@ export interface CheckpointCapture {
 
 /** In a delta: one learner's entries of every operator (none: the learner is gone). */
 const LEARNERS_SECTION = 'learners';
+/** When each held learner was last active: `[learnerKey, eventTimeMs]` (a learner's own entry in a delta). */
+const ACTIVITY_SECTION = 'activity';
+
+/** A learner taken out of memory (tiered state): every operator's entries, and when they were last active. */
+export interface ColdLearner {
+  key: string;
+  lastActiveMs: number;
+  entries: StateEntry[];
+}
 /** A delta whose learners reach this share of the learners held is written as a full checkpoint. */
 const DELTA_MAX_SHARE = 0.5;
 
@@ -119,6 +129,8 @@ export class PartitionProcessor {
   private chained = false;
   /** Deltas on the chain since its full checkpoint. */
   private deltas = 0;
+  /** Last activity of every learner held, for tiering. */
+  private readonly activity = new LearnerActivity();
 
   constructor(
     readonly partition: number,
@@ -172,7 +184,9 @@ export class PartitionProcessor {
     const late: Emission[] = [];
     if (record.type === 'event') {
       const event = record.event;
-      this.touched.add(learnerKey(event.tenantId, event.learnerId));
+      const key = learnerKey(event.tenantId, event.learnerId);
+      this.touched.add(key);
+      this.activity.touch(key, event.occurredAt);
       for (const operator of this.operators) for (const e of operator.process(event, before)) late.push(e);
       this.watermark.observe(watermarkContribution(record));
     } else {
@@ -193,9 +207,82 @@ export class PartitionProcessor {
     this.assertIdle();
     this.changes++;
     this.touched.add(learnerKey(tenantId, learnerId));
+    this.activity.forget(learnerKey(tenantId, learnerId));
     let found = false;
     for (const operator of this.operators) if (operator.forgetLearner(tenantId, learnerId)) found = true;
     return found;
+  }
+
+  /**
+   * Whether the learner's state is in memory. A learner who is not held may
+   * be in the cold tier: bring them back with `thaw()` before their record.
+   */
+  holds(key: string): boolean {
+    return this.activity.has(key);
+  }
+
+  /** Learners held in memory (those with activity recorded). */
+  get learnersHeld(): number {
+    return this.activity.size;
+  }
+
+  /**
+   * Tiered state: takes up to `max` learners out of memory whose last event is
+   * on a day before `watermark − horizonMs`, oldest first, and returns what
+   * each held, for the cold tier. A learner with an open session, a session
+   * timer or a mastery day still open stays until those close. Those taken
+   * count as changed: the next checkpoint records them gone (the cold tier
+   * must be durable before that checkpoint).
+   */
+  evictIdle(horizonMs: number, max: number): ColdLearner[] {
+    this.assertIdle();
+    const watermarkMs = this.watermark.current();
+    if (!Number.isFinite(watermarkMs) || max <= 0) return [];
+    const out: ColdLearner[] = [];
+    for (const key of this.activity.idle(watermarkMs - horizonMs)) {
+      if (out.length >= max) break;
+      const entries: StateEntry[] = [];
+      let open = false;
+      for (const operator of this.operators) {
+        for (const entry of operator.learnerEntries(key)) {
+          if (entry[0].startsWith('sessions.') || entry[0] === 'mastery.pending') open = true;
+          entries.push(entry);
+        }
+      }
+      if (open) continue;
+      // Entries are values of the operators' own state: detach them before the operators let go.
+      const detached = JSON.parse(JSON.stringify(entries)) as StateEntry[];
+      for (const operator of this.operators) operator.dropLearner(key);
+      out.push({ key, lastActiveMs: this.activity.get(key)!, entries: detached });
+      this.activity.forget(key);
+      this.touched.add(key);
+    }
+    if (out.length > 0) this.changes++;
+    return out;
+  }
+
+  /**
+   * Brings learners back from the cold tier, before their next record: their
+   * entries are restored exactly as evicted. A learner held in memory is newer
+   * than any cold copy and is left alone.
+   */
+  thaw(learners: Iterable<ColdLearner>): void {
+    this.assertIdle();
+    this.changes++;
+    for (const learner of learners) {
+      if (this.activity.has(learner.key)) continue;
+      for (const operator of this.operators) operator.dropLearner(learner.key);
+      for (const [section, value] of learner.entries) {
+        if (!this.operatorOf(section)?.restoreEntry(section, value)) {
+          throw new LearnstreamError(
+            CheckpointStateInvalid,
+            `partition ${this.partition}: a cold learner with an unknown section ${JSON.stringify(section)}`,
+          );
+        }
+      }
+      this.activity.touch(learner.key, learner.lastActiveMs);
+      this.touched.add(learner.key);
+    }
   }
 
   /** Every record's results, drained into one array (tests and tools; the pipeline drains per record). */
@@ -270,6 +357,7 @@ export class PartitionProcessor {
     this.changes++;
     this.watermark.restore({ maxEventTime: null });
     for (const operator of this.operators) operator.clear();
+    this.activity.clear();
     let header: 'none' | 'current' | 'legacy' = 'none';
     let deltas = 0;
     const invalid = (why: string, cause?: unknown) =>
@@ -323,6 +411,14 @@ export class PartitionProcessor {
             for (const entry of entries) this.restoreLearner(entry, invalid);
             return;
           }
+          if (section === ACTIVITY_SECTION) {
+            for (const entry of entries) {
+              const [key, t] = entry as [string, number];
+              if (typeof key !== 'string' || typeof t !== 'number') throw invalid('a malformed activity entry');
+              this.activity.touch(key, t);
+            }
+            return;
+          }
           const operator = this.operatorOf(section);
           for (const entry of entries) {
             if (!operator?.restoreEntry(section, entry)) throw invalid(`unknown section ${JSON.stringify(section)}`);
@@ -350,9 +446,15 @@ export class PartitionProcessor {
     }
     const [key, own] = entry as [string, unknown[]];
     for (const operator of this.operators) operator.dropLearner(key);
+    this.activity.forget(key);
     for (const item of own) {
       if (!Array.isArray(item) || typeof item[0] !== 'string') throw invalid('a malformed learner entry');
       const [section, value] = item as [string, unknown];
+      if (section === ACTIVITY_SECTION) {
+        if (typeof value !== 'number') throw invalid('a malformed activity entry');
+        this.activity.touch(key, value);
+        continue;
+      }
       if (!this.operatorOf(section)?.restoreEntry(section, value)) {
         throw invalid(`unknown section ${JSON.stringify(section)}`);
       }
@@ -395,6 +497,7 @@ export class PartitionProcessor {
 
   private *allEntries(): Generator<StateEntry> {
     for (const operator of this.operators) yield* operator.snapshotEntries();
+    for (const entry of this.activity.entries()) yield [ACTIVITY_SECTION, entry];
   }
 
   /** A delta: header, the touched learners (each with every operator's entries, in operator order), the globals. */
@@ -408,6 +511,8 @@ export class PartitionProcessor {
     for (const key of touched) {
       const own: StateEntry[] = [];
       for (const operator of this.operators) for (const entry of operator.learnerEntries(key)) own.push(entry);
+      const lastActive = this.activity.get(key);
+      if (lastActive !== undefined) own.push([ACTIVITY_SECTION, lastActive]);
       yield [LEARNERS_SECTION, [key, own]];
     }
     for (const operator of this.operators) yield* operator.globalEntries();

@@ -2,6 +2,7 @@
 // adapters, migrations, the SQL builder, the sink, checkpoints, typed reads of
 // the rollups, and the retention / privacy jobs.
 export { ClickHouseCheckpointStore } from './checkpoints.js';
+export { ClickHouseColdState } from './cold-state.js';
 export {
   MigrationEdited,
   MigrationFailed,

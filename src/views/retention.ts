@@ -233,6 +233,8 @@ export async function eraseLearner(
       out,
     );
   }
+  // A learner in the cold tier (tiered state) is a row of their own: it goes whole.
+  await deleteWhere(store, 'learner_cold_state', sql`learner_key = ${`${tenantId}\u0000${learnerPseudonym}`}`, out);
   if (opts.wait !== false) await waitForMutations(store);
   return out;
 }

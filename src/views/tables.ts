@@ -250,6 +250,19 @@ export const tableColumns = {
     'created_at',
     'created_at_ms',
   ],
+  learner_cold_state: [
+    'deployment',
+    'source_topic',
+    'source_partition',
+    'learner_key',
+    'version',
+    'last_active_ms',
+    'data',
+    'owner_epoch',
+    'owner',
+    'created_at',
+    'created_at_ms',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TableName = keyof typeof tableColumns;
@@ -267,6 +280,7 @@ export const materializedViews = [
   'dead_letters_fence_mv',
   'engine_checkpoint_parts_fence_mv',
   'engine_checkpoint_chain_fence_mv',
+  'learner_cold_state_fence_mv',
 ] as const;
 
 /**
@@ -283,6 +297,7 @@ export const fencedInput = {
   dead_letters: 'dead_letters_in',
   engine_checkpoint_parts: 'engine_checkpoint_parts_in',
   engine_checkpoint_chain: 'engine_checkpoint_chain_in',
+  learner_cold_state: 'learner_cold_state_in',
 } as const satisfies Partial<Record<TableName, string>>;
 
 /**

@@ -14,6 +14,7 @@ const files = [
   '004_fenced_writes.sql',
   '005_checkpoint_chain.sql',
   '006_rollup_inputs.sql',
+  '007_learner_cold_state.sql',
 ];
 
 forEachStore('migrations', ({ newStore }) => {

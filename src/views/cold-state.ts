@@ -1,0 +1,75 @@
+// The cold tier of tiered state (schemas/clickhouse/007): learners idle past
+// the horizon leave the engine's memory and land here, one row per learner and
+// eviction, fenced like every engine write. Read back, the newest row per
+// learner wins (the checkpoint version of the eviction, then the wall clock).
+
+import type { StateEntry } from '../processors/operators/operator.js';
+import type { ColdLearner } from '../processors/partition-processor.js';
+import { type OwnerClaim, unfencedClaim } from './ownership.js';
+import { formatDateTime, ident, join, sql } from './sql.js';
+import type { ClickHouseStore } from './store.js';
+import { fencedInput } from './tables.js';
+
+/** Keys asked per query: the IN list stays a bounded statement. */
+const READ_CHUNK = 1_000;
+
+export class ClickHouseColdState {
+  constructor(
+    private readonly store: ClickHouseStore,
+    private readonly identity: { deployment: string; topic: string },
+  ) {}
+
+  /** Durable when the promise resolves; rows of a stale claim are dropped by the fence. */
+  async write(partition: number, learners: readonly ColdLearner[], version: number, claim?: OwnerClaim): Promise<void> {
+    if (learners.length === 0) return;
+    const c = claim ?? unfencedClaim;
+    const now = Date.now();
+    await this.store.insert(
+      fencedInput.learner_cold_state,
+      learners.map((l) => ({
+        deployment: this.identity.deployment,
+        source_topic: this.identity.topic,
+        source_partition: partition,
+        learner_key: l.key,
+        version,
+        last_active_ms: l.lastActiveMs,
+        data: JSON.stringify(l.entries),
+        owner_epoch: c.epoch,
+        owner: c.owner,
+        created_at: formatDateTime(new Date(now)),
+        created_at_ms: now,
+      })),
+    );
+  }
+
+  /** The newest cold state of each of these learners that has one. */
+  async read(partition: number, keys: readonly string[]): Promise<ColdLearner[]> {
+    const out: ColdLearner[] = [];
+    for (let i = 0; i < keys.length; i += READ_CHUNK) {
+      const chunk = keys.slice(i, i + READ_CHUNK);
+      const rows = await this.store.query<{ k: string; t: number | string; d: string }>(
+        sql`SELECT ${ident('learner_key')} AS k,
+                   argMax(${ident('last_active_ms')}, (${ident('version')}, ${ident('created_at_ms')})) AS t,
+                   argMax(${ident('data')}, (${ident('version')}, ${ident('created_at_ms')})) AS d
+            FROM ${ident('learner_cold_state')}
+            WHERE ${this.where(partition)} AND ${ident('learner_key')} IN (${join(chunk)})
+            GROUP BY k ORDER BY k`.text,
+      );
+      for (const r of rows) out.push({ key: r.k, lastActiveMs: Number(r.t), entries: JSON.parse(r.d) as StateEntry[] });
+    }
+    return out;
+  }
+
+  /** Whether any learner of the partition was ever evicted (if not, nothing needs asking). */
+  async any(partition: number): Promise<boolean> {
+    const rows = await this.store.query<{ n: number | string }>(
+      sql`SELECT count() AS n FROM ${ident('learner_cold_state')} WHERE ${this.where(partition)}`.text,
+    );
+    return Number(rows[0]?.n ?? 0) > 0;
+  }
+
+  private where(partition: number) {
+    return sql`${ident('deployment')} = ${this.identity.deployment} AND ${ident('source_topic')} = ${this.identity.topic}
+      AND ${ident('source_partition')} = ${partition}`;
+  }
+}

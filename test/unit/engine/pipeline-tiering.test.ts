@@ -1,0 +1,140 @@
+// Tiered state through the pipeline: an engine stopped in June (its final
+// checkpoint takes the learner idle since January out of memory, into the
+// cold tier, before the checkpoint that records them gone), restarted from
+// that checkpoint, brings the learner back when they return in July. Every
+// result equals one uninterrupted run that kept everyone in memory.
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { type ColdStatePort, Pipeline, type ResultSinkPort } from '../../../src/engine/pipeline.js';
+import { createPartitionProcessor } from '../../../src/engine/processor-adapter.js';
+import { createInProcessSource, type LearningEvent } from '../../../src/ingest/index.js';
+import {
+  activityEvent,
+  type ColdLearner,
+  defaultEngineSettings,
+  InMemoryCheckpointStore,
+  type OutputName,
+  questionAttemptEvent,
+  type StampedResult,
+} from '../../../src/processors/index.js';
+import { waitFor } from '../../support/index.js';
+
+const logger = pino({ level: 'silent' });
+const settings = defaultEngineSettings();
+const SECRET = 'pipeline-tiering-secret-0123456789';
+const MIN = 60_000;
+const DAY = 86_400_000;
+const RETURN = Date.UTC(2026, 6, 6);
+
+class ListSink implements ResultSinkPort {
+  written: StampedResult[] = [];
+  async restore(): Promise<Record<OutputName, number>> {
+    return { sessions: 0, mastery: 0, weekly_active: 0, late_events: 0 };
+  }
+  write(results: readonly StampedResult[]): void {
+    this.written.push(...results);
+  }
+  needsBackpressure(): boolean {
+    return false;
+  }
+  async whenWritable(): Promise<void> {}
+  async flush(): Promise<void> {}
+}
+
+class MemoryColdState implements ColdStatePort {
+  readonly rows = new Map<string, { version: number; learner: ColdLearner }>();
+  writes: string[] = [];
+  async write(partition: number, learners: readonly ColdLearner[], version: number): Promise<void> {
+    for (const l of learners) {
+      this.rows.set(`${partition}/${l.key}`, { version, learner: structuredClone(l) });
+      this.writes.push(l.key);
+    }
+  }
+  async read(partition: number, keys: readonly string[]): Promise<ColdLearner[]> {
+    return keys.flatMap((k) => {
+      const row = this.rows.get(`${partition}/${k}`);
+      return row ? [structuredClone(row.learner)] : [];
+    });
+  }
+  async any(partition: number): Promise<boolean> {
+    return [...this.rows.keys()].some((k) => k.startsWith(`${partition}/`));
+  }
+}
+
+function events(): LearningEvent[] {
+  const out: LearningEvent[] = [];
+  const t0 = Date.UTC(2026, 0, 5);
+  for (let i = 0; i < 3; i++)
+    out.push(questionAttemptEvent(t0 + 9 * 60 * MIN + i * 5 * MIN, { tenantId: 't', learnerId: 'a' }));
+  for (let day = t0; day < Date.UTC(2026, 7, 1); day += DAY) {
+    if (day === RETURN) {
+      out.push(questionAttemptEvent(day + 10 * 60 * MIN, { tenantId: 't', learnerId: 'a' }));
+      out.push(questionAttemptEvent(day + 10 * 60 * MIN + 5 * MIN, { tenantId: 't', learnerId: 'a' }));
+    }
+    for (let f = 0; f < 3; f++)
+      out.push(activityEvent(day + 12 * 60 * MIN + f * MIN, { tenantId: 't', learnerId: `f${f}` }));
+  }
+  return out;
+}
+
+function pipeline(
+  sink: ListSink,
+  source: ReturnType<typeof createInProcessSource>,
+  checkpoints: InMemoryCheckpointStore,
+  coldState?: ColdStatePort,
+) {
+  return new Pipeline({
+    source,
+    sink,
+    checkpoints,
+    createProcessor: (p, cp) => createPartitionProcessor(p, cp, settings),
+    group: 'g',
+    topic: 't',
+    logger,
+    checkpointIntervalMs: 60_000,
+    tickIntervalMs: 0,
+    eventClock: () => Date.now(),
+    ...(coldState ? { coldState, stateIdleHorizonMs: 14 * DAY } : {}),
+  });
+}
+
+async function runUntil(
+  p: Pipeline,
+  source: ReturnType<typeof createInProcessSource>,
+  list: LearningEvent[],
+  end: number,
+) {
+  const run = p.run();
+  source.push(list);
+  await waitFor(() => p.status()[0]?.nextOffset === String(end));
+  await p.stop();
+  await run;
+}
+
+describe('Pipeline with tiered state', () => {
+  it('takes an idle learner out of memory at a checkpoint and brings them back after a restart, results exact', async () => {
+    const all = events();
+    const split = all.findIndex((e) => e.occurredAt >= Date.UTC(2026, 5, 30));
+
+    const refSink = new ListSink();
+    const refSource = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET });
+    await runUntil(pipeline(refSink, refSource, new InMemoryCheckpointStore()), refSource, all, all.length);
+
+    const sink = new ListSink();
+    const source = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET, maxBatch: 100 });
+    const checkpoints = new InMemoryCheckpointStore();
+    const cold = new MemoryColdState();
+    await runUntil(pipeline(sink, source, checkpoints, cold), source, all.slice(0, split), split);
+    // The final checkpoint of the stop took 'a' (idle since January) out; the daily learners stayed.
+    expect(cold.writes).toHaveLength(1);
+    await runUntil(pipeline(sink, source, checkpoints, cold), source, all.slice(split), all.length);
+
+    const json = (r: StampedResult) => JSON.stringify(r);
+    expect(sink.written.map(json)).toEqual(refSink.written.map(json));
+    // 'a' came back: the July mastery snapshot counts all five attempts.
+    const july = sink.written.filter(
+      (r) => r.output === 'mastery' && (r.result as { day: string }).day === '2026-07-06',
+    );
+    expect(july.map((r) => (r.result as { attempts: number }).attempts)).toEqual([5]);
+  });
+});
