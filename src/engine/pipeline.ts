@@ -420,19 +420,27 @@ export class Pipeline implements SupervisedTask {
    */
   async forgetLearner(tenantId: string, learnerId: string): Promise<boolean> {
     let found = false;
+    const key = learnerKey(tenantId, learnerId);
+    // An eviction of this learner captured but not yet written must not land after the erasure.
+    this.erasing.add(key);
     await this.atBarrier(async () => {
       for (const p of this.owned.values()) {
         if (p.processor.forgetLearner(tenantId, learnerId)) {
           found = true;
           p.dirty = true;
         }
+        if (p.evicting.delete(key)) found = true;
         await yieldToLoop();
       }
       this.rawBuffer = this.rawBuffer.filter(
         (r) => !(r.event.tenantId === tenantId && r.event.learnerId === learnerId),
       );
     });
-    await this.checkpoint(true);
+    try {
+      await this.checkpoint(true);
+    } finally {
+      this.erasing.delete(key);
+    }
     return found;
   }
 
@@ -498,6 +506,8 @@ export class Pipeline implements SupervisedTask {
   }
 
   private restoreChain: Promise<unknown> = Promise.resolve();
+  /** Learners being erased: their evictions captured but not yet written are dropped. */
+  private readonly erasing = new Set<string>();
 
   private restore(partition: number, generation: number): Promise<OwnedPartition | undefined> {
     const run = async (): Promise<OwnedPartition | undefined> => {
@@ -817,10 +827,11 @@ export class Pipeline implements SupervisedTask {
         c.owned.version++;
         try {
           // The cold tier first: the checkpoint that records these learners gone must find them there.
-          if (c.evicted.length > 0) {
-            await this.o.coldState?.write(c.owned.partition, c.evicted, c.owned.version, c.owned.claim);
+          const evicted = c.evicted.filter((l) => !this.erasing.has(l.key));
+          if (evicted.length > 0) {
+            await this.o.coldState?.write(c.owned.partition, evicted, c.owned.version, c.owned.claim);
             c.owned.coldPossible = true;
-            m.evicted.inc(c.evicted.length);
+            m.evicted.inc(evicted.length);
           }
           await this.o.checkpoints.save({
             group: this.o.group,
