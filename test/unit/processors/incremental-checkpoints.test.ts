@@ -121,7 +121,7 @@ describe('incremental checkpoints', () => {
         emittedAfter(uninterrupted, chain[k]!.seqs),
       );
     }
-  });
+  }, 180_000); // eight resumes of a 30,000-event stream: ~10 s alone, several times that on a loaded machine
 
   it('starts a new chain with a full checkpoint after maxDeltas deltas, and restores across the compaction', () => {
     // From record 6,000 on (2,000+ learners held), 100 records change far fewer than half of them.
