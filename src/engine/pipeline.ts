@@ -155,7 +155,7 @@ export interface PipelineOptions {
   checkpointMaxDeltas?: number;
   /** Tiered state: where idle learners go. Without it every learner stays in memory. */
   coldState?: ColdStatePort;
-  /** Event time a learner must be idle before leaving memory; 0 keeps everyone. @default 14 days */
+  /** Event time a learner must be idle before leaving memory; 0 keeps everyone. @default 0 */
   stateIdleHorizonMs?: number;
   /** Learners taken out of memory per partition and checkpoint at most. @default 50000 */
   evictMaxPerCheckpoint?: number;
@@ -696,7 +696,7 @@ export class Pipeline implements SupervisedTask {
    * with the event loop free between them.
    */
   private async evict(p: OwnedPartition): Promise<ColdLearner[]> {
-    const horizon = this.o.stateIdleHorizonMs ?? 14 * 86_400_000;
+    const horizon = this.o.stateIdleHorizonMs ?? 0;
     const evictIdle = p.processor.evictIdle?.bind(p.processor);
     if (!this.o.coldState || horizon <= 0 || !evictIdle) return [];
     const max = this.o.evictMaxPerCheckpoint ?? 50_000;
