@@ -319,10 +319,14 @@ export class PartitionProcessor {
    * next delta's change set; when the checkpoint does not become durable, call
    * `checkpointLost()` so the next one is full.
    */
-  checkpointParts(options: { maxDeltas: number }): CheckpointCapture {
+  checkpointParts(options: { maxDeltas: number; full?: boolean }): CheckpointCapture {
     this.assertIdle();
     const held = Math.max(this.weekly.learnerCount, this.sessions.learnerCount, 1);
-    const delta = this.chained && this.deltas < options.maxDeltas && this.touched.size <= held * DELTA_MAX_SHARE;
+    const delta =
+      options.full !== true &&
+      this.chained &&
+      this.deltas < options.maxDeltas &&
+      this.touched.size <= held * DELTA_MAX_SHARE;
     const touched = this.touched;
     this.touched = new Set();
     if (delta) {

@@ -191,6 +191,16 @@ describe('incremental checkpoints', () => {
     expect(p.checkpointParts({ maxDeltas: 10 }).kind).toBe('full');
   });
 
+  it('writes the whole state when the caller asks for it, and deltas again after', () => {
+    const p = new PartitionProcessor(0);
+    p.processAll(records.slice(0, 5_000));
+    expect(p.checkpointParts({ maxDeltas: 10 }).kind).toBe('full');
+    p.processAll(records.slice(5_000, 5_010));
+    expect(p.checkpointParts({ maxDeltas: 10, full: true }).kind).toBe('full');
+    p.processAll(records.slice(5_010, 5_020));
+    expect(p.checkpointParts({ maxDeltas: 10 }).kind).toBe('delta');
+  });
+
   it('refuses a chain that starts with a delta', () => {
     const p = new PartitionProcessor(0);
     p.processAll(records.slice(0, 500));
