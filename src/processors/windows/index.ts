@@ -1,4 +1,4 @@
-// Windows: session clusters (gap, merge, cap) and UTC calendar windows.
+// Windows: UTC calendar windows, and the checkpointed shape of a session point.
 export {
   DAY_MS,
   HOUR_MS,
@@ -9,12 +9,4 @@ export {
   utcDayStart,
   WEEK_MS,
 } from './calendar.js';
-export {
-  comparePoints,
-  firstChunkLength,
-  joinsCluster,
-  mergeClusters,
-  type SessionPoint,
-  summariseSession,
-  toSessionPoint,
-} from './session-window.js';
+export type { SessionPoint } from './session-window.js';
