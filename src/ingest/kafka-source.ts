@@ -59,6 +59,16 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
   let paused = false;
   let fetching = false;
   const nextToRead = new Map<number, string>();
+  // A refused batch or a seek back reads a record again; the rejection metric counts records, not
+  // reads, so a partition's rejections are counted only past the highest offset already counted.
+  const rejectionsCountedThrough = new Map<number, bigint>();
+  const countRejection = (partition: number, offset: string, reason: string): void => {
+    const at = BigInt(offset);
+    const through = rejectionsCountedThrough.get(partition);
+    if (through !== undefined && at <= through) return;
+    rejectionsCountedThrough.set(partition, at);
+    recordsRejected.inc({ reason });
+  };
   let state: 'new' | 'running' | 'stopped' = 'new';
   let producerReady: Promise<void> | undefined;
   let adminReady: Promise<void> | undefined;
@@ -117,7 +127,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
         if (tick.ok) {
           records.push({ type: 'tick', partition: batch.partition, offset: record.offset, eventTime: tick.eventTime });
         } else {
-          recordsRejected.inc({ reason: tick.reason });
+          countRejection(batch.partition, record.offset, tick.reason);
           dead.push(deadLetterPayload(tick, origin, record.value, pseudonymSecret, limits));
         }
       } else {
@@ -133,7 +143,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): EventSource {
               : { type: 'event', partition: batch.partition, offset: record.offset, event, appendedAtMs },
           );
         } else {
-          recordsRejected.inc({ reason: decoded.reason });
+          countRejection(batch.partition, record.offset, decoded.reason);
           dead.push(deadLetterPayload(decoded, origin, record.value, pseudonymSecret, limits));
         }
       }

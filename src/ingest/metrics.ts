@@ -9,7 +9,7 @@ export const recordsConsumed = counter({
 
 export const recordsRejected = counter<'reason'>({
   name: 'learnstream_source_records_rejected_total',
-  help: 'Records the sources rejected, by reason.',
+  help: 'Records the sources rejected, by reason (each record once, however often it is read).',
   labelNames: ['reason'],
 });
 

@@ -89,6 +89,16 @@ it('decodes Confluent-framed records by the configured ids and rejects an unknow
   expect(
     rows.map((r) => ({ ...r, event_count: Number(r.event_count), question_attempts: Number(r.question_attempts) })),
   ).toEqual([{ learner_id: pseudonym, event_count: 3, question_attempts: 1 }]);
-  const metrics = await (await fetch(`${engine.baseUrl}/metrics`)).text();
+  // A wall-clock tick may close the session before the unknown-id record (appended after the
+  // events) is read, so the rejection is awaited rather than assumed to have happened already.
+  const running = engine;
+  const rejected = /^learnstream_source_records_rejected_total\{reason="unknown_schema_id"\} (\d+)$/m;
+  const metrics = await waitFor(
+    async () => {
+      const text = await (await fetch(`${running.baseUrl}/metrics`)).text();
+      return rejected.test(text) ? text : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 250, message: 'the unknown schema id is counted as rejected' },
+  );
   expect(metrics).toMatch(/^learnstream_source_records_rejected_total\{reason="unknown_schema_id"\} 1$/m);
 });
