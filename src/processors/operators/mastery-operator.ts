@@ -255,11 +255,11 @@ export class MasteryOperator implements Operator {
       tenantId: rec.tenantIdOf(r),
       learnerId: rec.learnerIdOf(r),
       topicId: rec.topicIdOf(r),
-      pKnown: rec.f.pKnown[r]!,
-      attempts: rec.n.attempts[r]!,
-      correct: rec.n.correct[r]!,
-      firstAttempts: rec.n.firstAttempts[r]!,
-      firstAttemptCorrect: rec.n.firstAttemptCorrect[r]!,
+      pKnown: rec.f.pKnown.get(r),
+      attempts: rec.n.attempts.get(r),
+      correct: rec.n.correct.get(r),
+      firstAttempts: rec.n.firstAttempts.get(r),
+      firstAttemptCorrect: rec.n.firstAttemptCorrect.get(r),
       card: rec.card(r),
       contents: contents ? Array.from(contents) : [],
       lastScore: rec.lastScore(r),
@@ -280,22 +280,22 @@ export class MasteryOperator implements Operator {
     }
     const attempt = pending.attemptOf(row);
     const { correct, attemptNumber } = attempt;
-    rec.f.pKnown[r] = bktUpdate(rec.f.pKnown[r]!, correct, this.bktParameters(rec.topicIdOf(r)));
-    rec.n.attempts[r] = rec.n.attempts[r]! + 1;
-    if (correct) rec.n.correct[r] = rec.n.correct[r]! + 1;
+    rec.f.pKnown.set(r, bktUpdate(rec.f.pKnown.get(r), correct, this.bktParameters(rec.topicIdOf(r))));
+    rec.n.attempts.set(r, rec.n.attempts.get(r) + 1);
+    if (correct) rec.n.correct.set(r, rec.n.correct.get(r) + 1);
     if (attemptNumber === 1) {
-      rec.n.firstAttempts[r] = rec.n.firstAttempts[r]! + 1;
-      if (correct) rec.n.firstAttemptCorrect[r] = rec.n.firstAttemptCorrect[r]! + 1;
+      rec.n.firstAttempts.set(r, rec.n.firstAttempts.get(r) + 1);
+      if (correct) rec.n.firstAttemptCorrect.set(r, rec.n.firstAttemptCorrect.get(r) + 1);
     }
     rec.setCard(r, this.memory.review(rec.card(r), pending.timeOf(row), ratingFor(attempt)));
   }
 
   private snapshotOf(r: number, day: number): MasterySnapshotResult {
     const rec = this.records;
-    const attempts = rec.n.attempts[r]!;
-    const correct = rec.n.correct[r]!;
-    const firstAttempts = rec.n.firstAttempts[r]!;
-    const firstAttemptCorrect = rec.n.firstAttemptCorrect[r]!;
+    const attempts = rec.n.attempts.get(r);
+    const correct = rec.n.correct.get(r);
+    const firstAttempts = rec.n.firstAttempts.get(r);
+    const firstAttemptCorrect = rec.n.firstAttemptCorrect.get(r);
     const card = rec.card(r);
     const firstAttemptAccuracy = firstAttempts > 0 ? firstAttemptCorrect / firstAttempts : 0;
     const accuracy = attempts > 0 ? correct / attempts : 0;
@@ -317,7 +317,7 @@ export class MasteryOperator implements Operator {
       learnerId: rec.learnerIdOf(r),
       topicId: rec.topicIdOf(r),
       day: utcDayLabel(day),
-      pKnown: rec.f.pKnown[r]!,
+      pKnown: rec.f.pKnown.get(r),
       attempts,
       correct,
       firstAttempts,

@@ -16,7 +16,7 @@
 // may name them has closed (the day's sorted key runs compare records through
 // them, so they must not change until then).
 import type { State } from 'ts-fsrs';
-import { FreeList, grow, nextCapacity } from '../state/columns.js';
+import { FreeList, type PagedColumn, PagedFloat64, PagedInt32, PagedUint8, PagedUint32 } from '../state/columns.js';
 import { ownString, StringTable } from '../state/string-table.js';
 import type { StoredCard } from './memory-model.js';
 import { compareStrings, learnerKey } from './operator.js';
@@ -25,6 +25,11 @@ const HAS_CARD = 1;
 const HAS_LAST_REVIEW = 2;
 const HAS_LAST_SCORE = 4;
 const LIVE = 8;
+
+/** Tables of the (learner, topic) lookup, by the hash's top 8 bits. */
+const SHARDS = 256;
+const SHARD_BITS = 24;
+const SHARD_MIN = 16;
 
 /** A record's fields, as they were kept per entry before packing (and as checkpoints carry them). */
 export interface TopicMasteryFields {
@@ -47,47 +52,55 @@ export class MasteryRecords {
   // Learner slots.
   private readonly learnerIndex = new Map<string, number>();
   private learnerKeys: (string | undefined)[] = [];
-  private learnerTenant = new Int32Array(0);
-  private learnerHead = new Int32Array(0);
-  private learnerTail = new Int32Array(0);
-  private learnerCapacity = 0;
+  private readonly learnerTenant = new PagedInt32();
+  private readonly learnerHead = new PagedInt32();
+  private readonly learnerTail = new PagedInt32();
   private learnerSlots = 0;
   private readonly freeLearners = new FreeList();
 
-  // Record columns.
-  private capacity = 0;
+  // Record columns, paged: growing never copies a whole column (state/columns.ts).
   private used = 0;
   private live = 0;
   private readonly freeRecords = new FreeList();
-  private learner = new Int32Array(0);
-  private topic = new Int32Array(0);
-  private next = new Int32Array(0);
-  private flags = new Uint8Array(0);
-  private cardState = new Uint8Array(0);
+  private readonly learner = new PagedInt32();
+  private readonly topic = new PagedInt32();
+  private readonly next = new PagedInt32();
+  private readonly flags = new PagedUint8();
+  private readonly cardState = new PagedUint8();
   readonly f = {
-    pKnown: new Float64Array(0),
-    lastScore: new Float64Array(0),
-    dueMs: new Float64Array(0),
-    stability: new Float64Array(0),
-    difficulty: new Float64Array(0),
-    scheduledDays: new Float64Array(0),
-    lastReviewMs: new Float64Array(0),
+    pKnown: new PagedFloat64(),
+    lastScore: new PagedFloat64(),
+    dueMs: new PagedFloat64(),
+    stability: new PagedFloat64(),
+    difficulty: new PagedFloat64(),
+    scheduledDays: new PagedFloat64(),
+    lastReviewMs: new PagedFloat64(),
   };
   readonly n = {
-    attempts: new Uint32Array(0),
-    correct: new Uint32Array(0),
-    firstAttempts: new Uint32Array(0),
-    firstAttemptCorrect: new Uint32Array(0),
-    learningSteps: new Uint32Array(0),
-    reps: new Uint32Array(0),
-    lapses: new Uint32Array(0),
+    attempts: new PagedUint32(),
+    correct: new PagedUint32(),
+    firstAttempts: new PagedUint32(),
+    firstAttemptCorrect: new PagedUint32(),
+    learningSteps: new PagedUint32(),
+    reps: new PagedUint32(),
+    lapses: new PagedUint32(),
   };
+  private readonly allColumns: PagedColumn[] = [
+    this.learner,
+    this.topic,
+    this.next,
+    this.flags,
+    this.cardState,
+    ...Object.values(this.f),
+    ...Object.values(this.n),
+  ];
   /** Content progress per record, only for records with content (content ids are untrusted: Map keys). */
   readonly contents = new Map<number, Map<string, number>>();
 
-  // (learner, topic) → record + 1 (0: empty), linear probing.
-  private table = new Int32Array(0);
-  private mask = -1;
+  // (learner, topic) → record + 1 (0: empty), linear probing, in SHARDS tables chosen by the
+  // hash's top bits: each grows on its own, so a rehash moves 1/SHARDS of the keys, not all.
+  private readonly shards: Int32Array[] = Array.from({ length: SHARDS }, () => new Int32Array(SHARD_MIN));
+  private readonly shardLive = new Int32Array(SHARDS);
 
   /** Live records. */
   get size(): number {
@@ -130,47 +143,47 @@ export class MasteryRecords {
       if (found >= 0) return found;
     } else slot = this.addLearner(lk, tenantId);
     const r = this.allocate(slot, this.topics.acquire(topicId));
-    this.f.pKnown[r] = prior(topicId);
+    this.f.pKnown.set(r, prior(topicId));
     return r;
   }
 
   /** The learner's live records, in insertion order. */
   *recordsOf(slot: number): Generator<number> {
-    for (let r = this.learnerHead[slot]!; r >= 0; r = this.next[r]!) yield r;
+    for (let r = this.learnerHead.get(slot); r >= 0; r = this.next.get(r)) yield r;
   }
 
   /** Every live record, in slot order (deterministic for a given history). */
   *records(): Generator<number> {
-    for (let r = 0; r < this.used; r++) if (this.flags[r]! & LIVE) yield r;
+    for (let r = 0; r < this.used; r++) if (this.flags.get(r) & LIVE) yield r;
   }
 
   isLive(r: number): boolean {
-    return (this.flags[r]! & LIVE) !== 0;
+    return (this.flags.get(r) & LIVE) !== 0;
   }
 
   tenantIdOf(r: number): string {
-    return this.tenants.get(this.learnerTenant[this.learner[r]!]!);
+    return this.tenants.get(this.learnerTenant.get(this.learner.get(r)));
   }
 
   learnerIdOf(r: number): string {
-    const slot = this.learner[r]!;
-    return this.learnerKeys[slot]!.slice(this.tenants.get(this.learnerTenant[slot]!).length + 1);
+    const slot = this.learner.get(r);
+    return this.learnerKeys[slot]!.slice(this.tenants.get(this.learnerTenant.get(slot)).length + 1);
   }
 
   learnerKeyOfRecord(r: number): string {
-    return this.learnerKeys[this.learner[r]!]!;
+    return this.learnerKeys[this.learner.get(r)]!;
   }
 
   topicIdOf(r: number): string {
-    return this.topics.get(this.topic[r]!);
+    return this.topics.get(this.topic.get(r));
   }
 
   /** Order of the records' keys `tenant\0learner\0topic` as strings (UTF-16 code units). */
   readonly compareKeys = (a: number, b: number): number => {
-    const la = this.learnerKeys[this.learner[a]!]!;
-    const lb = this.learnerKeys[this.learner[b]!]!;
-    const ta = this.topics.get(this.topic[a]!);
-    const tb = this.topics.get(this.topic[b]!);
+    const la = this.learnerKeys[this.learner.get(a)]!;
+    const lb = this.learnerKeys[this.learner.get(b)]!;
+    const ta = this.topics.get(this.topic.get(a));
+    const tb = this.topics.get(this.topic.get(b));
     if (la === lb) return compareStrings(ta, tb);
     // The first difference lies inside both learner keys unless one is a prefix of the other.
     if (la.startsWith(lb) || lb.startsWith(la)) return compareStrings(`${la}\u0000${ta}`, `${lb}\u0000${tb}`);
@@ -178,50 +191,50 @@ export class MasteryRecords {
   };
 
   card(r: number): StoredCard | null {
-    const flags = this.flags[r]!;
+    const flags = this.flags.get(r);
     if (!(flags & HAS_CARD)) return null;
     return {
-      dueMs: this.f.dueMs[r]!,
-      stability: this.f.stability[r]!,
-      difficulty: this.f.difficulty[r]!,
-      scheduledDays: this.f.scheduledDays[r]!,
-      learningSteps: this.n.learningSteps[r]!,
-      reps: this.n.reps[r]!,
-      lapses: this.n.lapses[r]!,
-      state: this.cardState[r]! as State,
-      lastReviewMs: flags & HAS_LAST_REVIEW ? this.f.lastReviewMs[r]! : null,
+      dueMs: this.f.dueMs.get(r),
+      stability: this.f.stability.get(r),
+      difficulty: this.f.difficulty.get(r),
+      scheduledDays: this.f.scheduledDays.get(r),
+      learningSteps: this.n.learningSteps.get(r),
+      reps: this.n.reps.get(r),
+      lapses: this.n.lapses.get(r),
+      state: this.cardState.get(r) as State,
+      lastReviewMs: flags & HAS_LAST_REVIEW ? this.f.lastReviewMs.get(r) : null,
     };
   }
 
   setCard(r: number, card: StoredCard | null): void {
-    let flags = this.flags[r]! & ~(HAS_CARD | HAS_LAST_REVIEW);
+    let flags = this.flags.get(r) & ~(HAS_CARD | HAS_LAST_REVIEW);
     if (card) {
       flags |= HAS_CARD;
-      this.f.dueMs[r] = card.dueMs;
-      this.f.stability[r] = card.stability;
-      this.f.difficulty[r] = card.difficulty;
-      this.f.scheduledDays[r] = card.scheduledDays;
-      this.n.learningSteps[r] = exactUint(card.learningSteps, 'card.learningSteps');
-      this.n.reps[r] = exactUint(card.reps, 'card.reps');
-      this.n.lapses[r] = exactUint(card.lapses, 'card.lapses');
-      this.cardState[r] = exactUint(card.state, 'card.state', 255);
+      this.f.dueMs.set(r, card.dueMs);
+      this.f.stability.set(r, card.stability);
+      this.f.difficulty.set(r, card.difficulty);
+      this.f.scheduledDays.set(r, card.scheduledDays);
+      this.n.learningSteps.set(r, exactUint(card.learningSteps, 'card.learningSteps'));
+      this.n.reps.set(r, exactUint(card.reps, 'card.reps'));
+      this.n.lapses.set(r, exactUint(card.lapses, 'card.lapses'));
+      this.cardState.set(r, exactUint(card.state, 'card.state', 255));
       if (card.lastReviewMs !== null) {
         flags |= HAS_LAST_REVIEW;
-        this.f.lastReviewMs[r] = card.lastReviewMs;
+        this.f.lastReviewMs.set(r, card.lastReviewMs);
       }
     }
-    this.flags[r] = flags;
+    this.flags.set(r, flags);
   }
 
   lastScore(r: number): number | null {
-    return this.flags[r]! & HAS_LAST_SCORE ? this.f.lastScore[r]! : null;
+    return this.flags.get(r) & HAS_LAST_SCORE ? this.f.lastScore.get(r) : null;
   }
 
   setLastScore(r: number, score: number | null): void {
-    if (score === null) this.flags[r] = this.flags[r]! & ~HAS_LAST_SCORE;
+    if (score === null) this.flags.set(r, this.flags.get(r) & ~HAS_LAST_SCORE);
     else {
-      this.flags[r] = this.flags[r]! | HAS_LAST_SCORE;
-      this.f.lastScore[r] = score;
+      this.flags.set(r, this.flags.get(r) | HAS_LAST_SCORE);
+      this.f.lastScore.set(r, score);
     }
   }
 
@@ -231,11 +244,11 @@ export class MasteryRecords {
       tenantId: this.tenantIdOf(r),
       learnerId: this.learnerIdOf(r),
       topicId: this.topicIdOf(r),
-      pKnown: this.f.pKnown[r]!,
-      attempts: this.n.attempts[r]!,
-      correct: this.n.correct[r]!,
-      firstAttempts: this.n.firstAttempts[r]!,
-      firstAttemptCorrect: this.n.firstAttemptCorrect[r]!,
+      pKnown: this.f.pKnown.get(r),
+      attempts: this.n.attempts.get(r),
+      correct: this.n.correct.get(r),
+      firstAttempts: this.n.firstAttempts.get(r),
+      firstAttemptCorrect: this.n.firstAttemptCorrect.get(r),
       card: this.card(r),
       lastScore: this.lastScore(r),
     };
@@ -244,11 +257,11 @@ export class MasteryRecords {
   /** Adds (or overwrites) the record of the fields' learner × topic. */
   restore(fields: TopicMasteryFields): number {
     const r = this.findOrAdd(fields.tenantId, fields.learnerId, fields.topicId, () => fields.pKnown);
-    this.f.pKnown[r] = fields.pKnown;
-    this.n.attempts[r] = exactUint(fields.attempts, 'attempts');
-    this.n.correct[r] = exactUint(fields.correct, 'correct');
-    this.n.firstAttempts[r] = exactUint(fields.firstAttempts, 'firstAttempts');
-    this.n.firstAttemptCorrect[r] = exactUint(fields.firstAttemptCorrect, 'firstAttemptCorrect');
+    this.f.pKnown.set(r, fields.pKnown);
+    this.n.attempts.set(r, exactUint(fields.attempts, 'attempts'));
+    this.n.correct.set(r, exactUint(fields.correct, 'correct'));
+    this.n.firstAttempts.set(r, exactUint(fields.firstAttempts, 'firstAttempts'));
+    this.n.firstAttemptCorrect.set(r, exactUint(fields.firstAttemptCorrect, 'firstAttemptCorrect'));
     this.setCard(r, fields.card);
     this.setLastScore(r, fields.lastScore);
     return r;
@@ -262,9 +275,9 @@ export class MasteryRecords {
     const slot = this.learnerIndex.get(lk);
     if (slot === undefined) return undefined;
     this.learnerIndex.delete(lk);
-    for (let r = this.learnerHead[slot]!; r >= 0; r = this.next[r]!) {
-      this.unindex(slot, this.topic[r]!);
-      this.flags[r] = 0;
+    for (let r = this.learnerHead.get(slot); r >= 0; r = this.next.get(r)) {
+      this.unindex(slot, this.topic.get(r));
+      this.flags.set(r, 0);
       this.contents.delete(r);
       this.live--;
     }
@@ -273,18 +286,18 @@ export class MasteryRecords {
 
   /** Frees a detached learner's slot, records and interned strings. */
   release(slot: number): void {
-    for (let r = this.learnerHead[slot]!; r >= 0; ) {
-      const after = this.next[r]!;
-      this.topics.release(this.topic[r]!);
-      this.learner[r] = -1;
-      this.next[r] = -1;
+    for (let r = this.learnerHead.get(slot); r >= 0; ) {
+      const after = this.next.get(r);
+      this.topics.release(this.topic.get(r));
+      this.learner.set(r, -1);
+      this.next.set(r, -1);
       this.freeRecords.push(r);
       r = after;
     }
-    this.tenants.release(this.learnerTenant[slot]!);
+    this.tenants.release(this.learnerTenant.get(slot));
     this.learnerKeys[slot] = undefined;
-    this.learnerHead[slot] = -1;
-    this.learnerTail[slot] = -1;
+    this.learnerHead.set(slot, -1);
+    this.learnerTail.set(slot, -1);
     this.freeLearners.push(slot);
   }
 
@@ -299,7 +312,8 @@ export class MasteryRecords {
     this.live = 0;
     this.freeRecords.clear();
     this.contents.clear();
-    this.table.fill(0);
+    for (let s = 0; s < SHARDS; s++) this.shards[s] = new Int32Array(SHARD_MIN);
+    this.shardLive.fill(0);
   }
 
   private addLearner(learnerKey: string, tenantId: string): number {
@@ -307,19 +321,15 @@ export class MasteryRecords {
     let slot = this.freeLearners.pop();
     if (slot < 0) {
       slot = this.learnerSlots++;
-      if (slot >= this.learnerCapacity) {
-        const capacity = nextCapacity(this.learnerCapacity, slot + 1);
-        this.learnerTenant = grow(this.learnerTenant, capacity);
-        this.learnerHead = grow(this.learnerHead, capacity);
-        this.learnerTail = grow(this.learnerTail, capacity);
-        this.learnerCapacity = capacity;
-      }
+      this.learnerTenant.ensure(slot + 1);
+      this.learnerHead.ensure(slot + 1);
+      this.learnerTail.ensure(slot + 1);
     }
     this.learnerIndex.set(lk, slot);
     this.learnerKeys[slot] = lk;
-    this.learnerTenant[slot] = this.tenants.acquire(tenantId);
-    this.learnerHead[slot] = -1;
-    this.learnerTail[slot] = -1;
+    this.learnerTenant.set(slot, this.tenants.acquire(tenantId));
+    this.learnerHead.set(slot, -1);
+    this.learnerTail.set(slot, -1);
     return slot;
   }
 
@@ -327,107 +337,110 @@ export class MasteryRecords {
     let r = this.freeRecords.pop();
     if (r < 0) {
       r = this.used++;
-      if (r >= this.capacity) this.growRecords(r + 1);
+      this.growRecords(r + 1);
     }
-    this.learner[r] = slot;
-    this.topic[r] = t;
-    this.next[r] = -1;
-    this.flags[r] = LIVE;
-    this.cardState[r] = 0;
+    this.learner.set(r, slot);
+    this.topic.set(r, t);
+    this.next.set(r, -1);
+    this.flags.set(r, LIVE);
+    this.cardState.set(r, 0);
     const { f, n } = this;
-    f.pKnown[r] = 0;
-    f.lastScore[r] = 0;
-    n.attempts[r] = 0;
-    n.correct[r] = 0;
-    n.firstAttempts[r] = 0;
-    n.firstAttemptCorrect[r] = 0;
+    f.pKnown.set(r, 0);
+    f.lastScore.set(r, 0);
+    n.attempts.set(r, 0);
+    n.correct.set(r, 0);
+    n.firstAttempts.set(r, 0);
+    n.firstAttemptCorrect.set(r, 0);
     // The card columns are read only under HAS_CARD, which setCard writes with them.
-    const tail = this.learnerTail[slot]!;
-    if (tail < 0) this.learnerHead[slot] = r;
-    else this.next[tail] = r;
-    this.learnerTail[slot] = r;
+    const tail = this.learnerTail.get(slot);
+    if (tail < 0) this.learnerHead.set(slot, r);
+    else this.next.set(tail, r);
+    this.learnerTail.set(slot, r);
     this.live++;
     this.index(slot, t, r);
     return r;
   }
 
   private growRecords(needed: number): void {
-    const capacity = nextCapacity(this.capacity, needed);
-    this.learner = grow(this.learner, capacity);
-    this.topic = grow(this.topic, capacity);
-    this.next = grow(this.next, capacity);
-    this.flags = grow(this.flags, capacity);
-    this.cardState = grow(this.cardState, capacity);
-    for (const name of Object.keys(this.f) as (keyof MasteryRecords['f'])[]) {
-      this.f[name] = grow(this.f[name], capacity);
-    }
-    for (const name of Object.keys(this.n) as (keyof MasteryRecords['n'])[]) {
-      this.n[name] = grow(this.n[name], capacity);
-    }
-    this.capacity = capacity;
+    for (const column of this.allColumns) column.ensure(needed);
   }
 
-  // The (learner, topic) table: at most three quarters full, so probes stay short.
+  // The (learner, topic) table: each shard at most three quarters full, so probes stay short.
 
-  private slotOf(l: number, t: number): number {
+  private hashOf(l: number, t: number): number {
     let h = Math.imul(l, 0x9e3779b1) ^ Math.imul(t + 0x7f4a7c15, 0x85ebca77);
     h ^= h >>> 15;
     h = Math.imul(h, 0x2c1b3c6d);
     h ^= h >>> 13;
-    return h & this.mask;
+    return h >>> 0;
   }
 
   private lookup(l: number, t: number): number {
-    if (this.mask < 0) return -1;
-    for (let i = this.slotOf(l, t); ; i = (i + 1) & this.mask) {
-      const v = this.table[i]!;
+    const h = this.hashOf(l, t);
+    const table = this.shards[h >>> SHARD_BITS]!;
+    const mask = table.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = table[i]!;
       if (v === 0) return -1;
       const r = v - 1;
-      if (this.learner[r] === l && this.topic[r] === t) return r;
+      if (this.learner.get(r) === l && this.topic.get(r) === t) return r;
     }
   }
 
   private index(l: number, t: number, r: number): void {
-    if (4 * (this.live + 1) > 3 * this.table.length) this.rehash(Math.max(64, this.table.length * 2));
-    let i = this.slotOf(l, t);
-    while (this.table[i] !== 0) i = (i + 1) & this.mask;
-    this.table[i] = r + 1;
+    const h = this.hashOf(l, t);
+    const s = h >>> SHARD_BITS;
+    let table = this.shards[s]!;
+    const live = this.shardLive[s]! + 1;
+    if (4 * live > 3 * table.length) table = this.rehash(s, table.length * 2);
+    this.shardLive[s] = live;
+    const mask = table.length - 1;
+    let i = h & mask;
+    while (table[i] !== 0) i = (i + 1) & mask;
+    table[i] = r + 1;
   }
 
   /** Removes (l, t) by backward-shift deletion (no tombstones). */
   private unindex(l: number, t: number): void {
-    let i = this.slotOf(l, t);
+    const h = this.hashOf(l, t);
+    const s = h >>> SHARD_BITS;
+    const table = this.shards[s]!;
+    const mask = table.length - 1;
+    let i = h & mask;
     for (;;) {
-      const v = this.table[i]!;
+      const v = table[i]!;
       if (v === 0) return;
-      if (this.learner[v - 1] === l && this.topic[v - 1] === t) break;
-      i = (i + 1) & this.mask;
+      if (this.learner.get(v - 1) === l && this.topic.get(v - 1) === t) break;
+      i = (i + 1) & mask;
     }
+    this.shardLive[s] = this.shardLive[s]! - 1;
     let hole = i;
-    for (let j = (hole + 1) & this.mask; ; j = (j + 1) & this.mask) {
-      const v = this.table[j]!;
+    for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
+      const v = table[j]!;
       if (v === 0) break;
-      const home = this.slotOf(this.learner[v - 1]!, this.topic[v - 1]!);
+      const home = this.hashOf(this.learner.get(v - 1), this.topic.get(v - 1)) & mask;
       // Move the entry at j into the hole if its home is not cyclically within (hole, j].
       const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!inRange) {
-        this.table[hole] = v;
+        table[hole] = v;
         hole = j;
       }
     }
-    this.table[hole] = 0;
+    table[hole] = 0;
   }
 
-  private rehash(size: number): void {
-    const old = this.table;
-    this.table = new Int32Array(size);
-    this.mask = size - 1;
+  private rehash(s: number, size: number): Int32Array {
+    const old = this.shards[s]!;
+    const table = new Int32Array(size);
+    const mask = size - 1;
     for (const v of old) {
       if (v === 0) continue;
-      let i = this.slotOf(this.learner[v - 1]!, this.topic[v - 1]!);
-      while (this.table[i] !== 0) i = (i + 1) & this.mask;
-      this.table[i] = v;
+      let i = this.hashOf(this.learner.get(v - 1), this.topic.get(v - 1)) & mask;
+      while (table[i] !== 0) i = (i + 1) & mask;
+      table[i] = v;
     }
+    this.shards[s] = table;
+    return table;
   }
 }
 

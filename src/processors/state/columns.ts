@@ -43,3 +43,97 @@ export class FreeList {
     this.items = [];
   }
 }
+
+/** Records per page of a paged column (the last page before it is full grows by doubling). */
+export const PAGE_BITS = 16;
+export const PAGE_SIZE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_SIZE - 1;
+
+/**
+ * A column of numbers in fixed-size pages. Growing adds a page (or, below one
+ * page, doubles the first), so no step copies the column: a flat column that
+ * doubles at 1M records copies every value into memory the OS must first
+ * fault in — measured 730 ms for one mastery store at 1M records, one
+ * synchronous step. Here the longest growth step copies at most one page.
+ */
+export interface PagedColumn {
+  get(r: number): number;
+  set(r: number, value: number): void;
+  /** Room for `capacity` records. */
+  ensure(capacity: number): void;
+}
+
+/** Growth of a paged column; the element accesses live in one subclass per element type. */
+abstract class Pages<C extends Column> implements PagedColumn {
+  protected readonly pages: C[] = [];
+  private capacity = 0;
+
+  constructor(private readonly make: (length: number) => C) {}
+
+  abstract get(r: number): number;
+  abstract set(r: number, value: number): void;
+
+  ensure(capacity: number): void {
+    if (capacity <= this.capacity) return;
+    const { pages, make } = this;
+    if (pages.length <= 1 && capacity <= PAGE_SIZE) {
+      pages[0] = grow(pages[0] ?? make(0), Math.min(PAGE_SIZE, nextCapacity(this.capacity, capacity)));
+      this.capacity = pages[0].length;
+      return;
+    }
+    if (pages.length === 1 && this.capacity < PAGE_SIZE) pages[0] = grow(pages[0]!, PAGE_SIZE);
+    while (pages.length * PAGE_SIZE < capacity) pages.push(make(PAGE_SIZE));
+    this.capacity = pages.length * PAGE_SIZE;
+  }
+}
+
+// One subclass per element type, so each accessor sees one kind of typed array: its element
+// loads stay monomorphic (one shared accessor would see four kinds).
+
+export class PagedFloat64 extends Pages<Float64Array> {
+  constructor() {
+    super((n) => new Float64Array(n));
+  }
+  get(r: number): number {
+    return this.pages[r >>> PAGE_BITS]![r & PAGE_MASK]!;
+  }
+  set(r: number, value: number): void {
+    this.pages[r >>> PAGE_BITS]![r & PAGE_MASK] = value;
+  }
+}
+
+export class PagedInt32 extends Pages<Int32Array> {
+  constructor() {
+    super((n) => new Int32Array(n));
+  }
+  get(r: number): number {
+    return this.pages[r >>> PAGE_BITS]![r & PAGE_MASK]!;
+  }
+  set(r: number, value: number): void {
+    this.pages[r >>> PAGE_BITS]![r & PAGE_MASK] = value;
+  }
+}
+
+export class PagedUint32 extends Pages<Uint32Array> {
+  constructor() {
+    super((n) => new Uint32Array(n));
+  }
+  get(r: number): number {
+    return this.pages[r >>> PAGE_BITS]![r & PAGE_MASK]!;
+  }
+  set(r: number, value: number): void {
+    this.pages[r >>> PAGE_BITS]![r & PAGE_MASK] = value;
+  }
+}
+
+export class PagedUint8 extends Pages<Uint8Array> {
+  constructor() {
+    super((n) => new Uint8Array(n));
+  }
+  get(r: number): number {
+    return this.pages[r >>> PAGE_BITS]![r & PAGE_MASK]!;
+  }
+  set(r: number, value: number): void {
+    this.pages[r >>> PAGE_BITS]![r & PAGE_MASK] = value;
+  }
+}
