@@ -37,12 +37,18 @@ import { emptySeqs, type PartitionCheckpoint } from './state/checkpoint-store.js
 import { LearnerActivity } from './tiering/learner-activity.js';
 import { PartitionWatermark } from './time/watermark.js';
 
-/** Version 2: the state is a sequence of bounded parts (a header, then sections of entries). Version 1 was one object. */
-const STATE_VERSION = 2;
+/**
+ * Version 3: mastery records travel as binary blocks (`mastery.blocks`). Version 2: the state is a
+ * sequence of bounded parts (a header, then sections of entries); still restored, and a chain begun
+ * by version 2 may go on with version-3 deltas. Version 1 was one object. An engine older than
+ * version 3 refuses a version-3 state by its version, not half way through it.
+ */
+const STATE_VERSION = 3;
+const PARTS_STATE_VERSIONS: readonly unknown[] = [2, 3];
 const LEGACY_STATE_VERSION = 1;
 /** A part holds at most this many entries… */
 export const PART_MAX_ENTRIES = 1_000;
-/** …and stops taking entries once its JSON text is this long (one entry may go past it). */
+/** …and takes no entry that would make its JSON text longer than this (unless the part holds nothing else). */
 export const PART_MAX_CHARS = 256_000;
 
 /** What a checkpoint needs from the processor (group, topic, version and time are the pipeline's). */
@@ -388,7 +394,7 @@ export class PartitionProcessor {
             header = 'legacy';
             return;
           }
-          if (parsed?.version !== STATE_VERSION) {
+          if (!PARTS_STATE_VERSIONS.includes(parsed?.version)) {
             throw invalid(`state version ${String(parsed?.version)}, expected ${STATE_VERSION}`);
           }
           if (parsed.kind !== undefined && parsed.kind !== 'full') throw invalid('a chain that starts with a delta');
@@ -399,7 +405,7 @@ export class PartitionProcessor {
         if (header === 'legacy') throw invalid('a version-1 state has one part');
         if (parsed?.version !== undefined) {
           // The header of the next delta on the chain: it carries the whole watermark and globals.
-          if (parsed.version !== STATE_VERSION || parsed.kind !== 'delta') {
+          if (!PARTS_STATE_VERSIONS.includes(parsed.version) || parsed.kind !== 'delta') {
             throw invalid(`a chain continued by ${JSON.stringify({ version: parsed.version, kind: parsed.kind })}`);
           }
           this.watermark.restore((parsed as StateHeader).watermark);
@@ -529,7 +535,11 @@ export class PartitionProcessor {
     let chars = 0;
     const part = () => `{"section":${JSON.stringify(section)},"entries":[${pieces.join(',')}]}`;
     for (const [s, value] of entries) {
-      if (pieces.length > 0 && (s !== section || pieces.length >= PART_MAX_ENTRIES || chars >= PART_MAX_CHARS)) {
+      const text = JSON.stringify(value);
+      if (
+        pieces.length > 0 &&
+        (s !== section || pieces.length >= PART_MAX_ENTRIES || chars + text.length + 1 > PART_MAX_CHARS)
+      ) {
         yield part();
         if (this.changes !== at || this.undrained !== undefined || this.restoring) {
           throw new LearnstreamError(
@@ -541,7 +551,6 @@ export class PartitionProcessor {
         chars = 0;
       }
       section = s;
-      const text = JSON.stringify(value);
       pieces.push(text);
       chars += text.length + 1;
     }

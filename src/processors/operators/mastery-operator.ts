@@ -12,6 +12,7 @@ import type { MasterySnapshotResult, MasteryTrend } from '../results.js';
 import type { EngineSettings } from '../settings.js';
 import { DAY_MS, utcDayLabel, utcDayStart } from '../windows/calendar.js';
 import { type BktParameters, bktUpdate } from './bkt.js';
+import { BLOCK_RECORDS, decodeMasteryBlock, encodeMasteryBlock } from './mastery-blocks.js';
 import { PendingDay, type PendingItem } from './mastery-pending.js';
 import { MasteryRecords, type TopicMasteryFields } from './mastery-records.js';
 import { MemoryModel, ratingFor, type StoredCard } from './memory-model.js';
@@ -56,7 +57,10 @@ type MasterySettings = Pick<
   'allowedLatenessMs' | 'bktPrior' | 'bktLearn' | 'bktSlip' | 'bktGuess' | 'bktTopics' | 'fsrsRequestRetention'
 >;
 
+/** Topics as JSON entries, one per record: written before blocks, still restored. */
 const TOPICS = 'mastery.topics';
+/** Topics as binary blocks of records (mastery-blocks.ts). */
+const BLOCKS = 'mastery.blocks';
 const PENDING = 'mastery.pending';
 
 export class MasteryOperator implements Operator {
@@ -112,7 +116,8 @@ export class MasteryOperator implements Operator {
   *learnerEntries(lk: string): Generator<StateEntry> {
     const slot = this.records.learnerOf(lk);
     if (slot === undefined) return;
-    for (const r of this.records.recordsOf(slot)) yield [TOPICS, [this.topicKeyOf(r), this.storedTopic(r)]];
+    const own = Array.from(this.records.recordsOf(slot));
+    if (own.length > 0) yield [BLOCKS, encodeMasteryBlock(this.records, own)];
     for (const [day, pending] of this.pending) {
       for (const r of this.records.recordsOf(slot)) {
         if (pending.has(r)) yield [PENDING, [day, this.topicKeyOf(r), pending.itemsOf(r)]];
@@ -158,7 +163,15 @@ export class MasteryOperator implements Operator {
   }
 
   *snapshotEntries(): Generator<StateEntry> {
-    for (const r of this.records.records()) yield [TOPICS, [this.topicKeyOf(r), this.storedTopic(r)]];
+    let block: number[] = [];
+    for (const r of this.records.records()) {
+      block.push(r);
+      if (block.length === BLOCK_RECORDS) {
+        yield [BLOCKS, encodeMasteryBlock(this.records, block)];
+        block = [];
+      }
+    }
+    if (block.length > 0) yield [BLOCKS, encodeMasteryBlock(this.records, block)];
     for (const [day, pending] of this.pending) {
       for (const r of pending.records()) yield [PENDING, [day, this.topicKeyOf(r), pending.itemsOf(r)]];
     }
@@ -171,7 +184,9 @@ export class MasteryOperator implements Operator {
   }
 
   restoreEntry(section: string, value: unknown): boolean {
-    if (section === TOPICS) {
+    if (section === BLOCKS) {
+      for (const { fields, contents } of decodeMasteryBlock(value)) this.restoreTopic(fields, contents);
+    } else if (section === TOPICS) {
       const [, stored] = value as [string, StoredTopicMastery];
       this.restoreTopic(stored, stored.contents);
     } else if (section === PENDING) {
@@ -196,9 +211,12 @@ export class MasteryOperator implements Operator {
     return { prior: s.bktPrior, learn: s.bktLearn, slip: s.bktSlip, guess: s.bktGuess, ...own };
   }
 
-  private restoreTopic(stored: TopicMasteryFields, contents: [string, number][] | Record<string, number>): void {
+  private restoreTopic(
+    stored: TopicMasteryFields,
+    contents: [string, number][] | Record<string, number> | Map<string, number> | null,
+  ): void {
     const r = this.records.restore(checkedFields(stored));
-    const progress = storedContents(contents);
+    const progress = contents instanceof Map || contents === null ? contents : storedContents(contents);
     if (progress) this.records.contents.set(r, progress);
     else this.records.contents.delete(r);
   }
@@ -245,25 +263,6 @@ export class MasteryOperator implements Operator {
 
   private topicKeyOf(r: number): string {
     return `${this.records.learnerKeyOfRecord(r)}\u0000${this.records.topicIdOf(r)}`;
-  }
-
-  /** The record in the checkpoint's shape (fields in the order the unpacked layout wrote them). */
-  private storedTopic(r: number): StoredTopicMastery {
-    const rec = this.records;
-    const contents = rec.contents.get(r);
-    return {
-      tenantId: rec.tenantIdOf(r),
-      learnerId: rec.learnerIdOf(r),
-      topicId: rec.topicIdOf(r),
-      pKnown: rec.f.pKnown.get(r),
-      attempts: rec.n.attempts.get(r),
-      correct: rec.n.correct.get(r),
-      firstAttempts: rec.n.firstAttempts.get(r),
-      firstAttemptCorrect: rec.n.firstAttemptCorrect.get(r),
-      card: rec.card(r),
-      contents: contents ? Array.from(contents) : [],
-      lastScore: rec.lastScore(r),
-    };
   }
 
   private apply(r: number, pending: PendingDay, row: number): void {

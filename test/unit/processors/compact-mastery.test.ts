@@ -10,6 +10,7 @@ import {
   NO_WATERMARK,
   questionAttemptEvent,
 } from '../../../src/processors/index.js';
+import { decodeMasteryBlock } from '../../../src/processors/operators/mastery-blocks.js';
 
 const DAY = 86_400_000;
 const D0 = Date.UTC(2026, 10, 16); // a Monday, 00:00 UTC
@@ -79,21 +80,35 @@ describe('compact mastery state', () => {
         ],
       ],
     ];
-    expect(JSON.stringify(entries)).toBe(JSON.stringify(expected));
+    // Topics are written as binary blocks now (mastery-blocks.ts): decoded, a block holds exactly the
+    // hand-written fields; the buffered items keep their JSON shape.
+    const [topics, pending] = entries as [[string, string], unknown];
+    expect(topics[0]).toBe('mastery.blocks');
+    const [topic] = Array.from(decodeMasteryBlock(topics[1]));
+    const { contents: _none, ...fields } = (expected[0] as [string, [string, Record<string, unknown>]])[1][1];
+    expect(topic).toEqual({ fields, contents: null });
+    expect(JSON.stringify(pending)).toBe(JSON.stringify(expected[1]));
+    expect(entries).toHaveLength(2);
 
+    // The shapes written before blocks (checkpoint version 2) still restore, to the same state.
     const copy = new MasteryOperator(defaultEngineSettings());
-    for (const [section, value] of JSON.parse(JSON.stringify(entries)) as [string, unknown][]) {
+    for (const [section, value] of JSON.parse(JSON.stringify(expected)) as [string, unknown][]) {
       expect(copy.restoreEntry(section, value)).toBe(true);
     }
-    expect(JSON.stringify(Array.from(copy.snapshotEntries()))).toBe(JSON.stringify(expected));
+    expect(JSON.stringify(Array.from(copy.snapshotEntries()))).toBe(JSON.stringify(entries));
+    // And blocks restore to the same state.
+    const fromBlocks = new MasteryOperator(defaultEngineSettings());
+    for (const [section, value] of entries) expect(fromBlocks.restoreEntry(section, value)).toBe(true);
+    expect(JSON.stringify(Array.from(fromBlocks.snapshotEntries()))).toBe(JSON.stringify(entries));
     // After the close the card and last score exist: they go through the packed columns and back unchanged.
     drain(op, closing(0));
     drain(copy, closing(0));
     expect(JSON.stringify(Array.from(copy.snapshotEntries()))).toBe(JSON.stringify(Array.from(op.snapshotEntries())));
-    const [, [, topic]] = Array.from(op.snapshotEntries())[0] as [string, [string, Record<string, unknown>]];
-    expect(topic!.card).toMatchObject({ reps: 1, lapses: 0 });
-    expect(topic!.contents).toEqual([['c', 0.5]]);
-    expect(typeof topic!.lastScore).toBe('number');
+    const [first] = Array.from(op.snapshotEntries()) as [string, string][];
+    const [closed] = Array.from(decodeMasteryBlock(first![1]));
+    expect(closed!.fields.card).toMatchObject({ reps: 1, lapses: 0 });
+    expect(closed!.contents).toEqual(new Map([['c', 0.5]]));
+    expect(typeof closed!.fields.lastScore).toBe('number');
   });
 
   it('closes a day in the string order of the topic keys, learner keys that prefix others included', () => {
