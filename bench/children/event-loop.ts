@@ -24,6 +24,8 @@ const TOPICS = 10;
 const T0 = Date.UTC(2026, 0, 6, 8); // a Tuesday
 const DAY = 86_400_000;
 const pseudonym = (i: number) => i.toString(16).padStart(32, '0');
+/** Event ids are UUIDs, as the contract requires of every event that reaches a processor. */
+const eventIdOf = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Times each step of `steps` (one `next()` each), yielding to the event loop after every `sliceMs`. */
@@ -64,7 +66,7 @@ childMain(async (input: Input): Promise<EventLoopRun> => {
   for (let i = 0; i < learners; i++) {
     const event = questionAttemptEvent(
       T0 + Math.floor((i / learners) * 10 * 3_600_000), // over 10 h, in time order
-      { tenantId: `tenant-${i % 8}`, learnerId: pseudonym(i), eventId: `e-${i}` },
+      { tenantId: `tenant-${i % 8}`, learnerId: pseudonym(i), eventId: eventIdOf(i) },
       { topicIds, correct: i % 3 !== 0, score: i % 3 !== 0 ? 1 : 0 },
     );
     const record: SourceRecord = { type: 'event', partition: 0, offset: String(offset++), event };

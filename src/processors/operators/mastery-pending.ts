@@ -4,7 +4,7 @@
 // content progress, the event id and content id), chained per record, and
 // the day's records in sorted runs so the close needs no big sort.
 import type { ContentInteractionBody, QuestionAttemptBody } from '../../ingest/event.js';
-import { grow, nextCapacity } from '../state/columns.js';
+import { type PagedColumn, PagedFloat64, PagedInt32, PagedUint8, PagedUint32 } from '../state/columns.js';
 import { packUuid, unpackUuid } from '../state/event-ids.js';
 import { SortedRuns } from '../state/sorted-runs.js';
 import { compareStrings } from './operator.js';
@@ -33,28 +33,39 @@ export class PendingDay {
    * few records have items, then (dense) an int32 column by record, newest + 1.
    */
   private heads: Map<number, number> | null = new Map();
-  private denseHeads = new Int32Array(0);
+  private readonly denseHeads = new PagedInt32();
+  /** Records the dense heads have room for. */
+  private denseRoom = 0;
   /** Records with items, in the order their first item came, and how many still have items. */
-  private arrivals = new Int32Array(0);
+  private readonly arrivals = new PagedInt32();
   private arrived = 0;
   private held = 0;
   private maxRecord = -1;
   readonly keys: SortedRuns<number>;
   private count = 0;
-  private capacity = 0;
-  private t = new Float64Array(0);
-  private next = new Int32Array(0);
-  private flags = new Uint8Array(0);
+  // Item columns, paged: a day of a million attempts grows without copying them (state/columns.ts).
+  private readonly t = new PagedFloat64();
+  private readonly next = new PagedInt32();
+  private readonly flags = new PagedUint8();
   /** Attempt: score; content: progress. */
-  private value = new Float64Array(0);
-  private attemptNumber = new Uint32Array(0);
-  private responseTimeMs = new Uint32Array(0);
-  private hintsUsed = new Uint32Array(0);
+  private readonly value = new PagedFloat64();
+  private readonly attemptNumber = new PagedUint32();
+  private readonly responseTimeMs = new PagedUint32();
+  private readonly hintsUsed = new PagedUint32();
+  private readonly rowColumns: readonly PagedColumn[] = [
+    this.t,
+    this.next,
+    this.flags,
+    this.value,
+    this.attemptNumber,
+    this.responseTimeMs,
+    this.hintsUsed,
+  ];
   private readonly oddAttempts = new Map<number, Omit<QuestionAttemptBody, 'kind' | 'topicIds' | 'itemId'>>();
   /** Self-reported confidence, only for attempts that carry one (most do not). */
   private readonly confidence = new Map<number, number>();
   /** Event ids: four words per row when packed, otherwise the string by row. */
-  private idWords = new Uint32Array(0);
+  private readonly idWords = new PagedUint32();
   private readonly otherIds = new Map<number, string>();
   /** Content ids by item, for content items only. */
   private readonly contentIds = new Map<number, string>();
@@ -66,7 +77,7 @@ export class PendingDay {
   /** Records with items, in the order their first item came. */
   *records(): Generator<number> {
     for (let k = 0; k < this.arrived; k++) {
-      const r = this.arrivals[k]!;
+      const r = this.arrivals.get(k);
       if (this.has(r)) yield r;
     }
   }
@@ -88,12 +99,12 @@ export class PendingDay {
     if (!this.has(record)) return;
     this.held--;
     if (this.heads) this.heads.delete(record);
-    else this.denseHeads[record] = 0;
+    else this.denseHeads.set(record, 0);
   }
 
   private headOf(record: number): number {
     if (this.heads) return this.heads.get(record) ?? -1;
-    return record < this.denseHeads.length ? this.denseHeads[record]! - 1 : -1;
+    return record < this.denseRoom ? this.denseHeads.get(record) - 1 : -1;
   }
 
   private setHead(record: number, row: number): void {
@@ -102,10 +113,11 @@ export class PendingDay {
       if (this.heads.size >= DENSE_AFTER && this.heads.size * 8 >= this.denseLength(record)) this.toDense();
       return;
     }
-    if (record >= this.denseHeads.length) {
-      this.denseHeads = grow(this.denseHeads, nextCapacity(this.denseHeads.length, record + 1));
+    if (record >= this.denseRoom) {
+      this.denseHeads.ensure(record + 1);
+      this.denseRoom = record + 1;
     }
-    this.denseHeads[record] = row + 1;
+    this.denseHeads.set(record, row + 1);
   }
 
   private denseLength(record: number): number {
@@ -116,18 +128,19 @@ export class PendingDay {
     const heads = this.heads!;
     let max = 0;
     for (const r of heads.keys()) max = Math.max(max, r);
-    this.denseHeads = new Int32Array(nextCapacity(0, max + 1));
-    for (const [r, row] of heads) this.denseHeads[r] = row + 1;
+    this.denseHeads.ensure(max + 1);
+    this.denseRoom = max + 1;
+    for (const [r, row] of heads) this.denseHeads.set(r, row + 1);
     this.heads = null;
   }
 
   /** Buffers an event's item for a record; false when the record already has an item of this event id. */
   addEvent(record: number, t: number, id: string, body: QuestionAttemptBody | ContentInteractionBody): boolean {
-    for (let i = this.headOf(record); i >= 0; i = this.next[i]!) if (this.idOf(i) === id) return false;
+    for (let i = this.headOf(record); i >= 0; i = this.next.get(i)) if (this.idOf(i) === id) return false;
     const i = this.push(record, t, id);
     if (body.kind === 'content_interaction') {
-      this.flags[i] = this.flags[i]! | CONTENT;
-      this.value[i] = Math.min(1, Math.max(0, body.progress));
+      this.flags.set(i, this.flags.get(i) | CONTENT);
+      this.value.set(i, Math.min(1, Math.max(0, body.progress)));
       this.contentIds.set(i, body.contentId);
     } else this.setAttempt(i, body);
     return true;
@@ -137,8 +150,8 @@ export class PendingDay {
   addItem(record: number, item: PendingItem): void {
     const i = this.push(record, item.t, item.id);
     if (item.kind === 'content') {
-      this.flags[i] = this.flags[i]! | CONTENT;
-      this.value[i] = item.progress;
+      this.flags.set(i, this.flags.get(i) | CONTENT);
+      this.value.set(i, item.progress);
       this.contentIds.set(i, item.contentId);
     } else this.setAttempt(i, item.attempt);
   }
@@ -146,24 +159,24 @@ export class PendingDay {
   /** A record's items in the order they were buffered. */
   itemsOf(record: number): PendingItem[] {
     const out: PendingItem[] = [];
-    for (let i = this.headOf(record); i >= 0; i = this.next[i]!) out.push(this.item(i));
+    for (let i = this.headOf(record); i >= 0; i = this.next.get(i)) out.push(this.item(i));
     return out.reverse();
   }
 
   /** A record's item rows in application order: event time, then event id. */
   sortedRowsOf(record: number): number[] {
     const rows: number[] = [];
-    for (let i = this.headOf(record); i >= 0; i = this.next[i]!) rows.push(i);
+    for (let i = this.headOf(record); i >= 0; i = this.next.get(i)) rows.push(i);
     rows.reverse(); // buffering order, as the sort's input was before packing
-    return rows.sort((a, b) => this.t[a]! - this.t[b]! || this.compareIds(a, b));
+    return rows.sort((a, b) => this.t.get(a) - this.t.get(b) || this.compareIds(a, b));
   }
 
   timeOf(row: number): number {
-    return this.t[row]!;
+    return this.t.get(row);
   }
 
   isContent(row: number): boolean {
-    return (this.flags[row]! & CONTENT) !== 0;
+    return (this.flags.get(row) & CONTENT) !== 0;
   }
 
   contentIdOf(row: number): string {
@@ -171,35 +184,35 @@ export class PendingDay {
   }
 
   progressOf(row: number): number {
-    return this.value[row]!;
+    return this.value.get(row);
   }
 
   /** The attempt fields the models read (correct, attempt number, what the rating depends on). */
   attemptOf(row: number): Omit<QuestionAttemptBody, 'kind' | 'topicIds' | 'itemId'> {
-    const flags = this.flags[row]!;
+    const flags = this.flags.get(row);
     if (flags & ODD_ATTEMPT) return this.oddAttempts.get(row)!;
     return {
       correct: (flags & CORRECT) !== 0,
-      score: this.value[row]!,
-      attemptNumber: this.attemptNumber[row]!,
-      responseTimeMs: this.responseTimeMs[row]!,
-      hintsUsed: this.hintsUsed[row]!,
+      score: this.value.get(row),
+      attemptNumber: this.attemptNumber.get(row),
+      responseTimeMs: this.responseTimeMs.get(row),
+      hintsUsed: this.hintsUsed.get(row),
       confidence:
         flags & NO_CONFIDENCE ? null : flags & CONFIDENCE_ABSENT ? (undefined as never) : this.confidence.get(row)!,
     };
   }
 
   private idOf(i: number): string {
-    if (!(this.flags[i]! & PACKED_ID)) return this.otherIds.get(i)!;
+    if (!(this.flags.get(i) & PACKED_ID)) return this.otherIds.get(i)!;
     const w = this.idWords;
-    return unpackUuid(w[4 * i]!, w[4 * i + 1]!, w[4 * i + 2]!, w[4 * i + 3]!);
+    return unpackUuid(w.get(4 * i), w.get(4 * i + 1), w.get(4 * i + 2), w.get(4 * i + 3));
   }
 
   /** Event ids in string order (packed words compare as their strings do). */
   private compareIds(a: number, b: number): number {
-    if (this.flags[a]! & this.flags[b]! & PACKED_ID) {
+    if (this.flags.get(a) & this.flags.get(b) & PACKED_ID) {
       for (let k = 0; k < 4; k++) {
-        const d = this.idWords[4 * a + k]! - this.idWords[4 * b + k]!;
+        const d = this.idWords.get(4 * a + k) - this.idWords.get(4 * b + k);
         if (d !== 0) return d;
       }
       return 0;
@@ -210,66 +223,56 @@ export class PendingDay {
   private item(i: number): PendingItem {
     if (this.isContent(i)) {
       return {
-        t: this.t[i]!,
+        t: this.t.get(i),
         id: this.idOf(i),
         kind: 'content',
         contentId: this.contentIdOf(i),
-        progress: this.value[i]!,
+        progress: this.value.get(i),
       };
     }
-    return { t: this.t[i]!, id: this.idOf(i), kind: 'attempt', attempt: this.attemptOf(i) };
+    return { t: this.t.get(i), id: this.idOf(i), kind: 'attempt', attempt: this.attemptOf(i) };
   }
 
   private setAttempt(i: number, a: Omit<QuestionAttemptBody, 'kind' | 'topicIds' | 'itemId'>): void {
-    this.flags[i] =
-      (this.flags[i]! & PACKED_ID) |
-      (a.correct ? CORRECT : 0) |
-      (a.confidence === null ? NO_CONFIDENCE : 0) |
-      (a.confidence === undefined ? CONFIDENCE_ABSENT : 0);
+    this.flags.set(
+      i,
+      (this.flags.get(i) & PACKED_ID) |
+        (a.correct ? CORRECT : 0) |
+        (a.confidence === null ? NO_CONFIDENCE : 0) |
+        (a.confidence === undefined ? CONFIDENCE_ABSENT : 0),
+    );
     if (!isUint32(a.attemptNumber) || !isUint32(a.responseTimeMs) || !isUint32(a.hintsUsed)) {
-      this.flags[i] = this.flags[i]! | ODD_ATTEMPT;
+      this.flags.set(i, this.flags.get(i) | ODD_ATTEMPT);
       const { correct, score, attemptNumber, responseTimeMs, hintsUsed, confidence } = a;
       this.oddAttempts.set(i, { correct, score, attemptNumber, responseTimeMs, hintsUsed, confidence });
       return;
     }
-    this.value[i] = a.score;
-    this.attemptNumber[i] = a.attemptNumber;
-    this.responseTimeMs[i] = a.responseTimeMs;
-    this.hintsUsed[i] = a.hintsUsed;
+    this.value.set(i, a.score);
+    this.attemptNumber.set(i, a.attemptNumber);
+    this.responseTimeMs.set(i, a.responseTimeMs);
+    this.hintsUsed.set(i, a.hintsUsed);
     if (typeof a.confidence === 'number') this.confidence.set(i, a.confidence);
   }
 
   private push(record: number, t: number, id: string): number {
     const i = this.count++;
-    if (i >= this.capacity) {
-      const capacity = nextCapacity(this.capacity, i + 1);
-      this.t = grow(this.t, capacity);
-      this.next = grow(this.next, capacity);
-      this.flags = grow(this.flags, capacity);
-      this.idWords = grow(this.idWords, 4 * capacity);
-      this.value = grow(this.value, capacity);
-      this.attemptNumber = grow(this.attemptNumber, capacity);
-      this.responseTimeMs = grow(this.responseTimeMs, capacity);
-      this.hintsUsed = grow(this.hintsUsed, capacity);
-      this.capacity = capacity;
-    }
-    this.t[i] = t;
+    for (const column of this.rowColumns) column.ensure(i + 1);
+    this.idWords.ensure(4 * (i + 1));
+    this.t.set(i, t);
     const words = packUuid(id);
     if (words) {
-      this.idWords.set(words, 4 * i);
-      this.flags[i] = PACKED_ID;
+      for (let k = 0; k < 4; k++) this.idWords.set(4 * i + k, words[k]!);
+      this.flags.set(i, PACKED_ID);
     } else {
       this.otherIds.set(i, id);
-      this.flags[i] = 0;
+      this.flags.set(i, 0);
     }
     const head = this.headOf(record);
-    this.next[i] = head;
+    this.next.set(i, head);
     if (head < 0) {
       this.keys.add(record);
-      if (this.arrived >= this.arrivals.length) {
-        this.arrivals = grow(this.arrivals, nextCapacity(this.arrivals.length, this.arrived + 1));
-      }
-      this.arrivals[this.arrived++] = record;
+      this.arrivals.ensure(this.arrived + 1);
+      this.arrivals.set(this.arrived++, record);
       if (record > this.maxRecord) this.maxRecord = record;
       this.held++;
     }
