@@ -413,6 +413,11 @@ export function engineEnv(s: {
     LEARNSTREAM_RETENTION_RAW_EVENTS_DAYS: '36500',
     LEARNSTREAM_RETENTION_AGGREGATES_DAYS: '36500',
     ...engineTimings,
+    // Tiered state under the same faults: LEARNSTREAM_FAULTS_IDLE_HORIZON_MS=1209600000 runs the suite
+    // (the clean reference run too) with learners idle 14 days of event time moved to the cold tier.
+    ...(process.env.LEARNSTREAM_FAULTS_IDLE_HORIZON_MS
+      ? { LEARNSTREAM_ENGINE_STATE_IDLE_HORIZON_MS: process.env.LEARNSTREAM_FAULTS_IDLE_HORIZON_MS }
+      : {}),
   };
 }
 

@@ -10,7 +10,7 @@
 // its Map entry, ~33 in learner columns and the timer, 16 per cluster, 34 per point.
 
 import type { EventKind, LearningEvent } from '../../ingest/event.js';
-import { FreeList, grow, nextCapacity } from '../state/columns.js';
+import { FreeList, PagedFloat64, PagedInt32, PagedUint8, PagedUint32 } from '../state/columns.js';
 import { packUuid, unpackUuid } from '../state/event-ids.js';
 import { ownString, StringTable } from '../state/string-table.js';
 import type { SessionPoint } from '../windows/session-window.js';
@@ -40,32 +40,29 @@ export class SessionStore {
   /** Learner key → slot, in the order learners came (what checkpoints follow). */
   readonly slots = new Map<string, number>();
   private keys: (string | undefined)[] = [];
-  private tenant = new Int32Array(0);
-  private firstCluster = new Int32Array(0);
-  private closedLast = new Float64Array(0);
-  private hasClosed = new Uint8Array(0);
-  private learnerCapacity = 0;
+  private readonly tenant = new PagedInt32();
+  private readonly firstCluster = new PagedInt32();
+  private readonly closedLast = new PagedFloat64();
+  private readonly hasClosed = new PagedUint8();
   private learnerRows = 0;
   private readonly freeLearners = new FreeList();
 
   // Clusters.
-  private cHead = new Int32Array(0);
-  private cTail = new Int32Array(0);
-  private cCount = new Int32Array(0);
-  private cNext = new Int32Array(0);
-  private clusterCapacity = 0;
+  private readonly cHead = new PagedInt32();
+  private readonly cTail = new PagedInt32();
+  private readonly cCount = new PagedInt32();
+  private readonly cNext = new PagedInt32();
   private clusterRows = 0;
   private readonly freeClusters = new FreeList();
 
   // Points.
-  private pT = new Float64Array(0);
-  private pId = new Uint32Array(0); // 4 words per point
-  private pFlags = new Uint8Array(0);
-  private pKind = new Uint8Array(0);
-  private pTopics = new Int32Array(0);
-  private pNext = new Int32Array(0);
+  private readonly pT = new PagedFloat64();
+  private readonly pId = new PagedUint32(); // 4 words per point
+  private readonly pFlags = new PagedUint8();
+  private readonly pKind = new PagedUint8();
+  private readonly pTopics = new PagedInt32();
+  private readonly pNext = new PagedInt32();
   private readonly otherIds = new Map<number, string>();
-  private pointCapacity = 0;
   private pointRows = 0;
   private readonly freePoints = new FreeList();
 
@@ -76,7 +73,7 @@ export class SessionStore {
   }
 
   tenantIdOf(slot: number): string {
-    return this.tenants.get(this.tenant[slot]!);
+    return this.tenants.get(this.tenant.get(slot));
   }
 
   learnerIdOf(slot: number): string {
@@ -84,12 +81,12 @@ export class SessionStore {
   }
 
   closedLastMs(slot: number): number | null {
-    return this.hasClosed[slot] ? this.closedLast[slot]! : null;
+    return this.hasClosed.get(slot) ? this.closedLast.get(slot) : null;
   }
 
   setClosedLastMs(slot: number, ms: number): void {
-    this.hasClosed[slot] = 1;
-    this.closedLast[slot] = ms;
+    this.hasClosed.set(slot, 1);
+    this.closedLast.set(slot, ms);
   }
 
   addLearner(learnerKey: string, tenantId: string): number {
@@ -97,32 +94,28 @@ export class SessionStore {
     let slot = this.freeLearners.pop();
     if (slot < 0) {
       slot = this.learnerRows++;
-      if (slot >= this.learnerCapacity) {
-        const capacity = nextCapacity(this.learnerCapacity, slot + 1);
-        this.tenant = grow(this.tenant, capacity);
-        this.firstCluster = grow(this.firstCluster, capacity);
-        this.closedLast = grow(this.closedLast, capacity);
-        this.hasClosed = grow(this.hasClosed, capacity);
-        this.learnerCapacity = capacity;
-      }
+      this.tenant.ensure(slot + 1);
+      this.firstCluster.ensure(slot + 1);
+      this.closedLast.ensure(slot + 1);
+      this.hasClosed.ensure(slot + 1);
     }
     this.slots.set(key, slot);
     this.keys[slot] = key;
-    this.tenant[slot] = this.tenants.acquire(tenantId);
-    this.firstCluster[slot] = -1;
-    this.hasClosed[slot] = 0;
+    this.tenant.set(slot, this.tenants.acquire(tenantId));
+    this.firstCluster.set(slot, -1);
+    this.hasClosed.set(slot, 0);
     return slot;
   }
 
   /** Drops a learner with everything held (its clusters, points and interned strings). */
   removeLearner(slot: number): void {
-    for (let c = this.firstCluster[slot]!; c >= 0; ) {
-      const after = this.cNext[c]!;
+    for (let c = this.firstCluster.get(slot); c >= 0; ) {
+      const after = this.cNext.get(c);
       this.freeCluster(c, true);
       c = after;
     }
     this.slots.delete(this.keys[slot]!);
-    this.tenants.release(this.tenant[slot]!);
+    this.tenants.release(this.tenant.get(slot));
     this.keys[slot] = undefined;
     this.freeLearners.push(slot);
   }
@@ -131,39 +124,39 @@ export class SessionStore {
 
   /** The learner's open clusters, by first time. */
   *clustersOf(slot: number): Generator<number> {
-    for (let c = this.firstCluster[slot]!; c >= 0; c = this.cNext[c]!) yield c;
+    for (let c = this.firstCluster.get(slot); c >= 0; c = this.cNext.get(c)) yield c;
   }
 
   hasClusters(slot: number): boolean {
-    return this.firstCluster[slot]! >= 0;
+    return this.firstCluster.get(slot) >= 0;
   }
 
   firstTime(c: number): number {
-    return this.pT[this.cHead[c]!]!;
+    return this.pT.get(this.cHead.get(c));
   }
 
   lastTime(c: number): number {
-    return this.pT[this.cTail[c]!]!;
+    return this.pT.get(this.cTail.get(c));
   }
 
   count(c: number): number {
-    return this.cCount[c]!;
+    return this.cCount.get(c);
   }
 
   /** The cluster's points, in order. */
   *pointsOf(c: number): Generator<number> {
-    for (let p = this.cHead[c]!; p >= 0; p = this.pNext[p]!) yield p;
+    for (let p = this.cHead.get(c); p >= 0; p = this.pNext.get(p)) yield p;
   }
 
   tail(c: number): number {
-    return this.cTail[c]!;
+    return this.cTail.get(c);
   }
 
   appendPoint(c: number, p: number): void {
-    this.pNext[this.cTail[c]!] = p;
-    this.pNext[p] = -1;
-    this.cTail[c] = p;
-    this.cCount[c] = this.cCount[c]! + 1;
+    this.pNext.set(this.cTail.get(c), p);
+    this.pNext.set(p, -1);
+    this.cTail.set(c, p);
+    this.cCount.set(c, this.cCount.get(c) + 1);
   }
 
   /**
@@ -185,18 +178,18 @@ export class SessionStore {
     let tail = -1;
     for (let i = 0; i < all.length; i++) {
       const q = all[i]!;
-      if (i > 0 && this.pT[q] === this.pT[all[i - 1]!] && this.sameId(q, all[i - 1]!)) {
+      if (i > 0 && this.pT.get(q) === this.pT.get(all[i - 1]!) && this.sameId(q, all[i - 1]!)) {
         this.freePoint(q);
         continue;
       }
-      if (tail < 0) this.cHead[c] = q;
-      else this.pNext[tail] = q;
+      if (tail < 0) this.cHead.set(c, q);
+      else this.pNext.set(tail, q);
       tail = q;
       count++;
     }
-    this.pNext[tail] = -1;
-    this.cTail[c] = tail;
-    this.cCount[c] = count;
+    this.pNext.set(tail, -1);
+    this.cTail.set(c, tail);
+    this.cCount.set(c, count);
     this.linkCluster(slot, c);
   }
 
@@ -207,33 +200,33 @@ export class SessionStore {
     let tail = -1;
     for (const point of points) {
       const q = this.addStoredPoint(point);
-      if (tail < 0) this.cHead[c] = q;
-      else this.pNext[tail] = q;
+      if (tail < 0) this.cHead.set(c, q);
+      else this.pNext.set(tail, q);
       tail = q;
     }
-    this.pNext[tail] = -1;
-    this.cTail[c] = tail;
-    this.cCount[c] = points.length;
+    this.pNext.set(tail, -1);
+    this.cTail.set(c, tail);
+    this.cCount.set(c, points.length);
     let last = -1;
-    for (let x = this.firstCluster[slot]!; x >= 0; x = this.cNext[x]!) last = x;
-    this.cNext[c] = -1;
-    if (last < 0) this.firstCluster[slot] = c;
-    else this.cNext[last] = c;
+    for (let x = this.firstCluster.get(slot); x >= 0; x = this.cNext.get(x)) last = x;
+    this.cNext.set(c, -1);
+    if (last < 0) this.firstCluster.set(slot, c);
+    else this.cNext.set(last, c);
   }
 
   /** Drops the first `n` points of a cluster (emitted); an emptied cluster leaves the learner. */
   dropLeading(slot: number, c: number, n: number): void {
-    let p = this.cHead[c]!;
+    let p = this.cHead.get(c);
     for (let i = 0; i < n; i++) {
-      const after = this.pNext[p]!;
+      const after = this.pNext.get(p);
       this.freePoint(p);
       p = after;
     }
-    this.cCount[c] = this.cCount[c]! - n;
-    if (this.cCount[c] === 0) {
+    this.cCount.set(c, this.cCount.get(c) - n);
+    if (this.cCount.get(c) === 0) {
       this.unlinkCluster(slot, c);
       this.freeCluster(c, false);
-    } else this.cHead[c] = p;
+    } else this.cHead.set(c, p);
   }
 
   // ---- points ----
@@ -243,11 +236,11 @@ export class SessionStore {
     const p = this.newPoint(event.occurredAt, event.eventId, KINDS.indexOf(event.body.kind));
     const body = event.body;
     if (body.kind === 'question_attempt') {
-      this.pFlags[p] = this.pFlags[p]! | HAS_CORRECT | (body.correct ? CORRECT : 0) | HAS_TOPICS;
-      this.pTopics[p] = this.acquireTopics(body.topicIds);
+      this.pFlags.set(p, this.pFlags.get(p) | HAS_CORRECT | (body.correct ? CORRECT : 0) | HAS_TOPICS);
+      this.pTopics.set(p, this.acquireTopics(body.topicIds));
     } else if (body.kind === 'content_interaction') {
-      this.pFlags[p] = this.pFlags[p]! | HAS_TOPICS;
-      this.pTopics[p] = this.acquireTopics(body.topicIds);
+      this.pFlags.set(p, this.pFlags.get(p) | HAS_TOPICS);
+      this.pTopics.set(p, this.acquireTopics(body.topicIds));
     }
     return p;
   }
@@ -255,46 +248,46 @@ export class SessionStore {
   /** A new single-point cluster for the learner. */
   newSoloCluster(slot: number, p: number): void {
     const c = this.newCluster();
-    this.cHead[c] = p;
-    this.cTail[c] = p;
-    this.cCount[c] = 1;
-    this.pNext[p] = -1;
+    this.cHead.set(c, p);
+    this.cTail.set(c, p);
+    this.cCount.set(c, 1);
+    this.pNext.set(p, -1);
     this.linkCluster(slot, c);
   }
 
   time(p: number): number {
-    return this.pT[p]!;
+    return this.pT.get(p);
   }
 
   next(p: number): number {
-    return this.pNext[p]!;
+    return this.pNext.get(p);
   }
 
   kind(p: number): EventKind {
-    return KINDS[this.pKind[p]!]!;
+    return KINDS[this.pKind.get(p)]!;
   }
 
   correct(p: number): boolean {
-    return (this.pFlags[p]! & CORRECT) !== 0;
+    return (this.pFlags.get(p) & CORRECT) !== 0;
   }
 
   topics(p: number): readonly string[] | undefined {
-    return this.pFlags[p]! & HAS_TOPICS ? this.lists[this.pTopics[p]!] : undefined;
+    return this.pFlags.get(p) & HAS_TOPICS ? this.lists[this.pTopics.get(p)] : undefined;
   }
 
   idOf(p: number): string {
-    if (!(this.pFlags[p]! & PACKED_ID)) return this.otherIds.get(p)!;
+    if (!(this.pFlags.get(p) & PACKED_ID)) return this.otherIds.get(p)!;
     const w = 4 * p;
-    return unpackUuid(this.pId[w]!, this.pId[w + 1]!, this.pId[w + 2]!, this.pId[w + 3]!);
+    return unpackUuid(this.pId.get(w), this.pId.get(w + 1), this.pId.get(w + 2), this.pId.get(w + 3));
   }
 
   /** (time, event id) order, the event ids compared as strings. */
   comparePoints(a: number, b: number): number {
-    const dt = this.pT[a]! - this.pT[b]!;
+    const dt = this.pT.get(a) - this.pT.get(b);
     if (dt !== 0) return dt;
-    if (this.pFlags[a]! & this.pFlags[b]! & PACKED_ID) {
+    if (this.pFlags.get(a) & this.pFlags.get(b) & PACKED_ID) {
       for (let i = 0; i < 4; i++) {
-        const d = this.pId[4 * a + i]! - this.pId[4 * b + i]!;
+        const d = this.pId.get(4 * a + i) - this.pId.get(4 * b + i);
         if (d !== 0) return d;
       }
       return 0;
@@ -304,10 +297,10 @@ export class SessionStore {
 
   /** The point as checkpointed. */
   stored(p: number): SessionPoint {
-    const point: SessionPoint = { t: this.pT[p]!, id: this.idOf(p), kind: this.kind(p) };
-    const flags = this.pFlags[p]!;
+    const point: SessionPoint = { t: this.pT.get(p), id: this.idOf(p), kind: this.kind(p) };
+    const flags = this.pFlags.get(p);
     if (flags & HAS_CORRECT) point.correct = (flags & CORRECT) !== 0;
-    if (flags & HAS_TOPICS) point.topics = this.lists[this.pTopics[p]!]!.slice();
+    if (flags & HAS_TOPICS) point.topics = this.lists[this.pTopics.get(p)]!.slice();
     return point;
   }
 
@@ -327,20 +320,21 @@ export class SessionStore {
   }
 
   private sameId(a: number, b: number): boolean {
-    const fa = this.pFlags[a]! & PACKED_ID;
-    if (fa !== (this.pFlags[b]! & PACKED_ID)) return this.idOf(a) === this.idOf(b);
+    const fa = this.pFlags.get(a) & PACKED_ID;
+    if (fa !== (this.pFlags.get(b) & PACKED_ID)) return this.idOf(a) === this.idOf(b);
     if (!fa) return this.otherIds.get(a) === this.otherIds.get(b);
-    for (let i = 0; i < 4; i++) if (this.pId[4 * a + i] !== this.pId[4 * b + i]) return false;
+    for (let i = 0; i < 4; i++) if (this.pId.get(4 * a + i) !== this.pId.get(4 * b + i)) return false;
     return true;
   }
 
   private addStoredPoint(point: SessionPoint): number {
     const kind = KINDS.indexOf(point.kind);
     const p = this.newPoint(point.t, point.id, kind);
-    if (point.correct !== undefined) this.pFlags[p] = this.pFlags[p]! | HAS_CORRECT | (point.correct ? CORRECT : 0);
+    if (point.correct !== undefined)
+      this.pFlags.set(p, this.pFlags.get(p) | HAS_CORRECT | (point.correct ? CORRECT : 0));
     if (point.topics !== undefined) {
-      this.pFlags[p] = this.pFlags[p]! | HAS_TOPICS;
-      this.pTopics[p] = this.acquireTopics(point.topics);
+      this.pFlags.set(p, this.pFlags.get(p) | HAS_TOPICS);
+      this.pTopics.set(p, this.acquireTopics(point.topics));
     }
     return p;
   }
@@ -349,35 +343,31 @@ export class SessionStore {
     let p = this.freePoints.pop();
     if (p < 0) {
       p = this.pointRows++;
-      if (p >= this.pointCapacity) {
-        const capacity = nextCapacity(this.pointCapacity, p + 1);
-        this.pT = grow(this.pT, capacity);
-        this.pId = grow(this.pId, 4 * capacity);
-        this.pFlags = grow(this.pFlags, capacity);
-        this.pKind = grow(this.pKind, capacity);
-        this.pTopics = grow(this.pTopics, capacity);
-        this.pNext = grow(this.pNext, capacity);
-        this.pointCapacity = capacity;
-      }
+      this.pT.ensure(p + 1);
+      this.pId.ensure(4 * (p + 1));
+      this.pFlags.ensure(p + 1);
+      this.pKind.ensure(p + 1);
+      this.pTopics.ensure(p + 1);
+      this.pNext.ensure(p + 1);
     }
-    this.pT[p] = t;
-    this.pKind[p] = kind;
-    this.pNext[p] = -1;
+    this.pT.set(p, t);
+    this.pKind.set(p, kind);
+    this.pNext.set(p, -1);
     const words = packUuid(id);
     if (words) {
-      this.pFlags[p] = PACKED_ID;
-      this.pId.set(words, 4 * p);
+      this.pFlags.set(p, PACKED_ID);
+      for (let k = 0; k < 4; k++) this.pId.set(4 * p + k, words[k]!);
     } else {
-      this.pFlags[p] = 0;
+      this.pFlags.set(p, 0);
       this.otherIds.set(p, id);
     }
     return p;
   }
 
   private freePoint(p: number): void {
-    if (this.pFlags[p]! & HAS_TOPICS) this.releaseTopics(this.pTopics[p]!);
+    if (this.pFlags.get(p) & HAS_TOPICS) this.releaseTopics(this.pTopics.get(p));
     this.otherIds.delete(p);
-    this.pFlags[p] = 0;
+    this.pFlags.set(p, 0);
     this.freePoints.push(p);
   }
 
@@ -398,24 +388,20 @@ export class SessionStore {
     let c = this.freeClusters.pop();
     if (c < 0) {
       c = this.clusterRows++;
-      if (c >= this.clusterCapacity) {
-        const capacity = nextCapacity(this.clusterCapacity, c + 1);
-        this.cHead = grow(this.cHead, capacity);
-        this.cTail = grow(this.cTail, capacity);
-        this.cCount = grow(this.cCount, capacity);
-        this.cNext = grow(this.cNext, capacity);
-        this.clusterCapacity = capacity;
-      }
+      this.cHead.ensure(c + 1);
+      this.cTail.ensure(c + 1);
+      this.cCount.ensure(c + 1);
+      this.cNext.ensure(c + 1);
     }
-    this.cNext[c] = -1;
+    this.cNext.set(c, -1);
     return c;
   }
 
   /** Frees a cluster row (and its points when `withPoints`). */
   private freeCluster(c: number, withPoints: boolean): void {
     if (withPoints) {
-      for (let p = this.cHead[c]!; p >= 0; ) {
-        const after = this.pNext[p]!;
+      for (let p = this.cHead.get(c); p >= 0; ) {
+        const after = this.pNext.get(p);
         this.freePoint(p);
         p = after;
       }
@@ -427,22 +413,22 @@ export class SessionStore {
   private linkCluster(slot: number, c: number): void {
     const first = this.firstTime(c);
     let prev = -1;
-    let x = this.firstCluster[slot]!;
+    let x = this.firstCluster.get(slot);
     while (x >= 0 && this.firstTime(x) <= first) {
       prev = x;
-      x = this.cNext[x]!;
+      x = this.cNext.get(x);
     }
-    this.cNext[c] = x;
-    if (prev < 0) this.firstCluster[slot] = c;
-    else this.cNext[prev] = c;
+    this.cNext.set(c, x);
+    if (prev < 0) this.firstCluster.set(slot, c);
+    else this.cNext.set(prev, c);
   }
 
   private unlinkCluster(slot: number, c: number): void {
     let prev = -1;
-    for (let x = this.firstCluster[slot]!; x >= 0; x = this.cNext[x]!) {
+    for (let x = this.firstCluster.get(slot); x >= 0; x = this.cNext.get(x)) {
       if (x === c) {
-        if (prev < 0) this.firstCluster[slot] = this.cNext[c]!;
-        else this.cNext[prev] = this.cNext[c]!;
+        if (prev < 0) this.firstCluster.set(slot, this.cNext.get(c));
+        else this.cNext.set(prev, this.cNext.get(c));
         return;
       }
       prev = x;
