@@ -3,48 +3,55 @@
 // the same order on every run. An indexed binary heap holds exactly one entry
 // per key with a timer (moving a timer sifts its entry up or down), so memory
 // is bounded by keys, not by how often they were rescheduled.
-import { FreeList, grow, nextCapacity } from '../state/columns.js';
+import { FreeList, PagedFloat64, PagedInt32 } from '../state/columns.js';
 
 /**
  * Timers of dense integer ids (slots of an operator's keyed state), ties of
  * equal times broken by `idBefore` (which must not change while both ids have a timer).
+ * Columns are paged (state/columns.ts): growing never copies the whole heap.
  */
 export class IndexedTimers {
-  private time = new Float64Array(0);
-  /** Heap position by id; -1: no timer. */
-  private pos = new Int32Array(0);
-  private heap = new Int32Array(0);
+  private readonly time = new PagedFloat64();
+  /** Heap position + 1 by id; 0: no timer (so a fresh page needs no fill). */
+  private readonly pos = new PagedInt32();
+  private readonly heap = new PagedInt32();
+  /** Ids the time and pos columns have room for. */
+  private room = 0;
   private count = 0;
 
   constructor(private readonly idBefore: (a: number, b: number) => boolean) {}
 
   /** Sets (or moves) the id's timer. */
   schedule(id: number, time: number): void {
-    this.ensure(id + 1);
-    const at = this.pos[id]!;
+    if (id >= this.room) {
+      this.time.ensure(id + 1);
+      this.pos.ensure(id + 1);
+      this.room = id + 1;
+    }
+    const at = this.pos.get(id) - 1;
     if (at < 0) {
-      if (this.count >= this.heap.length) this.heap = grow(this.heap, nextCapacity(this.heap.length, this.count + 1));
-      this.time[id] = time;
-      this.heap[this.count] = id;
-      this.pos[id] = this.count;
+      this.heap.ensure(this.count + 1);
+      this.time.set(id, time);
+      this.heap.set(this.count, id);
+      this.pos.set(id, this.count + 1);
       this.up(this.count++);
       return;
     }
-    const old = this.time[id]!;
+    const old = this.time.get(id);
     if (old === time) return;
-    this.time[id] = time;
+    this.time.set(id, time);
     if (time < old) this.up(at);
     else this.down(at);
   }
 
   /** The id's pending time, if any. */
   dueOf(id: number): number | undefined {
-    return id < this.pos.length && this.pos[id]! >= 0 ? this.time[id] : undefined;
+    return id < this.room && this.pos.get(id) > 0 ? this.time.get(id) : undefined;
   }
 
   cancel(id: number): void {
-    if (id >= this.pos.length) return;
-    const at = this.pos[id]!;
+    if (id >= this.room) return;
+    const at = this.pos.get(id) - 1;
     if (at < 0) return;
     this.removeAt(at);
   }
@@ -60,75 +67,67 @@ export class IndexedTimers {
    */
   *firing(watermarkMs: number): Generator<number> {
     while (this.count > 0) {
-      const id = this.heap[0]!;
-      if (!(this.time[id]! < watermarkMs)) return;
+      const id = this.heap.get(0);
+      if (!(this.time.get(id) < watermarkMs)) return;
       this.removeAt(0);
       yield id;
     }
   }
 
   clear(): void {
-    this.pos.fill(-1);
+    for (let k = 0; k < this.count; k++) this.pos.set(this.heap.get(k), 0);
     this.count = 0;
   }
 
-  private ensure(ids: number): void {
-    if (ids <= this.pos.length) return;
-    const capacity = nextCapacity(this.pos.length, ids);
-    const old = this.pos.length;
-    this.time = grow(this.time, capacity);
-    this.pos = grow(this.pos, capacity);
-    this.pos.fill(-1, old);
-  }
-
   private before(a: number, b: number): boolean {
-    const ta = this.time[a]!;
-    const tb = this.time[b]!;
+    const ta = this.time.get(a);
+    const tb = this.time.get(b);
     return ta < tb || (ta === tb && this.idBefore(a, b));
   }
 
   private removeAt(at: number): void {
-    const id = this.heap[at]!;
-    this.pos[id] = -1;
-    const last = this.heap[--this.count]!;
+    const id = this.heap.get(at);
+    this.pos.set(id, 0);
+    const last = this.heap.get(--this.count);
     if (at === this.count) return;
-    this.heap[at] = last;
-    this.pos[last] = at;
+    this.heap.set(at, last);
+    this.pos.set(last, at + 1);
     this.up(at);
-    this.down(this.pos[last]!);
+    this.down(this.pos.get(last) - 1);
   }
 
   private up(i: number): void {
     const h = this.heap;
-    const id = h[i]!;
+    const id = h.get(i);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = h[parent]!;
+      const p = h.get(parent);
       if (!this.before(id, p)) break;
-      h[i] = p;
-      this.pos[p] = i;
+      h.set(i, p);
+      this.pos.set(p, i + 1);
       i = parent;
     }
-    h[i] = id;
-    this.pos[id] = i;
+    h.set(i, id);
+    this.pos.set(id, i + 1);
   }
 
   private down(i: number): void {
     const h = this.heap;
     const n = this.count;
-    const id = h[i]!;
+    const id = h.get(i);
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && this.before(h[r]!, h[l]!) ? r : l;
-      if (!this.before(h[c]!, id)) break;
-      h[i] = h[c]!;
-      this.pos[h[i]!] = i;
+      const c = r < n && this.before(h.get(r), h.get(l)) ? r : l;
+      if (!this.before(h.get(c), id)) break;
+      const moved = h.get(c);
+      h.set(i, moved);
+      this.pos.set(moved, i + 1);
       i = c;
     }
-    h[i] = id;
-    this.pos[id] = i;
+    h.set(i, id);
+    this.pos.set(id, i + 1);
   }
 }
 
