@@ -93,6 +93,11 @@ describe('fault suite: exactly once under faults, against the clean run', () => 
         expect(fleet.unexpectedExits).toEqual([]);
         store = await openServerStore({ url: services.clickhouseUrl, database });
         reference = await takeSnapshot(store);
+        const [cold] = await store.query<{ rows: number | string; learners: number | string }>(
+          'SELECT count() AS rows, uniqExact(learner_key) AS learners FROM learner_cold_state',
+        );
+        if (Number(cold?.rows ?? 0) > 0)
+          log(`reference run: cold tier ${cold!.rows} evictions of ${cold!.learners} learners`);
         // The reference itself is checked against an independent computation.
         const sessions = (reference.tables.sessions ?? [])
           .map((r) => ({

@@ -555,6 +555,16 @@ export async function runScenario(
       const iso = (ms: number) => new Date(Number(ms)).toISOString();
       ctx.figures.push(`late events on partition ${l.p}: ${l.n}, at watermarks ${iso(l.lo)} … ${iso(l.hi)}`);
     }
+    // Tiered state (LEARNSTREAM_FAULTS_IDLE_HORIZON_MS): how many learners went to the cold tier, and how
+    // many went more than once (they came back, were thawed, and went idle again).
+    const [cold] = await store.query<{ rows: number | string; learners: number | string }>(
+      'SELECT count() AS rows, uniqExact(learner_key) AS learners FROM learner_cold_state',
+    );
+    if (Number(cold?.rows ?? 0) > 0) {
+      ctx.figures.push(
+        `cold tier: ${cold!.rows} evictions of ${cold!.learners} learners (${Number(cold!.rows) - Number(cold!.learners)} evicted again after coming back)`,
+      );
+    }
     const diffs = compareSnapshots(opts.reference, snapshot, opts.compare);
     const mismatched = diffs.filter((d) => !tableOk(d));
     const compared = diffs.reduce((n, d) => n + d.actualRows, 0);
