@@ -24,7 +24,7 @@ import { type ClickHouseStore, openServerStore } from '../../src/views/index.js'
 import { uniqueName } from '../support/index.js';
 import { type OracleSession, oracleSessions } from '../support/oracle.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { type Snapshot, takeSnapshot } from './compare.js';
+import { compareSnapshots, describeDiffs, type Snapshot, tableOk, takeSnapshot } from './compare.js';
 import {
   engineEnv,
   type FaultServices,
@@ -69,63 +69,76 @@ function expectedSessions(): OracleSession[] {
   return oracleSessions(pseudonymised, 30 * 60_000, 4 * 3_600_000, 5 * 60_000);
 }
 
+/** One clean run (one instance, no faults) of every event, checked against the oracle; `env` overrides the engine's. */
+async function referenceRun(env: Record<string, string> = {}): Promise<Snapshot> {
+  const t0 = Date.now();
+  const topic = uniqueName('faults_reference');
+  const group = uniqueName('faults_reference');
+  const database = uniqueName('faults_reference');
+  const admin = await services.admin();
+  await admin.ensureTopic(topic, 6);
+  await producePaced({ brokers: services.brokers, topic, events, durationMs: 0, chunk: 2000 }).done;
+  const fleet = new Fleet(() => ({
+    ...engineEnv({ brokers: services.brokers, clickhouseUrl: services.clickhouseUrl, topic, group, database }),
+    ...env,
+  }));
+  let store: ClickHouseStore | undefined;
+  try {
+    await fleet.start('ref');
+    expect(await waitProcessed(services, topic, group, 120_000)).toBeUndefined();
+    await fleet.stopAll();
+    expect(fleet.gracefulExitCodes).toEqual([{ name: 'ref', code: 0 }]);
+    expect(fleet.unexpectedExits).toEqual([]);
+    store = await openServerStore({ url: services.clickhouseUrl, database });
+    const reference = await takeSnapshot(store);
+    const [cold] = await store.query<{ rows: number | string; learners: number | string }>(
+      'SELECT count() AS rows, uniqExact(learner_key) AS learners FROM learner_cold_state',
+    );
+    if (Number(cold?.rows ?? 0) > 0)
+      log(`reference run: cold tier ${cold!.rows} evictions of ${cold!.learners} learners`);
+    // The reference itself is checked against an independent computation.
+    const sessions = (reference.tables.sessions ?? [])
+      .map((r) => ({
+        tenantId: String(r.tenant_id),
+        learnerId: String(r.learner_id),
+        startMs: Number(r.start_ms),
+        endMs: Number(r.end_ms),
+        eventCount: Number(r.event_count),
+        questionAttempts: Number(r.question_attempts),
+        questionsCorrect: Number(r.questions_correct),
+        activeSeconds: Number(r.active_seconds),
+        topics: r.topics as string[],
+      }))
+      .sort(
+        (a, b) =>
+          a.tenantId.localeCompare(b.tenantId) || a.learnerId.localeCompare(b.learnerId) || a.startMs - b.startMs,
+      );
+    expect(sessions).toEqual(expectedSessions());
+    for (const [table, dups] of Object.entries(reference.duplicateIdentities)) expect(dups, table).toEqual([]);
+    expect(reference.tables.late_events).toEqual([]);
+    expect(reference.tables.dead_letters).toEqual([]);
+    const counts = Object.entries(reference.tables).map(([t, rows]) => `${t} ${rows.length}`);
+    log(`reference run: ${events.length} events in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${counts.join(', ')}`);
+    return reference;
+  } finally {
+    await fleet.killAll();
+    await store?.close();
+  }
+}
+
 describe('fault suite: exactly once under faults, against the clean run', () => {
   it(
     '0. clean reference run: one instance, no faults, agrees with the oracle',
     async () => {
       expect(events.length).toBeGreaterThanOrEqual(50_000);
-      const t0 = Date.now();
-      const topic = uniqueName('faults_reference');
-      const group = uniqueName('faults_reference');
-      const database = uniqueName('faults_reference');
-      const admin = await services.admin();
-      await admin.ensureTopic(topic, 6);
-      await producePaced({ brokers: services.brokers, topic, events, durationMs: 0, chunk: 2000 }).done;
-      const fleet = new Fleet(() =>
-        engineEnv({ brokers: services.brokers, clickhouseUrl: services.clickhouseUrl, topic, group, database }),
-      );
-      let store: ClickHouseStore | undefined;
-      try {
-        await fleet.start('ref');
-        expect(await waitProcessed(services, topic, group, 120_000)).toBeUndefined();
-        await fleet.stopAll();
-        expect(fleet.gracefulExitCodes).toEqual([{ name: 'ref', code: 0 }]);
-        expect(fleet.unexpectedExits).toEqual([]);
-        store = await openServerStore({ url: services.clickhouseUrl, database });
-        reference = await takeSnapshot(store);
-        const [cold] = await store.query<{ rows: number | string; learners: number | string }>(
-          'SELECT count() AS rows, uniqExact(learner_key) AS learners FROM learner_cold_state',
-        );
-        if (Number(cold?.rows ?? 0) > 0)
-          log(`reference run: cold tier ${cold!.rows} evictions of ${cold!.learners} learners`);
-        // The reference itself is checked against an independent computation.
-        const sessions = (reference.tables.sessions ?? [])
-          .map((r) => ({
-            tenantId: String(r.tenant_id),
-            learnerId: String(r.learner_id),
-            startMs: Number(r.start_ms),
-            endMs: Number(r.end_ms),
-            eventCount: Number(r.event_count),
-            questionAttempts: Number(r.question_attempts),
-            questionsCorrect: Number(r.questions_correct),
-            activeSeconds: Number(r.active_seconds),
-            topics: r.topics as string[],
-          }))
-          .sort(
-            (a, b) =>
-              a.tenantId.localeCompare(b.tenantId) || a.learnerId.localeCompare(b.learnerId) || a.startMs - b.startMs,
-          );
-        expect(sessions).toEqual(expectedSessions());
-        for (const [table, dups] of Object.entries(reference.duplicateIdentities)) expect(dups, table).toEqual([]);
-        expect(reference.tables.late_events).toEqual([]);
-        expect(reference.tables.dead_letters).toEqual([]);
-        const counts = Object.entries(reference.tables).map(([t, rows]) => `${t} ${rows.length}`);
-        log(
-          `reference run: ${events.length} events in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${counts.join(', ')}`,
-        );
-      } finally {
-        await fleet.killAll();
-        await store?.close();
+      reference = await referenceRun();
+      // Tiered state on: the clean run must equal one with every learner kept in memory, row for row.
+      if (process.env.LEARNSTREAM_FAULTS_IDLE_HORIZON_MS) {
+        const untiered = await referenceRun({ LEARNSTREAM_ENGINE_STATE_IDLE_HORIZON_MS: '0' });
+        const diffs = compareSnapshots(untiered, reference);
+        const compared = diffs.reduce((n, d) => n + d.actualRows, 0);
+        log(`reference run, tiered against untiered: ${compared} rows in ${diffs.length} tables`);
+        expect(describeDiffs(diffs.filter((d) => !tableOk(d)))).toBe('');
       }
     },
     SCENARIO_TIMEOUT,
