@@ -75,6 +75,10 @@ export interface PartitionProcessorPort {
   evictIdle?(horizonMs: number, max: number): ColdLearner[];
   /** Brings learners back from the cold tier before their records. */
   thaw?(learners: ColdLearner[]): void;
+  /** Cold-tier version ranges whose rows are void (their checkpoints never landed). */
+  coldVoid?(): readonly (readonly [number, number])[];
+  /** Marks cold-tier versions `from`..`to` void; the next checkpoint starts a new chain. */
+  voidColdVersions?(from: number, to: number): void;
   /** Erasure: drops one learner from the operators' state; true if anything was held. */
   forgetLearner(tenantId: string, learnerId: string): boolean;
 }
@@ -83,10 +87,12 @@ export interface PartitionProcessorPort {
 export interface ColdStatePort {
   /** Durable when resolved; fenced by the claim. */
   write(partition: number, learners: readonly ColdLearner[], version: number, claim?: OwnerClaim): Promise<void>;
-  /** The newest cold state of each of these learners that has one. */
-  read(partition: number, keys: readonly string[]): Promise<ColdLearner[]>;
-  /** Whether any learner of the partition was ever evicted. */
-  any(partition: number): Promise<boolean>;
+  /** The newest cold state of each of these learners that has one, rows of `voided` versions left out. */
+  read(partition: number, keys: readonly string[], voided?: readonly (readonly [number, number])[]): Promise<ColdLearner[]>;
+  /** Whether any learner of the partition was ever evicted (rows of `voided` versions left out). */
+  any(partition: number, voided?: readonly (readonly [number, number])[]): Promise<boolean>;
+  /** The highest version of the partition's cold rows (0 if none). */
+  newestVersion(partition: number): Promise<number>;
 }
 
 /** What the pipeline needs from the sink (ClickHouseSink implements it). */
@@ -522,17 +528,29 @@ export class Pipeline implements SupervisedTask {
       const cp = await this.o.checkpoints.load(this.o.group, this.o.topic, partition);
       const processor = await this.o.createProcessor(partition, cp);
       await this.o.sink.restore(partition, cp?.seqs, claim);
+      let version = cp?.version ?? 0;
+      let base = cp?.base;
+      // Cold rows newer than the checkpoint were written for checkpoints that never landed (the save
+      // failed or was fenced after the cold write). A learner cold in this state must not come back
+      // from them: those versions become void, and this owner's versions continue past them.
+      const newestCold = this.o.coldState && processor.voidColdVersions ? await this.o.coldState.newestVersion(partition) : 0;
+      if (newestCold > version) {
+        processor.voidColdVersions?.(version + 1, newestCold);
+        this.log.warn({ partition, checkpoint: version, newestCold }, 'cold rows past the checkpoint are void');
+        version = newestCold;
+        base = undefined;
+      }
       const owned: OwnedPartition = {
         partition,
         processor,
         claim,
-        version: cp?.version ?? 0,
-        base: cp?.base,
+        version,
+        base,
         // Unknown for a loaded chain: counted as large, so its deltas run to maxDeltas before a full one.
         fullChars: Number.POSITIVE_INFINITY,
         deltaChars: 0,
         evicting: new Map(),
-        coldPossible: this.o.coldState ? await this.o.coldState.any(partition) : false,
+        coldPossible: this.o.coldState ? await this.o.coldState.any(partition, processor.coldVoid?.()) : false,
         dirty: false,
         lastCheckpointWallMs: Date.now(),
         lastRecordWallMs: Date.now(),
@@ -731,7 +749,7 @@ export class Pipeline implements SupervisedTask {
       else ask.push(key);
     }
     if (owned.coldPossible && ask.length > 0 && this.o.coldState) {
-      for (const l of await this.o.coldState.read(owned.partition, ask)) found.push(l);
+      for (const l of await this.o.coldState.read(owned.partition, ask, proc.coldVoid?.())) found.push(l);
     }
     if (found.length === 0) return;
     proc.thaw(found);

@@ -84,6 +84,8 @@ function portOf(processor: PartitionProcessor, checkpoint: PartitionCheckpoint |
     holds: (tenantId, learnerId) => processor.holds(learnerKey(tenantId, learnerId)),
     evictIdle: (horizonMs, max) => processor.evictIdle(horizonMs, max),
     thaw: (learners) => processor.thaw(learners),
+    coldVoid: () => processor.coldVoid,
+    voidColdVersions: (from, to) => processor.voidColdVersions(from, to),
     forgetLearner: (tenantId, learnerId) => processor.forgetLearner(tenantId, learnerId),
   };
 }

@@ -86,6 +86,8 @@ export interface CheckpointCapture {
 const LEARNERS_SECTION = 'learners';
 /** When each held learner was last active: `[learnerKey, eventTimeMs]` (a learner's own entry in a delta). */
 const ACTIVITY_SECTION = 'activity';
+/** Cold-tier versions whose rows are void: `[from, to]`, written by checkpoints that never landed (global). */
+const COLD_VOID_SECTION = 'cold.void';
 
 /** A learner taken out of memory (tiered state): every operator's entries, and when they were last active. */
 export interface ColdLearner {
@@ -137,6 +139,8 @@ export class PartitionProcessor {
   private deltas = 0;
   /** Last activity of every learner held, for tiering. */
   private readonly activity = new LearnerActivity();
+  /** Cold-tier version ranges whose rows belong to checkpoints that never landed. */
+  private coldVoidRanges: [number, number][] = [];
 
   constructor(
     readonly partition: number,
@@ -291,6 +295,25 @@ export class PartitionProcessor {
     }
   }
 
+  /**
+   * Cold-tier rows of versions `from`..`to` are void: their checkpoints never
+   * landed (the save failed or was fenced after the cold write), so this state
+   * does not continue from them. A learner cold in this state must come back
+   * from the row its own chain wrote, never from such a newer row.
+   */
+  voidColdVersions(from: number, to: number): void {
+    this.assertIdle();
+    if (from > to) return;
+    this.coldVoidRanges.push([from, to]);
+    this.changes++;
+    this.chained = false; // versions jump past the void ones: the next checkpoint starts a new chain
+  }
+
+  /** The void cold-tier version ranges (see `voidColdVersions`). */
+  get coldVoid(): readonly (readonly [number, number])[] {
+    return this.coldVoidRanges;
+  }
+
   /** Every record's results, drained into one array (tests and tools; the pipeline drains per record). */
   processAll(records: Iterable<SourceRecord>): StampedResult[] {
     const out: StampedResult[] = [];
@@ -368,6 +391,7 @@ export class PartitionProcessor {
     this.watermark.restore({ maxEventTime: null });
     for (const operator of this.operators) operator.clear();
     this.activity.clear();
+    this.coldVoidRanges = [];
     let header: 'none' | 'current' | 'legacy' = 'none';
     let deltas = 0;
     const invalid = (why: string, cause?: unknown) =>
@@ -410,6 +434,7 @@ export class PartitionProcessor {
           }
           this.watermark.restore((parsed as StateHeader).watermark);
           for (const operator of this.operators) operator.clearGlobals();
+          this.coldVoidRanges = [];
           deltas++;
           return;
         }
@@ -419,6 +444,16 @@ export class PartitionProcessor {
           if (section === LEARNERS_SECTION) {
             if (deltas === 0) throw invalid('learner entries outside a delta');
             for (const entry of entries) this.restoreLearner(entry, invalid);
+            return;
+          }
+          if (section === COLD_VOID_SECTION) {
+            for (const entry of entries) {
+              const [from, to] = entry as [number, number];
+              if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from > to) {
+                throw invalid('a malformed cold.void entry');
+              }
+              this.coldVoidRanges.push([from, to]);
+            }
             return;
           }
           if (section === ACTIVITY_SECTION) {
@@ -508,6 +543,7 @@ export class PartitionProcessor {
   private *allEntries(): Generator<StateEntry> {
     for (const operator of this.operators) yield* operator.snapshotEntries();
     for (const entry of this.activity.entries()) yield [ACTIVITY_SECTION, entry];
+    for (const range of this.coldVoidRanges) yield [COLD_VOID_SECTION, range];
   }
 
   /** A delta: header, the touched learners (each with every operator's entries, in operator order), the globals. */
@@ -526,6 +562,7 @@ export class PartitionProcessor {
       yield [LEARNERS_SECTION, [key, own]];
     }
     for (const operator of this.operators) yield* operator.globalEntries();
+    for (const range of this.coldVoidRanges) yield [COLD_VOID_SECTION, range];
   }
 
   /** Entries grouped into parts of one section, at most PART_MAX_ENTRIES entries or about PART_MAX_CHARS each. */

@@ -10,6 +10,9 @@ import { formatDateTime, ident, join, sql } from './sql.js';
 import type { ClickHouseStore } from './store.js';
 import { fencedInput } from './tables.js';
 
+/** Version ranges whose rows are void: written for checkpoints that never landed (PartitionProcessor.voidColdVersions). */
+type VoidRanges = readonly (readonly [number, number])[];
+
 /** Keys asked per query: the IN list stays a bounded statement. */
 const READ_CHUNK = 1_000;
 
@@ -42,8 +45,8 @@ export class ClickHouseColdState {
     );
   }
 
-  /** The newest cold state of each of these learners that has one. */
-  async read(partition: number, keys: readonly string[]): Promise<ColdLearner[]> {
+  /** The newest cold state of each of these learners that has one; rows of `voided` versions do not count. */
+  async read(partition: number, keys: readonly string[], voided: VoidRanges = []): Promise<ColdLearner[]> {
     const out: ColdLearner[] = [];
     for (let i = 0; i < keys.length; i += READ_CHUNK) {
       const chunk = keys.slice(i, i + READ_CHUNK);
@@ -52,7 +55,7 @@ export class ClickHouseColdState {
                    argMax(${ident('last_active_ms')}, (${ident('version')}, ${ident('created_at_ms')})) AS t,
                    argMax(${ident('data')}, (${ident('version')}, ${ident('created_at_ms')})) AS d
             FROM ${ident('learner_cold_state')}
-            WHERE ${this.where(partition)} AND ${ident('learner_key')} IN (${join(chunk)})
+            WHERE ${this.where(partition, voided)} AND ${ident('learner_key')} IN (${join(chunk)})
             GROUP BY k ORDER BY k`.text,
       );
       for (const r of rows) out.push({ key: r.k, lastActiveMs: Number(r.t), entries: JSON.parse(r.d) as StateEntry[] });
@@ -61,15 +64,27 @@ export class ClickHouseColdState {
   }
 
   /** Whether any learner of the partition was ever evicted (if not, nothing needs asking). */
-  async any(partition: number): Promise<boolean> {
+  async any(partition: number, voided: VoidRanges = []): Promise<boolean> {
     const rows = await this.store.query<{ n: number | string }>(
-      sql`SELECT count() AS n FROM ${ident('learner_cold_state')} WHERE ${this.where(partition)}`.text,
+      sql`SELECT count() AS n FROM ${ident('learner_cold_state')} WHERE ${this.where(partition, voided)}`.text,
     );
     return Number(rows[0]?.n ?? 0) > 0;
   }
 
-  private where(partition: number) {
-    return sql`${ident('deployment')} = ${this.identity.deployment} AND ${ident('source_topic')} = ${this.identity.topic}
+  /** The highest version of the partition's rows, void ones included (0 if none). */
+  async newestVersion(partition: number): Promise<number> {
+    const rows = await this.store.query<{ v: number | string }>(
+      sql`SELECT max(${ident('version')}) AS v FROM ${ident('learner_cold_state')} WHERE ${this.where(partition)}`.text,
+    );
+    return Number(rows[0]?.v ?? 0);
+  }
+
+  private where(partition: number, voided: VoidRanges = []) {
+    let where = sql`${ident('deployment')} = ${this.identity.deployment} AND ${ident('source_topic')} = ${this.identity.topic}
       AND ${ident('source_partition')} = ${partition}`;
+    for (const [from, to] of voided) {
+      where = sql`${where} AND NOT (${ident('version')} >= ${from} AND ${ident('version')} <= ${to})`;
+    }
+    return where;
   }
 }

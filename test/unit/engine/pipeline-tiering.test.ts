@@ -10,10 +10,12 @@ import { createPartitionProcessor } from '../../../src/engine/processor-adapter.
 import { createInProcessSource, type LearningEvent } from '../../../src/ingest/index.js';
 import {
   activityEvent,
+  type CheckpointStore,
   type ColdLearner,
   defaultEngineSettings,
   InMemoryCheckpointStore,
   type OutputName,
+  type PartitionCheckpoint,
   questionAttemptEvent,
   type StampedResult,
 } from '../../../src/processors/index.js';
@@ -41,24 +43,46 @@ class ListSink implements ResultSinkPort {
   async flush(): Promise<void> {}
 }
 
+type VoidRanges = readonly (readonly [number, number])[];
+const isVoid = (version: number, voided: VoidRanges) => voided.some(([from, to]) => version >= from && version <= to);
+
+/** The cold tier as ClickHouseColdState keeps it: every row stays; the newest non-void row of a learner wins. */
 class MemoryColdState implements ColdStatePort {
-  readonly rows = new Map<string, { version: number; learner: ColdLearner }>();
+  readonly rows: { partition: number; version: number; learner: ColdLearner }[] = [];
   writes: string[] = [];
   async write(partition: number, learners: readonly ColdLearner[], version: number): Promise<void> {
     for (const l of learners) {
-      this.rows.set(`${partition}/${l.key}`, { version, learner: structuredClone(l) });
+      this.rows.push({ partition, version, learner: structuredClone(l) });
       this.writes.push(l.key);
     }
   }
-  async read(partition: number, keys: readonly string[]): Promise<ColdLearner[]> {
+  async read(partition: number, keys: readonly string[], voided: VoidRanges = []): Promise<ColdLearner[]> {
     return keys.flatMap((k) => {
-      const row = this.rows.get(`${partition}/${k}`);
-      return row ? [structuredClone(row.learner)] : [];
+      const rows = this.rows.filter(
+        (r) => r.partition === partition && r.learner.key === k && !isVoid(r.version, voided),
+      );
+      const newest = rows.reduce<(typeof rows)[number] | undefined>(
+        (a, r) => (!a || r.version >= a.version ? r : a),
+        undefined,
+      );
+      return newest ? [structuredClone(newest.learner)] : [];
     });
   }
-  async any(partition: number): Promise<boolean> {
-    return [...this.rows.keys()].some((k) => k.startsWith(`${partition}/`));
+  async any(partition: number, voided: VoidRanges = []): Promise<boolean> {
+    return this.rows.some((r) => r.partition === partition && !isVoid(r.version, voided));
   }
+  async newestVersion(partition: number): Promise<number> {
+    return Math.max(0, ...this.rows.filter((r) => r.partition === partition).map((r) => r.version));
+  }
+}
+
+/** A checkpoint store whose saves never land (as when the fence drops a stale owner's checkpoints). */
+class LostSaves implements CheckpointStore {
+  constructor(private readonly inner: CheckpointStore) {}
+  load(group: string, topic: string, partition: number): Promise<PartitionCheckpoint | undefined> {
+    return this.inner.load(group, topic, partition);
+  }
+  async save(): Promise<void> {}
 }
 
 function events(): LearningEvent[] {
@@ -80,7 +104,7 @@ function events(): LearningEvent[] {
 function pipeline(
   sink: ListSink,
   source: ReturnType<typeof createInProcessSource>,
-  checkpoints: InMemoryCheckpointStore,
+  checkpoints: CheckpointStore,
   coldState?: ColdStatePort,
 ) {
   return new Pipeline({
@@ -136,5 +160,31 @@ describe('Pipeline with tiered state', () => {
       (r) => r.output === 'mastery' && (r.result as { day: string }).day === '2026-07-06',
     );
     expect(july.map((r) => (r.result as { attempts: number }).attempts)).toEqual([5]);
+  });
+
+  it('never brings a learner back from a cold row whose checkpoint did not land', async () => {
+    const all = events();
+    const split = all.findIndex((e) => e.occurredAt >= Date.UTC(2026, 5, 30));
+    const refSink = new ListSink();
+    const refSource = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET });
+    await runUntil(pipeline(refSink, refSource, new InMemoryCheckpointStore()), refSource, all, all.length);
+
+    const sink = new ListSink();
+    const source = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET, maxBatch: 100 });
+    const checkpoints = new InMemoryCheckpointStore();
+    const cold = new MemoryColdState();
+    await runUntil(pipeline(sink, source, checkpoints, cold), source, all.slice(0, split), split);
+    expect(cold.writes).toHaveLength(1); // 'a' went cold at the June checkpoint
+    // Another owner whose checkpoints never land (stale, fenced), reading the same log: 'a' comes back in
+    // July, goes idle and is evicted again at its last checkpoint. That cold row lands; the checkpoint does not.
+    const stale = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET, maxBatch: 100 });
+    await runUntil(pipeline(new ListSink(), stale, new LostSaves(checkpoints), cold), stale, all, all.length);
+    expect(cold.rows.map((r) => r.learner.key)).toEqual([cold.writes[0], cold.writes[0]]);
+    expect(cold.rows[1]!.version).toBeGreaterThan(cold.rows[0]!.version);
+    // The owner that continues from the June checkpoint must thaw 'a' from June's row, not the newer one
+    // (which already holds July's attempts): every result as in the run that kept everyone in memory.
+    await runUntil(pipeline(sink, source, checkpoints, cold), source, all.slice(split), all.length);
+    const json = (r: StampedResult) => JSON.stringify(r);
+    expect(sink.written.map(json)).toEqual(refSink.written.map(json));
   });
 });

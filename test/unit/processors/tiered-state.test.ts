@@ -109,4 +109,30 @@ describe('tiered state', () => {
     expect(p.forgetLearner('t', 'a')).toBe(true);
     expect(p.holds('t\u0000a')).toBe(false);
   });
+
+  it('keeps void cold-tier versions through full checkpoints and deltas, and refuses a malformed range', () => {
+    const p = new PartitionProcessor(0);
+    p.voidColdVersions(4, 9);
+    const full = p.checkpointParts({ maxDeltas: 10 });
+    expect(full.kind).toBe('full');
+    const chain = Array.from(full.parts);
+    p.voidColdVersions(12, 12);
+    const delta = p.checkpointParts({ maxDeltas: 10 });
+    expect(delta.kind).toBe('full'); // voiding starts a new chain: versions jump past the void ones
+    const second = Array.from(delta.parts);
+    const q = new PartitionProcessor(0);
+    q.restore({ offset: '0', seqs: p.lastSeqs, parts: second });
+    expect(q.coldVoid).toEqual([
+      [4, 9],
+      [12, 12],
+    ]);
+    // A delta on a chain carries the whole list (global state), replacing what the base had.
+    const deltaParts = Array.from(q.checkpointParts({ maxDeltas: 10 }).parts);
+    const r = new PartitionProcessor(0);
+    r.restore({ offset: '0', seqs: p.lastSeqs, parts: [...chain, ...deltaParts] });
+    expect(r.coldVoid).toEqual(q.coldVoid);
+    const bad = new PartitionProcessor(0).beginRestore({ offset: '0', seqs: p.lastSeqs });
+    bad.add(chain[0]!);
+    expect(() => bad.add(JSON.stringify({ section: 'cold.void', entries: [[9, 4]] }))).toThrow(/cold.void/);
+  });
 });
