@@ -88,7 +88,11 @@ export interface ColdStatePort {
   /** Durable when resolved; fenced by the claim. */
   write(partition: number, learners: readonly ColdLearner[], version: number, claim?: OwnerClaim): Promise<void>;
   /** The newest cold state of each of these learners that has one, rows of `voided` versions left out. */
-  read(partition: number, keys: readonly string[], voided?: readonly (readonly [number, number])[]): Promise<ColdLearner[]>;
+  read(
+    partition: number,
+    keys: readonly string[],
+    voided?: readonly (readonly [number, number])[],
+  ): Promise<ColdLearner[]>;
   /** Whether any learner of the partition was ever evicted (rows of `voided` versions left out). */
   any(partition: number, voided?: readonly (readonly [number, number])[]): Promise<boolean>;
   /** The highest version of the partition's cold rows (0 if none). */
@@ -533,7 +537,8 @@ export class Pipeline implements SupervisedTask {
       // Cold rows newer than the checkpoint were written for checkpoints that never landed (the save
       // failed or was fenced after the cold write). A learner cold in this state must not come back
       // from them: those versions become void, and this owner's versions continue past them.
-      const newestCold = this.o.coldState && processor.voidColdVersions ? await this.o.coldState.newestVersion(partition) : 0;
+      const newestCold =
+        this.o.coldState && processor.voidColdVersions ? await this.o.coldState.newestVersion(partition) : 0;
       if (newestCold > version) {
         processor.voidColdVersions?.(version + 1, newestCold);
         this.log.warn({ partition, checkpoint: version, newestCold }, 'cold rows past the checkpoint are void');
