@@ -67,12 +67,17 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
     if (versions.length === 0) return this.loadParts(group, topic, partition);
     const chain = chainVersions(group, topic, partition, versions);
     const parts: string[] = [];
+    const chainBase = Number(chain[0]!.v);
     for (const v of chain) {
       const count = Number(v.n);
+      // The slot names the rows in the table's sort key (deployment, topic, partition, slot, part_no):
+      // without it a page read every slot's rows of the partition, and a restore read the state once
+      // per page (1M learners: 1,520 s of loading; bench/reports/2026-12-03-state.md).
+      const slot = Number(v.v) - chainBase;
       for (let from = 0; from < count; from += this.pageParts) {
         const page = await this.store.query<{ p: number | string; d: string }>(
           sql`SELECT part_no AS p, any(data) AS d FROM ${table}
-              WHERE ${key} AND ${ident('version')} = ${Number(v.v)}
+              WHERE ${key} AND ${ident('slot')} = ${slot} AND ${ident('version')} = ${Number(v.v)}
                 AND ${ident('part_no')} >= ${from} AND ${ident('part_no')} < ${from + this.pageParts}
               GROUP BY p ORDER BY p`.text,
         );
