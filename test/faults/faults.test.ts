@@ -132,13 +132,15 @@ describe('fault suite: exactly once under faults, against the clean run', () => 
     async () => {
       expect(events.length).toBeGreaterThanOrEqual(50_000);
       reference = await referenceRun();
-      // Tiered state is on (the engine's default, or LEARNSTREAM_FAULTS_IDLE_HORIZON_MS): the clean run
-      // must equal one with every learner kept in memory, row for row.
-      const untiered = await referenceRun({ LEARNSTREAM_ENGINE_STATE_IDLE_HORIZON_MS: '0' });
-      const diffs = compareSnapshots(untiered, reference);
-      const compared = diffs.reduce((n, d) => n + d.actualRows, 0);
-      log(`reference run, tiered against untiered: ${compared} rows in ${diffs.length} tables`);
-      expect(describeDiffs(diffs.filter((d) => !tableOk(d)))).toBe('');
+      // Tiered state on (LEARNSTREAM_FAULTS_IDLE_HORIZON_MS): the clean run must equal one with every
+      // learner kept in memory, row for row.
+      if (process.env.LEARNSTREAM_FAULTS_IDLE_HORIZON_MS) {
+        const untiered = await referenceRun({ LEARNSTREAM_ENGINE_STATE_IDLE_HORIZON_MS: '0' });
+        const diffs = compareSnapshots(untiered, reference);
+        const compared = diffs.reduce((n, d) => n + d.actualRows, 0);
+        log(`reference run, tiered against untiered: ${compared} rows in ${diffs.length} tables`);
+        expect(describeDiffs(diffs.filter((d) => !tableOk(d)))).toBe('');
+      }
     },
     SCENARIO_TIMEOUT,
   );

@@ -413,8 +413,8 @@ export function engineEnv(s: {
     LEARNSTREAM_RETENTION_RAW_EVENTS_DAYS: '36500',
     LEARNSTREAM_RETENTION_AGGREGATES_DAYS: '36500',
     ...engineTimings,
-    // Tiered state is on by default (14 days of event time); LEARNSTREAM_FAULTS_IDLE_HORIZON_MS sets another
-    // horizon for the whole suite (2 days: learners go out and come back during the stream).
+    // Tiered state under the same faults: LEARNSTREAM_FAULTS_IDLE_HORIZON_MS sets the horizon for the whole
+    // suite (1209600000: 14 days; 172800000: 2 days, learners go out and come back during the stream).
     ...(process.env.LEARNSTREAM_FAULTS_IDLE_HORIZON_MS
       ? { LEARNSTREAM_ENGINE_STATE_IDLE_HORIZON_MS: process.env.LEARNSTREAM_FAULTS_IDLE_HORIZON_MS }
       : {}),
