@@ -750,7 +750,10 @@ export class Pipeline implements SupervisedTask {
     const ask: string[] = [];
     for (const key of wanted.keys()) {
       const pending = owned.evicting.get(key);
-      if (pending) found.push(pending);
+      // A copy: the operators take the entries they restore as their own state and change them with the
+      // learner's next events, while the cold tier writes this eviction (as of its checkpoint) later.
+      if (pending)
+        found.push({ ...pending, entries: JSON.parse(JSON.stringify(pending.entries)) as ColdLearner['entries'] });
       else ask.push(key);
     }
     if (owned.coldPossible && ask.length > 0 && this.o.coldState) {

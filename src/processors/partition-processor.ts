@@ -274,7 +274,9 @@ export class PartitionProcessor {
   /**
    * Brings learners back from the cold tier, before their next record: their
    * entries are restored exactly as evicted. A learner held in memory is newer
-   * than any cold copy and is left alone.
+   * than any cold copy and is left alone. The entries become the operators'
+   * state (changed in place by later events): pass a copy of anything else
+   * still holds, such as an eviction whose cold row is not written yet.
    */
   thaw(learners: Iterable<ColdLearner>): void {
     this.assertIdle();

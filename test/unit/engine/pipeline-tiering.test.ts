@@ -187,4 +187,85 @@ describe('Pipeline with tiered state', () => {
     const json = (r: StampedResult) => JSON.stringify(r);
     expect(sink.written.map(json)).toEqual(refSink.written.map(json));
   });
+
+  it('writes the cold row as evicted even when the learner returns before it is written', async () => {
+    // Stopped-in-June state; the learner's eviction is captured at a checkpoint's barrier, and while that
+    // checkpoint waits on the result sink, their July events arrive and thaw them from the eviction under way.
+    const all = events();
+    const split = all.findIndex((e) => e.occurredAt >= Date.UTC(2026, 5, 30));
+    const back = all.findIndex((e) => e.occurredAt >= RETURN + DAY); // both July attempts of 'a' before this
+    const refSink = new ListSink();
+    const refSource = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET });
+    await runUntil(pipeline(refSink, refSource, new InMemoryCheckpointStore()), refSource, all, all.length);
+
+    const sink = new GatedSink();
+    const source = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET, maxBatch: 100 });
+    const inner = new InMemoryCheckpointStore();
+    const checkpoints = new SwitchableSaves(inner);
+    const cold = new MemoryColdState();
+    const first = pipeline(sink, source, checkpoints, cold);
+    const run = first.run();
+    source.push(all.slice(0, split));
+    await waitFor(() => first.status()[0]?.nextOffset === String(split));
+    sink.close();
+    const checkpoint = first.checkpoint(); // captures 'a' leaving, then waits on the sink
+    await waitFor(() => sink.waiting);
+    source.push(all.slice(split, back));
+    await waitFor(() => first.status()[0]?.nextOffset === String(back));
+    sink.open();
+    await checkpoint;
+    expect(cold.writes).toHaveLength(1);
+    // The process dies here: nothing it does afterwards lands.
+    checkpoints.lose = true;
+    await first.stop();
+    await run;
+
+    // The next owner restores the checkpoint that recorded 'a' gone and reads the same log from its offset.
+    const cp = await inner.load('g', 't', 0);
+    if (!cp) throw new Error('no checkpoint');
+    const next = new ListSink();
+    const log = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET, maxBatch: 100 });
+    await runUntil(pipeline(next, log, inner, cold), log, all, all.length);
+    const json = (r: StampedResult) => JSON.stringify(r);
+    const tail = refSink.written.filter((r) => r.seq > cp.seqs[r.output]);
+    expect(next.written.map(json)).toEqual(tail.map(json));
+    const july = next.written.filter(
+      (r) => r.output === 'mastery' && (r.result as { day: string }).day === '2026-07-06',
+    );
+    expect(july.map((r) => (r.result as { attempts: number }).attempts)).toEqual([5]);
+  });
 });
+
+/** A result sink whose flush waits while closed (a slow ClickHouse during a checkpoint). */
+class GatedSink extends ListSink {
+  waiting = false;
+  private gate: Promise<void> | undefined;
+  private release: () => void = () => undefined;
+  close(): void {
+    this.gate = new Promise((r) => {
+      this.release = r;
+    });
+  }
+  open(): void {
+    this.gate = undefined;
+    this.release();
+  }
+  override async flush(): Promise<void> {
+    if (!this.gate) return;
+    this.waiting = true;
+    await this.gate;
+    this.waiting = false;
+  }
+}
+
+/** Saves land until `lose` is set (the process is gone from then on). */
+class SwitchableSaves implements CheckpointStore {
+  lose = false;
+  constructor(private readonly inner: CheckpointStore) {}
+  load(group: string, topic: string, partition: number): Promise<PartitionCheckpoint | undefined> {
+    return this.inner.load(group, topic, partition);
+  }
+  async save(cp: PartitionCheckpoint): Promise<void> {
+    if (!this.lose) await this.inner.save(cp);
+  }
+}
