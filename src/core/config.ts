@@ -219,9 +219,16 @@ export const configSchema = z.object({
         .describe('Tiered state: learners taken out of memory per partition and checkpoint at most.'),
       checkpointMaxDeltas: int()
         .nonnegative()
+        .max(200)
         .default(100)
         .describe(
-          'Incremental checkpoints written on a partition after its full one before the next full one (a full one also comes sooner when the deltas outgrow it, or most learners changed). 0: every checkpoint is full.',
+          "Incremental checkpoints of a partition after its chain's restore point before a rewrite of its state starts (sooner when the deltas outgrow the state). A rewrite spreads the whole state over the next checkpoints (engine.checkpointRewriteSlice learners each); once it is durable, restore reads from its start. 0: every checkpoint rewrites.",
+        ),
+      checkpointRewriteSlice: int()
+        .nonnegative()
+        .default(5_000)
+        .describe(
+          'Learners a rewrite of the state writes per partition and checkpoint, besides the changed ones: bounds the cost of every checkpoint. 0: the whole state is written in one checkpoint (a full one) where a rewrite would start.',
         ),
       tickIntervalMs: int()
         .positive()

@@ -203,6 +203,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         logger,
         checkpointIntervalMs: config.engine.checkpointIntervalMs,
         checkpointMaxDeltas: config.engine.checkpointMaxDeltas,
+        checkpointRewriteSlice: config.engine.checkpointRewriteSlice,
         coldState,
         stateIdleHorizonMs: config.engine.stateIdleHorizonMs,
         evictMaxPerCheckpoint: config.engine.stateEvictMaxPerCheckpoint,

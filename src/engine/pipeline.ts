@@ -22,6 +22,9 @@ import { counter, gauge, histogram } from '../core/metrics.js';
 import type { EventKind, LearningEvent, SourceRecord } from '../ingest/event.js';
 import type { EventSource, SourceBatch } from '../ingest/source.js';
 import {
+  CHAIN_SPAN_MAX,
+  type CheckpointCapture,
+  type CheckpointOptions,
   type CheckpointStore,
   type ColdLearner,
   learnerKey,
@@ -64,9 +67,11 @@ export interface PartitionProcessorPort {
   /**
    * The next checkpoint's state in bounded parts (the pipeline yields to the
    * event loop between parts): a delta on the partition's chain, or the whole
-   * state when `full` is asked, after `maxDeltas` deltas, or when most learners changed.
+   * state when `full` is asked or there is no chain; after `maxDeltas` deltas
+   * (or when `compact` is asked) a rewrite spreads the whole state over the
+   * next deltas, `rewriteSlice` learners each (PartitionProcessor.checkpointParts).
    */
-  checkpointParts(options: { maxDeltas: number; full?: boolean }): { kind: 'full' | 'delta'; parts: Iterable<string> };
+  checkpointParts(options: CheckpointOptions): CheckpointCapture;
   /** The last captured checkpoint did not become durable: the next one must be full. */
   checkpointLost(): void;
   /** Tiered state: whether the learner's state is in memory (else it may be in the cold tier). */
@@ -161,8 +166,10 @@ export interface PipelineOptions {
   logger: Logger;
   /** Results are flushed, checkpointed and committed at least this often. */
   checkpointIntervalMs: number;
-  /** Deltas on a chain before the next checkpoint is full. @default 100 */
+  /** Deltas after a chain's restore point before a rewrite of the state starts. @default 100 */
   checkpointMaxDeltas?: number;
+  /** Learners a rewrite writes per partition and checkpoint; 0 writes a full checkpoint instead. @default 5000 */
+  checkpointRewriteSlice?: number;
   /** Tiered state: where idle learners go. Without it every learner stays in memory. */
   coldState?: ColdStatePort;
   /** Event time a learner must be idle before leaving memory; 0 keeps everyone. @default 0 */
@@ -255,11 +262,16 @@ interface OwnedPartition {
   processor: PartitionProcessorPort;
   claim: OwnerClaim;
   version: number;
-  /** Version of the chain's full checkpoint; undefined before the partition's first checkpoint of a chain. */
+  /**
+   * The chain's restore point: its full checkpoint, or the first delta of its last complete rewrite.
+   * Undefined before the partition's first checkpoint of a chain (the next one is then full).
+   */
   base: number | undefined;
-  /** Characters of the chain's full checkpoint, and of the deltas written on it since. */
+  /** Characters of the whole state (the last full checkpoint, or rewrite), and of the chain since its restore point. */
   fullChars: number;
   deltaChars: number;
+  /** The rewrite under way: the version it started at, and the characters written since. */
+  rewrite: { start: number; chars: number } | undefined;
   /** Learners taken out of memory whose cold rows are not durable yet (a record of theirs thaws from here). */
   evicting: Map<string, ColdLearner>;
   /** The cold tier may hold learners of this partition (asked at restore, set by an eviction). */
@@ -551,9 +563,10 @@ export class Pipeline implements SupervisedTask {
         claim,
         version,
         base,
-        // Unknown for a loaded chain: counted as large, so its deltas run to maxDeltas before a full one.
+        // Unknown for a loaded chain: counted as large, so its deltas run to maxDeltas before a rewrite.
         fullChars: Number.POSITIVE_INFINITY,
         deltaChars: 0,
+        rewrite: undefined,
         evicting: new Map(),
         coldPossible: this.o.coldState ? await this.o.coldState.any(partition, processor.coldVoid?.()) : false,
         dirty: false,
@@ -778,6 +791,7 @@ export class Pipeline implements SupervisedTask {
           offset: string | undefined;
           seqs: Record<OutputName, number>;
           kind: 'full' | 'delta';
+          rewrite: CheckpointCapture['rewrite'];
           parts: string[];
           chars: number;
           evicted: ColdLearner[];
@@ -792,10 +806,14 @@ export class Pipeline implements SupervisedTask {
           const parts: string[] = [];
           let chars = 0;
           let sliceStart = performance.now();
-          // A full checkpoint once the deltas on the chain outgrow it: restore reads base plus deltas.
+          // Restore reads the chain from its restore point: once its deltas outgrow the state, a rewrite
+          // moves the restore point up, spread over several checkpoints. A full checkpoint only starts a
+          // chain, or ends one that grew too long to keep (rewrites that never finished: restart storms).
           const capture = p.processor.checkpointParts({
             maxDeltas: this.o.checkpointMaxDeltas ?? 100,
-            full: p.base === undefined || p.deltaChars > p.fullChars,
+            full: p.base === undefined || p.version + 1 - p.base >= CHAIN_SPAN_MAX,
+            compact: p.deltaChars > p.fullChars,
+            rewriteSlice: this.o.checkpointRewriteSlice ?? 5_000,
           });
           for (const part of capture.parts) {
             parts.push(part);
@@ -810,6 +828,7 @@ export class Pipeline implements SupervisedTask {
             offset: p.processor.nextOffset(),
             seqs: p.processor.seqs(),
             kind: capture.kind,
+            rewrite: capture.rewrite,
             parts,
             chars,
             evicted,
@@ -833,6 +852,7 @@ export class Pipeline implements SupervisedTask {
         for (const c of captured.out) {
           c.owned.dirty = true;
           c.owned.processor.checkpointLost();
+          c.owned.rewrite = undefined;
         }
         throw err;
       }
@@ -848,9 +868,17 @@ export class Pipeline implements SupervisedTask {
       }
       const commits: { partition: number; offset: string }[] = [];
       for (const c of captured.out) {
-        if (c.offset === undefined) continue;
+        if (c.offset === undefined) {
+          // Nothing was ever processed here: no chain to continue either (the next capture starts one).
+          c.owned.processor.checkpointLost();
+          continue;
+        }
         if (this.owned.get(c.owned.partition) !== c.owned) continue; // reassigned meanwhile
         c.owned.version++;
+        // The restore point this checkpoint names: a rewrite that ends here moves it to the rewrite's start.
+        const start = c.rewrite === 'start' || c.rewrite === 'whole' ? c.owned.version : c.owned.rewrite?.start;
+        const ends = c.rewrite === 'end' || c.rewrite === 'whole';
+        const base = c.kind === 'full' ? c.owned.version : ends ? start : c.owned.base;
         try {
           // The cold tier first: the checkpoint that records these learners gone must find them there.
           const evicted = c.evicted.filter((l) => !this.erasing.has(l.key));
@@ -868,13 +896,16 @@ export class Pipeline implements SupervisedTask {
             parts: c.parts,
             version: c.owned.version,
             kind: c.kind,
-            ...(c.kind === 'delta' ? { base: c.owned.base } : {}),
+            ...(c.kind === 'delta' ? { base } : {}),
             createdAtMs: Date.now(),
             claim: c.owned.claim,
           });
         } catch (err) {
           // Unknown whether it landed: the next checkpoint starts a new chain (at a higher version).
-          for (const rest of captured.out) rest.owned.processor.checkpointLost();
+          for (const rest of captured.out) {
+            rest.owned.processor.checkpointLost();
+            rest.owned.rewrite = undefined;
+          }
           throw err;
         }
         for (const l of c.evicted) if (c.owned.evicting.get(l.key) === l) c.owned.evicting.delete(l.key);
@@ -882,7 +913,19 @@ export class Pipeline implements SupervisedTask {
           c.owned.base = c.owned.version;
           c.owned.fullChars = c.chars;
           c.owned.deltaChars = 0;
-        } else c.owned.deltaChars += c.chars;
+          c.owned.rewrite = undefined;
+        } else {
+          c.owned.deltaChars += c.chars;
+          if (c.rewrite === 'start' || c.rewrite === 'whole') c.owned.rewrite = { start: c.owned.version, chars: 0 };
+          if (c.owned.rewrite) c.owned.rewrite.chars += c.chars;
+          if (ends && c.owned.rewrite) {
+            // Restore now reads from the rewrite's start: its deltas are the chain, and about the state's size.
+            c.owned.base = c.owned.rewrite.start;
+            c.owned.fullChars = c.owned.rewrite.chars;
+            c.owned.deltaChars = c.owned.rewrite.chars;
+            c.owned.rewrite = undefined;
+          }
+        }
         m.checkpointBytes.observe({ kind: c.kind }, c.chars);
         c.owned.lastCheckpointWallMs = Date.now();
         m.checkpoints.inc();

@@ -24,9 +24,11 @@ export { learnerKey } from './operators/operator.js';
 export {
   type CheckpointCapture,
   type CheckpointKind,
+  type CheckpointOptions,
   type ColdLearner,
   PartitionProcessor,
   type ProcessorCheckpoint,
+  type RewriteStep,
 } from './partition-processor.js';
 export type {
   LateEventResult,
@@ -40,6 +42,7 @@ export type {
 } from './results.js';
 export { defaultEngineSettings, type EngineSettings } from './settings.js';
 export {
+  CHAIN_SPAN_MAX,
   type CheckpointStore,
   emptySeqs,
   InMemoryCheckpointStore,

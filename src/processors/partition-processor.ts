@@ -69,17 +69,43 @@ interface StateHeader {
   version: number;
   /** Absent or 'full': the whole state. 'delta': what changed since the previous checkpoint of the chain. */
   kind?: CheckpointKind;
+  /** A delta's place in a rewrite of every learner (see `RewriteStep`); absent when it rewrites none. */
+  rewrite?: RewriteStep;
   watermark: { maxEventTime: number | null };
 }
 
 /** A full checkpoint holds the whole state; a delta the learners changed since the previous one, and the globals. */
 export type CheckpointKind = 'full' | 'delta';
 
+/**
+ * A rewrite spreads what a full checkpoint did over several deltas: each one
+ * also carries the next slice of the learners held when the rewrite started.
+ * 'start' and 'end' mark its first and last delta ('whole' both); a delta in
+ * between carries 'step'. Once the end is durable, the deltas from the start
+ * on restore the whole state from nothing: the start becomes the chain's
+ * restore point, and no checkpoint ever writes every learner at once.
+ */
+export type RewriteStep = 'start' | 'step' | 'end' | 'whole';
+
 /** A checkpoint's parts, lazily, and whether they are the whole state or a delta on the chain. */
 export interface CheckpointCapture {
   kind: CheckpointKind;
   /** Must be drained with no record or erasure in between (like `snapshotParts()`). */
   parts: Iterable<string>;
+  /** Set when the delta takes part in a rewrite. */
+  rewrite?: RewriteStep;
+}
+
+/** How `checkpointParts()` shapes the chain. */
+export interface CheckpointOptions {
+  /** Deltas after the restore point before a rewrite starts (the chain's length in steady state). */
+  maxDeltas: number;
+  /** The whole state now (a new chain): nothing stored to continue from, or the chain is too long. */
+  full?: boolean;
+  /** Start a rewrite now (the deltas outgrew the state, say), unless one is under way. */
+  compact?: boolean;
+  /** Learners a rewrite takes per delta; 0 (the default) writes a full checkpoint where a rewrite would start. */
+  rewriteSlice?: number;
 }
 
 /** In a delta: one learner's entries of every operator (none: the learner is gone). */
@@ -95,8 +121,6 @@ export interface ColdLearner {
   lastActiveMs: number;
   entries: StateEntry[];
 }
-/** A delta whose learners reach this share of the learners held is written as a full checkpoint. */
-const DELTA_MAX_SHARE = 0.5;
 
 interface StatePart {
   section: string;
@@ -135,8 +159,10 @@ export class PartitionProcessor {
   private touched = new Set<string>();
   /** The state is a stored chain plus `touched`: a delta can follow. False until a full capture or a restore. */
   private chained = false;
-  /** Deltas on the chain since its full checkpoint. */
+  /** Deltas on the chain since its restore point (its full checkpoint, or the start of its last complete rewrite). */
   private deltas = 0;
+  /** The rewrite under way: learners still to write (held when it started), the next one's index, per delta. */
+  private rewrite: { keys: string[]; next: number; slice: number; deltas: number } | undefined;
   /** Last activity of every learner held, for tiering. */
   private readonly activity = new LearnerActivity();
   /** Cold-tier version ranges whose rows belong to checkpoints that never landed. */
@@ -344,34 +370,58 @@ export class PartitionProcessor {
   /**
    * The next checkpoint of the chain: a delta (the learners changed since the
    * last capture, each with all their entries, then the global entries) when
-   * the state is a stored chain plus those changes, fewer than `maxDeltas`
-   * deltas follow the chain's full checkpoint and the changed learners are
-   * under half of those held; otherwise (or when `full` is asked) the whole state. Capturing starts the
-   * next delta's change set; when the checkpoint does not become durable, call
-   * `checkpointLost()` so the next one is full.
+   * the state is a stored chain plus those changes; the whole state when there
+   * is no chain or `full` is asked. Once `maxDeltas` deltas follow the restore
+   * point (or `compact` is asked), a rewrite starts: the following deltas also
+   * carry `rewriteSlice` learners each, until every learner held at its start
+   * is written (see `RewriteStep`); without `rewriteSlice` the whole state is
+   * written at once instead. Capturing starts the next delta's change set;
+   * when the checkpoint does not become durable, call `checkpointLost()` so
+   * the next one is full.
    */
-  checkpointParts(options: { maxDeltas: number; full?: boolean }): CheckpointCapture {
+  checkpointParts(options: CheckpointOptions): CheckpointCapture {
     this.assertIdle();
-    const held = Math.max(this.weekly.learnerCount, this.sessions.learnerCount, 1);
-    const delta =
-      options.full !== true &&
-      this.chained &&
-      this.deltas < options.maxDeltas &&
-      this.touched.size <= held * DELTA_MAX_SHARE;
+    const slice = options.rewriteSlice ?? 0;
+    const rewriteDue = options.compact === true || this.deltas >= options.maxDeltas;
+    const full = options.full === true || !this.chained || (rewriteDue && slice <= 0 && !this.rewrite);
     const touched = this.touched;
     this.touched = new Set();
-    if (delta) {
-      this.deltas++;
-      return { kind: 'delta', parts: this.deltaParts(this.changes, touched) };
+    if (full) {
+      this.chained = true;
+      this.deltas = 0;
+      this.rewrite = undefined;
+      return { kind: 'full', parts: this.parts(this.changes) };
     }
-    this.chained = true;
-    this.deltas = 0;
-    return { kind: 'full', parts: this.parts(this.changes) };
+    this.deltas++;
+    let step: RewriteStep | undefined;
+    let rewritten: string[] = [];
+    if (!this.rewrite && rewriteDue) {
+      this.rewrite = { keys: Array.from(this.activity.keys()), next: 0, slice, deltas: 0 };
+      step = 'start';
+    } else if (this.rewrite) step = 'step';
+    const r = this.rewrite;
+    if (r) {
+      rewritten = r.keys.slice(r.next, r.next + r.slice);
+      r.next += rewritten.length;
+      r.deltas++;
+      if (r.next >= r.keys.length) {
+        step = step === 'start' ? 'whole' : 'end';
+        // The rewrite's start becomes the restore point: the deltas since then are the chain.
+        this.deltas = r.deltas;
+        this.rewrite = undefined;
+      }
+    }
+    return {
+      kind: 'delta',
+      parts: this.deltaParts(this.changes, touched, rewritten, step),
+      ...(step ? { rewrite: step } : {}),
+    };
   }
 
   /** The last capture did not become durable: the chain is broken and the next checkpoint is full. */
   checkpointLost(): void {
     this.chained = false;
+    this.rewrite = undefined;
   }
 
   /** Restores from a whole checkpoint at once (`beginRestore` driven over every part). */
@@ -394,8 +444,11 @@ export class PartitionProcessor {
     for (const operator of this.operators) operator.clear();
     this.activity.clear();
     this.coldVoidRanges = [];
+    this.rewrite = undefined;
     let header: 'none' | 'current' | 'legacy' = 'none';
     let deltas = 0;
+    /** A chain from a rewrite's start: complete once its end is read. */
+    let rewriteOpen = false;
     const invalid = (why: string, cause?: unknown) =>
       new LearnstreamError(CheckpointStateInvalid, `partition ${this.partition}: ${why}`, { cause });
     return {
@@ -423,7 +476,13 @@ export class PartitionProcessor {
           if (!PARTS_STATE_VERSIONS.includes(parsed?.version)) {
             throw invalid(`state version ${String(parsed?.version)}, expected ${STATE_VERSION}`);
           }
-          if (parsed.kind !== undefined && parsed.kind !== 'full') throw invalid('a chain that starts with a delta');
+          const { kind, rewrite } = parsed as StateHeader;
+          if (kind === 'delta') {
+            // From a rewrite's start, deltas restore the whole state (once the rewrite's end follows).
+            if (rewrite !== 'start' && rewrite !== 'whole') throw invalid('a chain that starts with a delta');
+            rewriteOpen = rewrite === 'start';
+            deltas = 1;
+          } else if (kind !== undefined && kind !== 'full') throw invalid(`a chain that starts with ${String(kind)}`);
           this.watermark.restore((parsed as StateHeader).watermark);
           header = 'current';
           return;
@@ -437,6 +496,8 @@ export class PartitionProcessor {
           this.watermark.restore((parsed as StateHeader).watermark);
           for (const operator of this.operators) operator.clearGlobals();
           this.coldVoidRanges = [];
+          const rewrite = (parsed as StateHeader).rewrite;
+          if (rewriteOpen && (rewrite === 'end' || rewrite === 'whole')) rewriteOpen = false;
           deltas++;
           return;
         }
@@ -476,6 +537,8 @@ export class PartitionProcessor {
       },
       finish: () => {
         if (header === 'none') throw invalid('no state header');
+        if (rewriteOpen) throw invalid('a chain from the start of a rewrite that does not reach its end');
+        this.coverActivity();
         this.seqs = { ...emptySeqs(), ...checkpoint.seqs };
         this.next = checkpoint.offset === null ? null : BigInt(checkpoint.offset);
         this.touched = new Set();
@@ -548,23 +611,56 @@ export class PartitionProcessor {
     for (const range of this.coldVoidRanges) yield [COLD_VOID_SECTION, range];
   }
 
-  /** A delta: header, the touched learners (each with every operator's entries, in operator order), the globals. */
-  private *deltaParts(at: number, touched: Set<string>): Generator<string> {
-    const header: StateHeader = { version: STATE_VERSION, kind: 'delta', watermark: this.watermark.snapshot() };
+  /**
+   * A delta: header, the touched learners (each with every operator's entries, in operator order), the
+   * learners of a rewrite's slice not touched (those still held), the globals.
+   */
+  private *deltaParts(
+    at: number,
+    touched: Set<string>,
+    rewritten: readonly string[] = [],
+    rewrite?: RewriteStep,
+  ): Generator<string> {
+    const header: StateHeader = {
+      version: STATE_VERSION,
+      kind: 'delta',
+      ...(rewrite ? { rewrite } : {}),
+      watermark: this.watermark.snapshot(),
+    };
     yield JSON.stringify(header);
-    yield* this.bounded(at, this.deltaEntries(touched));
+    yield* this.bounded(at, this.deltaEntries(touched, rewritten));
   }
 
-  private *deltaEntries(touched: Set<string>): Generator<StateEntry> {
-    for (const key of touched) {
-      const own: StateEntry[] = [];
-      for (const operator of this.operators) for (const entry of operator.learnerEntries(key)) own.push(entry);
-      const lastActive = this.activity.get(key);
-      if (lastActive !== undefined) own.push([ACTIVITY_SECTION, lastActive]);
-      yield [LEARNERS_SECTION, [key, own]];
+  private *deltaEntries(touched: Set<string>, rewritten: readonly string[]): Generator<StateEntry> {
+    for (const key of touched) yield [LEARNERS_SECTION, [key, this.learnerState(key)]];
+    for (const key of rewritten) {
+      // Gone since the rewrite started (evicted, erased): that change is in the delta that saw it.
+      if (touched.has(key) || !this.activity.has(key)) continue;
+      yield [LEARNERS_SECTION, [key, this.learnerState(key)]];
     }
     for (const operator of this.operators) yield* operator.globalEntries();
     for (const range of this.coldVoidRanges) yield [COLD_VOID_SECTION, range];
+  }
+
+  /**
+   * Every learner an operator holds has an activity time: rewrites and tiering walk the learners by it.
+   * A state written before tiering (version 2) has none; its learners count as active at the watermark.
+   */
+  private coverActivity(): void {
+    const now = this.watermark.current();
+    const at = Number.isFinite(now) ? now : 0;
+    for (const operator of this.operators) {
+      for (const key of operator.learnerKeys()) if (!this.activity.has(key)) this.activity.touch(key, at);
+    }
+  }
+
+  /** Every operator's entries of one learner, then their last activity (none: the learner is gone). */
+  private learnerState(key: string): StateEntry[] {
+    const own: StateEntry[] = [];
+    for (const operator of this.operators) for (const entry of operator.learnerEntries(key)) own.push(entry);
+    const lastActive = this.activity.get(key);
+    if (lastActive !== undefined) own.push([ACTIVITY_SECTION, lastActive]);
+    return own;
   }
 
   /** Entries grouped into parts of one section, at most PART_MAX_ENTRIES entries or about PART_MAX_CHARS each. */

@@ -2,21 +2,35 @@
 // engine_checkpoint_chain, migration 005): one checkpoint is one insert (one
 // block, hence atomic) of one row per bounded part, written through the fence
 // so a stale owner's checkpoint never lands. A partition's checkpoints form a
-// chain: a full checkpoint, then deltas; loading reads the newest full
-// checkpoint and every delta after it, in version order, and hands back their
-// parts as one sequence. Checkpoints written before chains (tables
+// chain: a full checkpoint or a rewrite (PartitionProcessor's RewriteStep),
+// then deltas; each row names the chain's restore point (`base_version`), and
+// loading reads every version from the newest version's restore point on, in
+// version order, and hands back their parts as one sequence. A version's rows
+// sit in slot `version mod CHAIN_SLOTS` of the ReplacingMergeTree: a merge
+// drops a version once one CHAIN_SLOTS newer is written, and no chain is that
+// long (CHAIN_SPAN_MAX). Checkpoints written before chains (tables
 // engine_checkpoint_parts, migration 004, and engine_checkpoints) still load.
 import type { OutputName } from '../processors/results.js';
-import { type CheckpointStore, emptySeqs, type PartitionCheckpoint } from '../processors/state/checkpoint-store.js';
+import {
+  CHAIN_SPAN_MAX,
+  type CheckpointStore,
+  emptySeqs,
+  type PartitionCheckpoint,
+} from '../processors/state/checkpoint-store.js';
 import { unfencedClaim } from './ownership.js';
 import { formatDateTime, ident, sql } from './sql.js';
 import type { ClickHouseStore } from './store.js';
 import { fencedInput } from './tables.js';
 
+/** Slots a partition's versions cycle through: twice the longest chain, so a chain's versions never share one. */
+export const CHAIN_SLOTS = 2 * CHAIN_SPAN_MAX;
+
 /** One version of a chain, without its data (short aliases: an alias may not shadow a column in WHERE). */
 interface VersionRow {
   v: number | string;
   b: number | string;
+  /** The slot its rows sit in. */
+  s: number | string;
   k: string;
   o: string;
   q: string;
@@ -53,27 +67,26 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
   async load(group: string, topic: string, partition: number): Promise<PartitionCheckpoint | undefined> {
     const key = sql`${ident('deployment')} = ${group} AND ${ident('source_topic')} = ${topic} AND ${ident('source_partition')} = ${partition}`;
     const table = ident('engine_checkpoint_chain');
-    // First the chain's versions without their data (only the newest full checkpoint's chain: rows of
-    // older chains may linger until a merge replaces them), then the data in pages: neither the server
-    // nor this process ever holds one answer as large as the state.
+    // First the versions without their data (the newest names the restore point; rows of versions
+    // before it may linger until a merge replaces them), then the data in pages: neither the server nor
+    // this process ever holds one answer as large as the state.
     const versions = await this.store.query<VersionRow>(
       sql`SELECT version AS v, any(kind) AS k, any(source_offset) AS o, any(seqs) AS q, any(parts) AS n,
                  uniqExact(part_no) AS present, max(created_at_ms) AS t, any(owner_epoch) AS e, any(owner) AS w,
-                 any(base_version) AS b
+                 any(base_version) AS b, any(slot) AS s
           FROM ${table}
-          WHERE ${key} AND ${ident('base_version')} = (SELECT max(${ident('version')}) FROM ${table} WHERE ${key} AND ${ident('kind')} = 'full')
+          WHERE ${key} AND ${ident('version')} >= (SELECT max(${ident('base_version')}) FROM ${table} WHERE ${key})
           GROUP BY v ORDER BY v`.text,
     );
     if (versions.length === 0) return this.loadParts(group, topic, partition);
     const chain = chainVersions(group, topic, partition, versions);
     const parts: string[] = [];
-    const chainBase = Number(chain[0]!.v);
     for (const v of chain) {
       const count = Number(v.n);
       // The slot names the rows in the table's sort key (deployment, topic, partition, slot, part_no):
       // without it a page read every slot's rows of the partition, and a restore read the state once
       // per page (1M learners: 1,520 s of loading; bench/reports/2026-12-03-state.md).
-      const slot = Number(v.v) - chainBase;
+      const slot = Number(v.s);
       for (let from = 0; from < count; from += this.pageParts) {
         const page = await this.store.query<{ p: number | string; d: string }>(
           sql`SELECT part_no AS p, any(data) AS d FROM ${table}
@@ -89,6 +102,9 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
     }
     const last = chain[chain.length - 1]!;
     const base = Number(chain[0]!.v);
+    // Rows slotted by an older layout (version − full version) may share a slot with the next versions:
+    // the chain continues with a full checkpoint in this layout.
+    const slotted = chain.every((v) => Number(v.s) === Number(v.v) % CHAIN_SLOTS);
     return {
       group,
       topic,
@@ -97,8 +113,8 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
       seqs: { ...emptySeqs(), ...(JSON.parse(last.q) as Partial<Record<OutputName, number>>) },
       parts,
       version: Number(last.v),
-      kind: Number(last.v) === base ? 'full' : 'delta',
-      base,
+      kind: last.k === 'full' ? 'full' : 'delta',
+      ...(slotted ? { base } : {}),
       createdAtMs: Number(last.t),
       ...(Number(last.e) > 0 ? { claim: { epoch: Number(last.e), owner: last.w } } : {}),
     };
@@ -167,8 +183,8 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
     const claim = cp.claim ?? unfencedClaim;
     const delta = cp.kind === 'delta';
     const base = delta ? cp.base : cp.version;
-    if (base === undefined || base > cp.version || (delta && base === cp.version)) {
-      throw new Error(`checkpoint v${cp.version} (${cp.kind ?? 'full'}) with base ${base}: not a chain`);
+    if (base === undefined || base > cp.version || cp.version - base >= CHAIN_SPAN_MAX) {
+      throw new Error(`checkpoint v${cp.version} (${cp.kind ?? 'full'}) with restore point ${base}: not a chain`);
     }
     const common = {
       deployment: cp.group,
@@ -184,7 +200,7 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
       created_at_ms: cp.createdAtMs,
       kind: delta ? 'delta' : 'full',
       base_version: base,
-      slot: cp.version - base,
+      slot: cp.version % CHAIN_SLOTS,
     };
     // An empty state is still one row (with `parts` = 0), so a checkpoint always exists.
     const rows =
@@ -196,25 +212,26 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
 }
 
 /**
- * The versions of a chain (newest full checkpoint first, then deltas, by
- * version) that restore: the full checkpoint and every complete delta that
- * follows it without a gap.
+ * The versions that restore, by version: the restore point the newest version
+ * names, and every complete version after it without a gap (the writer never
+ * leaves one: a save that fails ends its run, and the next owner continues
+ * from what landed). A version lands in one insert: missing parts mean a
+ * broken table, not a torn write.
  */
 function chainVersions(group: string, topic: string, partition: number, versions: VersionRow[]): VersionRow[] {
-  const base = Number(versions[0]!.b);
+  const base = Number(versions[versions.length - 1]!.b);
+  const name = `checkpoint ${group}/${topic}/${partition}`;
   const out: VersionRow[] = [];
   for (const v of versions) {
+    if (Number(v.v) < base) continue;
     if (Number(v.v) !== base + out.length) break;
-    if (v.k !== (out.length === 0 ? 'full' : 'delta')) break;
-    // A version lands in one insert: missing parts mean a broken table, not a torn write.
+    if (out.length > 0 && v.k !== 'delta') break;
     if (Number(v.present) !== Math.max(1, Number(v.n))) {
-      throw new Error(`checkpoint ${group}/${topic}/${partition} v${v.v} has ${v.present} of ${v.n} parts`);
+      throw new Error(`${name} v${v.v} has ${v.present} of ${v.n} parts`);
     }
     out.push(v);
   }
-  if (out.length === 0) {
-    throw new Error(`checkpoint ${group}/${topic}/${partition}: the chain's full checkpoint v${base} is missing`);
-  }
+  if (out.length === 0) throw new Error(`${name}: the chain's restore point v${base} is missing`);
   return out;
 }
 

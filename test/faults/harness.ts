@@ -39,6 +39,10 @@ export const engineTimings = {
   // Longer than any quiet time a fault causes here (the broker is down ~20 s), so only the end of the stream gets there.
   LEARNSTREAM_ENGINE_TICK_CATCH_UP_AFTER_MS: '30000',
   LEARNSTREAM_ENGINE_CHECKPOINT_INTERVAL_MS: '1000',
+  // ~44 learners per partition: a rewrite of the state every 6 deltas, spread over ~4 checkpoints, so
+  // faults land inside rewrites and restores read chains from a rewrite's start.
+  LEARNSTREAM_ENGINE_CHECKPOINT_MAX_DELTAS: '6',
+  LEARNSTREAM_ENGINE_CHECKPOINT_REWRITE_SLICE: '12',
   LEARNSTREAM_VIEWS_SINK_FLUSH_INTERVAL_MS: '300',
   LEARNSTREAM_VIEWS_SINK_BATCH_ROWS: '2000',
 };

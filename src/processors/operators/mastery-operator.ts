@@ -129,6 +129,10 @@ export class MasteryOperator implements Operator {
     return [];
   }
 
+  learnerKeys(): Iterable<string> {
+    return this.records.heldLearnerKeys();
+  }
+
   clearGlobals(): void {}
 
   process(event: LearningEvent, watermarkMs: number): Emission[] {

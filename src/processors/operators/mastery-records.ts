@@ -107,6 +107,11 @@ export class MasteryRecords {
     return this.live;
   }
 
+  /** The keys of the learners with records (erased ones in waiting not). */
+  heldLearnerKeys(): IterableIterator<string> {
+    return this.learnerIndex.keys();
+  }
+
   /** Interned strings and learner slots held, erased learners in waiting included (tests, metrics). */
   get held(): { tenants: number; topics: number; learners: number } {
     return {

@@ -35,6 +35,8 @@ export interface Operator {
    * `globalEntries()` over every learner, this is the whole state.
    */
   learnerEntries(learnerKey: string): Iterable<StateEntry>;
+  /** The keys of the learners it holds anything about. */
+  learnerKeys(): Iterable<string>;
   /** The entries not keyed by a learner (per-tenant counts, open weeks); small, written whole in every checkpoint. */
   globalEntries(): Iterable<StateEntry>;
   /**

@@ -73,6 +73,10 @@ export class SessionWindowOperator implements Operator {
     return [];
   }
 
+  learnerKeys(): Iterable<string> {
+    return this.store.slots.keys();
+  }
+
   dropLearner(key: string): void {
     const slot = this.store.slots.get(key);
     if (slot === undefined) return;

@@ -121,6 +121,10 @@ export class WeeklyActiveOperator implements Operator {
     }
   }
 
+  learnerKeys(): Iterable<string> {
+    return this.learners.keys();
+  }
+
   /** Raw: the counts are global state and come whole from the same checkpoint. */
   dropLearner(key: string): void {
     this.learners.delete(key);

@@ -27,8 +27,11 @@ export interface PartitionCheckpoint {
    */
   kind?: 'full' | 'delta';
   /**
-   * Version of the chain's full checkpoint (for a delta to save; on load).
-   * Absent on load: the checkpoint predates chains, and the next one must be full.
+   * The chain's restore point, the version its restore reads from: its full
+   * checkpoint, or the first delta of the chain's last complete rewrite
+   * (PartitionProcessor's `RewriteStep`). For a delta to save, and on load.
+   * Absent on load: the checkpoint predates chains (or the store's layout
+   * changed), and the next one must be full.
    */
   base?: number;
   /** Wall clock of the write, epoch ms (for the checkpoint-age metric only). */
@@ -43,31 +46,53 @@ export interface CheckpointStore {
   save(checkpoint: PartitionCheckpoint): Promise<void>;
 }
 
+/**
+ * Versions from a restore point to the newest checkpoint a store keeps at
+ * most; the writer starts a new chain (a full checkpoint) before a chain
+ * grows this long. Stores may reuse the rows of versions this far apart.
+ */
+export const CHAIN_SPAN_MAX = 512;
+
 export function emptySeqs(): Record<OutputName, number> {
   return { sessions: 0, mastery: 0, weekly_active: 0, late_events: 0 };
 }
 
-/** In-memory implementation for the operator test driver and unit tests: one chain per partition. */
+/**
+ * In-memory implementation for the operator test driver and unit tests: the
+ * versions of each partition's chain, read as the ClickHouse store reads them
+ * (the newest version names its restore point; every version from there on).
+ */
 export class InMemoryCheckpointStore implements CheckpointStore {
-  private readonly chains = new Map<string, PartitionCheckpoint[]>();
+  private readonly chains = new Map<string, Map<number, PartitionCheckpoint>>();
 
   async load(group: string, topic: string, partition: number): Promise<PartitionCheckpoint | undefined> {
     const chain = this.chains.get(`${group}/${topic}/${partition}`);
-    const last = chain?.[chain.length - 1];
-    if (!chain || !last) return undefined;
-    return structuredClone({ ...last, parts: chain.flatMap((c) => c.parts), base: chain[0]!.version });
+    if (!chain || chain.size === 0) return undefined;
+    const last = chain.get(Math.max(...chain.keys()))!;
+    const base = last.base ?? last.version;
+    const parts: string[] = [];
+    for (let v = base; v <= last.version; v++) {
+      const cp = chain.get(v);
+      if (!cp)
+        throw new Error(`checkpoint ${group}/${topic}/${partition}: v${v} of the chain from v${base} is missing`);
+      parts.push(...cp.parts);
+    }
+    return structuredClone({ ...last, parts, base });
   }
 
   async save(checkpoint: PartitionCheckpoint): Promise<void> {
     const key = `${checkpoint.group}/${checkpoint.topic}/${checkpoint.partition}`;
-    const chain = this.chains.get(key);
-    if (checkpoint.kind === 'delta') {
-      if (!chain || chain[0]!.version !== checkpoint.base) {
-        throw new Error(
-          `delta v${checkpoint.version} on base ${checkpoint.base}, which is not the chain's full checkpoint`,
-        );
-      }
-      chain.push(structuredClone(checkpoint));
-    } else this.chains.set(key, [structuredClone({ ...checkpoint, kind: 'full' as const })]);
+    let chain = this.chains.get(key);
+    const delta = checkpoint.kind === 'delta';
+    const base = delta ? checkpoint.base : checkpoint.version;
+    if (base === undefined || base > checkpoint.version || (delta && base < checkpoint.version && !chain?.has(base))) {
+      throw new Error(`delta v${checkpoint.version} on restore point ${base}, which is not stored`);
+    }
+    if (!chain) {
+      chain = new Map();
+      this.chains.set(key, chain);
+    }
+    chain.set(checkpoint.version, structuredClone({ ...checkpoint, kind: delta ? 'delta' : 'full', base }));
+    for (const v of chain.keys()) if (v < base) chain.delete(v); // no restore reads them any more
   }
 }

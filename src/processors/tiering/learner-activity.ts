@@ -61,6 +61,11 @@ export class LearnerActivity {
     }
   }
 
+  /** Learner keys, in insertion order. */
+  keys(): IterableIterator<string> {
+    return this.lastActive.keys();
+  }
+
   /** [learner key, last active] pairs, in insertion order. */
   entries(): IterableIterator<[string, number]> {
     return this.lastActive.entries();

@@ -3,6 +3,8 @@
 // state text comes back byte for byte.
 import { expect, it } from 'vitest';
 import type { PartitionCheckpoint } from '../../../src/processors/state/checkpoint-store.js';
+import { CHAIN_SPAN_MAX } from '../../../src/processors/state/checkpoint-store.js';
+import { CHAIN_SLOTS } from '../../../src/views/checkpoints.js';
 import { ClickHouseCheckpointStore, formatDateTime, runMigrations } from '../../../src/views/index.js';
 import { forEachStore } from '../../support/index.js';
 
@@ -64,7 +66,7 @@ forEachStore('ClickHouseCheckpointStore', ({ newStore }) => {
       parts: ['f1a', 'f1b', 'f1c', 'd2a', 'd2b', 'd2c', 'd2d', 'd3a'],
     });
 
-    // A new chain: its full checkpoint and its first delta take slots 0 and 1 with fewer parts than the old ones.
+    // A new chain, with fewer parts than the old one: the old rows linger until a merge replaces them.
     await cps.save(checkpoint({ partition: 2, version: 4, parts: ['f4a'] }));
     await cps.save(checkpoint({ partition: 2, version: 5, kind: 'delta', base: 4, parts: ['d5a', 'd5b'] }));
     await store.command('OPTIMIZE TABLE engine_checkpoint_chain FINAL');
@@ -74,6 +76,72 @@ forEachStore('ClickHouseCheckpointStore', ({ newStore }) => {
       version: 5,
       base: 4,
       offset: '500',
+    });
+  });
+
+  it('loads from the start of a rewrite once its end names it, and never reuses the slot of a chain version', async () => {
+    const store = await newStore();
+    await runMigrations(store);
+    const cps = new ClickHouseCheckpointStore(store);
+    const load = () => cps.load('engine', 'learnstream.events', 4);
+    const delta = (version: number, base: number, parts: string[]) =>
+      cps.save(checkpoint({ partition: 4, version, kind: 'delta', base, parts }));
+    await cps.save(checkpoint({ partition: 4, version: 1, parts: ['f1'] }));
+    await delta(2, 1, ['d2']);
+    await delta(3, 1, ['r3']); // a rewrite starts: the restore point stays v1 until it ends
+    await delta(4, 1, ['r4']);
+    expect((await load())?.parts).toEqual(['f1', 'd2', 'r3', 'r4']);
+    await delta(5, 3, ['r5']); // the rewrite ends: restore reads from its start
+    await delta(6, 3, ['d6']);
+    await store.command('OPTIMIZE TABLE engine_checkpoint_chain FINAL');
+    const loaded = await load();
+    expect(loaded?.parts).toEqual(['r3', 'r4', 'r5', 'd6']);
+    expect({ version: loaded?.version, base: loaded?.base, kind: loaded?.kind }).toEqual({
+      version: 6,
+      base: 3,
+      kind: 'delta',
+    });
+    // Versions CHAIN_SLOTS apart share a slot: the newer replaces the older once merged.
+    await cps.save(checkpoint({ partition: 4, version: 1 + CHAIN_SLOTS, parts: ['far'] }));
+    await store.command('OPTIMIZE TABLE engine_checkpoint_chain FINAL');
+    expect((await load())?.parts).toEqual(['far']);
+    const left = await store.query<{ n: number | string }>(
+      'SELECT count() AS n FROM engine_checkpoint_chain WHERE source_partition = 4 AND version = 1',
+    );
+    expect(Number(left[0]?.n)).toBe(0);
+    // A chain longer than CHAIN_SPAN_MAX is refused: its versions could share slots.
+    await expect(delta(1 + CHAIN_SLOTS + CHAIN_SPAN_MAX, 1 + CHAIN_SLOTS, ['x'])).rejects.toThrow(/not a chain/);
+  });
+
+  it('continues a chain written with the older slot layout by a full checkpoint', async () => {
+    const store = await newStore();
+    await runMigrations(store);
+    const cps = new ClickHouseCheckpointStore(store);
+    // Before rewrites the slot was version − full version: v7 (full) in slot 0, v8 in slot 1.
+    const row = (version: number, kind: string, slot: number, data: string) => ({
+      deployment: 'engine',
+      source_topic: 'learnstream.events',
+      source_partition: 8,
+      version,
+      base_version: 7,
+      slot,
+      kind,
+      source_offset: String(version * 100),
+      seqs: '{}',
+      part_no: 0,
+      parts: 1,
+      data,
+      owner_epoch: 0,
+      owner: '',
+      created_at: formatDateTime(new Date(1_790_000_000_000)),
+      created_at_ms: 1_790_000_000_000,
+    });
+    await store.insert('engine_checkpoint_chain', [row(7, 'full', 0, 'f7'), row(8, 'delta', 1, 'd8')]);
+    const loaded = await cps.load('engine', 'learnstream.events', 8);
+    expect({ parts: loaded?.parts, version: loaded?.version, base: loaded?.base }).toEqual({
+      parts: ['f7', 'd8'],
+      version: 8,
+      base: undefined,
     });
   });
 

@@ -142,6 +142,85 @@ describe('incremental checkpoints', () => {
     }
   });
 
+  it('spreads the rewrite of the state over several deltas and restores from its start once it ends', () => {
+    // Checkpoints every 100 records from record 6,000 (about 2,000 learners held): after 4 deltas a
+    // rewrite starts and writes 500 learners per delta besides the changed ones; no capture but the
+    // first writes the whole state.
+    const p = new PartitionProcessor(0);
+    const results: string[] = [];
+    const chain: (Captured & { rewrite?: string; learners: string[] })[] = [];
+    const slice = 500;
+    records.slice(0, 12_000).forEach((record, i) => {
+      for (const r of p.process(record)) results.push(JSON.stringify(r));
+      if (i >= 6_000 && (i + 1) % 100 === 0) {
+        const capture = p.checkpointParts({ maxDeltas: 4, rewriteSlice: slice });
+        const parts = Array.from(capture.parts);
+        const learners = parts
+          .map((t) => JSON.parse(t) as { section?: string; entries?: [string, unknown][] })
+          .filter((part) => part.section === 'learners')
+          .flatMap((part) => part.entries!.map((e) => e[0]));
+        chain.push({
+          kind: capture.kind,
+          parts,
+          offset: p.nextOffset!,
+          seqs: p.lastSeqs,
+          learners,
+          ...(capture.rewrite ? { rewrite: capture.rewrite } : {}),
+        });
+      }
+    });
+    expect(results).toEqual(uninterrupted.slice(0, results.length));
+    expect(chain.filter((c) => c.kind === 'full')).toHaveLength(1);
+    expect(chain[0]!.kind).toBe('full');
+    const steps = chain.map((c) => c.rewrite ?? '-');
+    // 4 deltas, then a rewrite of ~2,000 learners in 500s: start, steps, end; 4 deltas after its start… again.
+    expect(steps.slice(0, 6)).toEqual(['-', '-', '-', '-', '-', 'start']);
+    const ends = steps.flatMap((s, i) => (s === 'end' ? [i] : []));
+    expect(ends.length).toBeGreaterThanOrEqual(3);
+    // A rewrite writes every learner held at its start: the first one's deltas name each of them.
+    const start = steps.indexOf('start');
+    const held = new PartitionProcessor(0);
+    held.processAll(records.slice(0, Number(chain[start - 1]!.offset)));
+    const written = new Set(chain.slice(start, ends[0]! + 1).flatMap((c) => c.learners));
+    const heldKeys = new Set<string>();
+    for (const r of records.slice(0, Number(chain[start - 1]!.offset)))
+      if (r.type === 'event') heldKeys.add(`${r.event.tenantId}\u0000${r.event.learnerId}`);
+    for (const key of heldKeys) expect(written.has(key)).toBe(true);
+    // Restore point of checkpoint k: the start of the last rewrite that ended by k, else the full one.
+    const restorePoint = (k: number) => {
+      let point = 0;
+      let open: number | undefined;
+      for (let i = 0; i <= k; i++) {
+        if (chain[i]!.rewrite === 'start') open = i;
+        if (chain[i]!.rewrite === 'whole') point = i;
+        if (chain[i]!.rewrite === 'end' && open !== undefined) point = open;
+      }
+      return point;
+    };
+    for (const k of [start, ends[0]! - 1, ends[0]!, ends[0]! + 1, ends[1]!, chain.length - 1]) {
+      const from = restorePoint(k);
+      const q = new PartitionProcessor(0);
+      q.restore({
+        offset: chain[k]!.offset,
+        seqs: chain[k]!.seqs,
+        parts: chain.slice(from, k + 1).flatMap((c) => c.parts),
+      });
+      const out: string[] = [];
+      for (const record of records.slice(Number(chain[k]!.offset)))
+        for (const r of q.process(record)) out.push(JSON.stringify(r));
+      expect(out, `resumed at checkpoint ${k} from ${from}`).toEqual(emittedAfter(uninterrupted, chain[k]!.seqs));
+    }
+    // From a rewrite's start, the chain must reach its end.
+    const cut = chain.slice(start, ends[0]!).flatMap((c) => c.parts);
+    expect(() =>
+      new PartitionProcessor(0).restore({
+        offset: chain[ends[0]! - 1]!.offset,
+        seqs: chain[ends[0]! - 1]!.seqs,
+        parts: cut,
+      }),
+    ).toThrow(/does not reach its end/);
+  }, 180_000);
+
   it('a delta holds the learners changed since the last capture, not the whole state', () => {
     const p = new PartitionProcessor(0);
     p.processAll(records.slice(0, 20_000));
