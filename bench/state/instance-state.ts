@@ -2,14 +2,17 @@
 // one instance's partition processors, a checkpoint's capture (the parts,
 // drained with event-loop yields as the pipeline does), its save to and load
 // from ClickHouse, and a restore part by part. Checkpoints are chains as the
-// pipeline writes them: a full checkpoint, then deltas (the learners changed
-// since the last capture) until `checkpointMaxDeltas`, until the deltas
-// outgrow the full one, or until most learners changed; loaded as the chain.
+// pipeline writes them (the pipeline's own CheckpointChain): a full
+// checkpoint, then deltas (the learners changed since the last capture), with
+// rewrites of the state spread over deltas once `checkpointMaxDeltas` deltas
+// follow the restore point or the deltas outgrow the state; loaded as the chain.
+import { CheckpointChain } from '../../src/engine/checkpoint-chain.js';
 import type { SourceRecord } from '../../src/ingest/event.js';
 import {
   defaultEngineSettings,
   type PartitionCheckpoint,
   PartitionProcessor,
+  type RewriteStep,
   type StampedResult,
 } from '../../src/processors/index.js';
 import type { ClickHouseCheckpointStore } from '../../src/views/index.js';
@@ -24,28 +27,20 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 export interface CapturedPartition {
   checkpoint: PartitionCheckpoint;
   kind: 'full' | 'delta';
+  rewrite: RewriteStep | undefined;
   parts: number;
   chars: number;
 }
 
-/** Per partition, what the pipeline keeps of its chain (OwnedPartition.base / fullChars / deltaChars). */
-interface Chain {
-  base: number | undefined;
-  fullChars: number;
-  deltaChars: number;
-}
-
 export class InstanceState {
   private readonly processors: PartitionProcessor[];
-  private readonly chains: Chain[];
-  private readonly maxDeltas: number;
-  private version = 0;
+  private readonly chains: CheckpointChain[];
 
   constructor(readonly partitions: number) {
     const settings = defaultEngineSettings();
-    this.maxDeltas = settings.checkpointMaxDeltas;
     this.processors = Array.from({ length: partitions }, (_, p) => new PartitionProcessor(p, settings));
-    this.chains = this.processors.map(() => ({ base: undefined, fullChars: 0, deltaChars: 0 }));
+    const rules = { maxDeltas: settings.checkpointMaxDeltas, rewriteSlice: settings.checkpointRewriteSlice };
+    this.chains = this.processors.map(() => new CheckpointChain(rules, 0, undefined));
   }
 
   /** One record into its partition's processor; the results must be drained before the next call. */
@@ -58,13 +53,10 @@ export class InstanceState {
    * yielding to the event loop whenever `sliceMs` of capture work has run.
    */
   async capture(sliceMs: number): Promise<CapturedPartition[]> {
-    this.version++;
     const out: CapturedPartition[] = [];
     for (const processor of this.processors) {
-      const chain = this.chains[processor.partition] as Chain;
-      // As the pipeline asks it: full to start a chain, or once the deltas outgrew the chain's full checkpoint.
-      if (chain.base === undefined || chain.deltaChars > chain.fullChars) processor.checkpointLost();
-      const capture = processor.checkpointParts({ maxDeltas: this.maxDeltas });
+      const chain = this.chains[processor.partition] as CheckpointChain;
+      const capture = processor.checkpointParts(chain.options());
       const parts: string[] = [];
       let chars = 0;
       let sliceStart = performance.now();
@@ -76,6 +68,7 @@ export class InstanceState {
           sliceStart = performance.now();
         }
       }
+      const { version, base } = chain.next({ kind: capture.kind, rewrite: capture.rewrite, chars });
       out.push({
         checkpoint: {
           group: BENCH_DEPLOYMENT,
@@ -84,12 +77,13 @@ export class InstanceState {
           offset: processor.nextOffset ?? '0',
           seqs: processor.lastSeqs,
           parts,
-          version: this.version,
+          version,
           kind: capture.kind,
-          ...(capture.kind === 'delta' ? { base: chain.base } : {}),
+          ...(capture.kind === 'delta' ? { base } : {}),
           createdAtMs: Date.now(),
         },
         kind: capture.kind,
+        rewrite: capture.rewrite,
         parts: parts.length,
         chars,
       });
@@ -101,12 +95,7 @@ export class InstanceState {
   async save(store: ClickHouseCheckpointStore, captured: readonly CapturedPartition[]): Promise<void> {
     for (const c of captured) {
       await store.save(c.checkpoint);
-      const chain = this.chains[c.checkpoint.partition] as Chain;
-      if (c.kind === 'full') {
-        chain.base = c.checkpoint.version;
-        chain.fullChars = c.chars;
-        chain.deltaChars = 0;
-      } else chain.deltaChars += c.chars;
+      (this.chains[c.checkpoint.partition] as CheckpointChain).landed(c);
     }
   }
 

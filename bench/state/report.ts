@@ -142,7 +142,7 @@ export function stateMarkdown(r: StateSection): string {
       ? `Question attempts (each item exercising the learner's 5 topics) in event-time order over two ISO weeks (days close in the stream, the first week too), ` +
         `each learner in its murmur2 partition; ${n(first.events)} events per run, drained in slices with the event loop free between them; ` +
         `a checkpoint every ${n(first.checkpointIntervalMs)} ms of wall time${first.checkpointIntervalMs === defaultEngineSettings().checkpointIntervalMs ? ' (the engine default)' : ''}: captured at a barrier ` +
-        "(`checkpointParts()` with yields, processing paused: a full checkpoint or a delta on the partition's chain, chosen as the pipeline chooses), " +
+        "(`checkpointParts()` with yields, processing paused: a full checkpoint or a delta on the partition's chain, a rewrite spread over deltas, chosen by the pipeline's own CheckpointChain), " +
         'then saved to the ClickHouse server one partition after another while processing goes on, ' +
         'one checkpoint at a time, plus a final one after the last event. Then the process is killed with SIGKILL and a fresh one restores all 6 partitions ' +
         '(`ClickHouseCheckpointStore.load` + `beginRestore` part by part), one after another as the pipeline does.'

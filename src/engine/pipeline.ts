@@ -22,7 +22,6 @@ import { counter, gauge, histogram } from '../core/metrics.js';
 import type { EventKind, LearningEvent, SourceRecord } from '../ingest/event.js';
 import type { EventSource, SourceBatch } from '../ingest/source.js';
 import {
-  CHAIN_SPAN_MAX,
   type CheckpointCapture,
   type CheckpointOptions,
   type CheckpointStore,
@@ -33,6 +32,7 @@ import {
   recordsSkippedTotal,
   type StampedResult,
 } from '../processors/index.js';
+import { CheckpointChain } from './checkpoint-chain.js';
 import { CheckpointBeyondLog } from './errors.js';
 import type { SupervisedTask } from './supervisor.js';
 
@@ -261,17 +261,8 @@ interface OwnedPartition {
   partition: number;
   processor: PartitionProcessorPort;
   claim: OwnerClaim;
-  version: number;
-  /**
-   * The chain's restore point: its full checkpoint, or the first delta of its last complete rewrite.
-   * Undefined before the partition's first checkpoint of a chain (the next one is then full).
-   */
-  base: number | undefined;
-  /** Characters of the whole state (the last full checkpoint, or rewrite), and of the chain since its restore point. */
-  fullChars: number;
-  deltaChars: number;
-  /** The rewrite under way: the version it started at, and the characters written since. */
-  rewrite: { start: number; chars: number } | undefined;
+  /** The partition's checkpoint chain: its last version, restore point, and the rules of the next checkpoint. */
+  chain: CheckpointChain;
   /** Learners taken out of memory whose cold rows are not durable yet (a record of theirs thaws from here). */
   evicting: Map<string, ColdLearner>;
   /** The cold tier may hold learners of this partition (asked at restore, set by an eviction). */
@@ -561,12 +552,11 @@ export class Pipeline implements SupervisedTask {
         partition,
         processor,
         claim,
-        version,
-        base,
-        // Unknown for a loaded chain: counted as large, so its deltas run to maxDeltas before a rewrite.
-        fullChars: Number.POSITIVE_INFINITY,
-        deltaChars: 0,
-        rewrite: undefined,
+        chain: new CheckpointChain(
+          { maxDeltas: this.o.checkpointMaxDeltas ?? 100, rewriteSlice: this.o.checkpointRewriteSlice ?? 5_000 },
+          version,
+          base,
+        ),
         evicting: new Map(),
         coldPossible: this.o.coldState ? await this.o.coldState.any(partition, processor.coldVoid?.()) : false,
         dirty: false,
@@ -596,7 +586,7 @@ export class Pipeline implements SupervisedTask {
       this.owned.set(partition, owned);
       m.partitions.set(this.owned.size);
       this.log.info(
-        { partition, offset: cp?.offset ?? null, version: owned.version, epoch: claim.epoch },
+        { partition, offset: cp?.offset ?? null, version: owned.chain.version, epoch: claim.epoch },
         cp ? 'partition restored from checkpoint' : 'partition started fresh',
       );
       return owned;
@@ -806,15 +796,9 @@ export class Pipeline implements SupervisedTask {
           const parts: string[] = [];
           let chars = 0;
           let sliceStart = performance.now();
-          // Restore reads the chain from its restore point: once its deltas outgrow the state, a rewrite
-          // moves the restore point up, spread over several checkpoints. A full checkpoint only starts a
-          // chain, or ends one that grew too long to keep (rewrites that never finished: restart storms).
-          const capture = p.processor.checkpointParts({
-            maxDeltas: this.o.checkpointMaxDeltas ?? 100,
-            full: p.base === undefined || p.version + 1 - p.base >= CHAIN_SPAN_MAX,
-            compact: p.deltaChars > p.fullChars,
-            rewriteSlice: this.o.checkpointRewriteSlice ?? 5_000,
-          });
+          // Restore reads the chain from its restore point; a rewrite spread over several checkpoints moves
+          // it up (CheckpointChain).
+          const capture = p.processor.checkpointParts(p.chain.options());
           for (const part of capture.parts) {
             parts.push(part);
             chars += part.length;
@@ -852,7 +836,7 @@ export class Pipeline implements SupervisedTask {
         for (const c of captured.out) {
           c.owned.dirty = true;
           c.owned.processor.checkpointLost();
-          c.owned.rewrite = undefined;
+          c.owned.chain.lost();
         }
         throw err;
       }
@@ -871,19 +855,16 @@ export class Pipeline implements SupervisedTask {
         if (c.offset === undefined) {
           // Nothing was ever processed here: no chain to continue either (the next capture starts one).
           c.owned.processor.checkpointLost();
+          c.owned.chain.lost();
           continue;
         }
         if (this.owned.get(c.owned.partition) !== c.owned) continue; // reassigned meanwhile
-        c.owned.version++;
-        // The restore point this checkpoint names: a rewrite that ends here moves it to the rewrite's start.
-        const start = c.rewrite === 'start' || c.rewrite === 'whole' ? c.owned.version : c.owned.rewrite?.start;
-        const ends = c.rewrite === 'end' || c.rewrite === 'whole';
-        const base = c.kind === 'full' ? c.owned.version : ends ? start : c.owned.base;
+        const { version, base } = c.owned.chain.next(c);
         try {
           // The cold tier first: the checkpoint that records these learners gone must find them there.
           const evicted = c.evicted.filter((l) => !this.erasing.has(l.key));
           if (evicted.length > 0) {
-            await this.o.coldState?.write(c.owned.partition, evicted, c.owned.version, c.owned.claim);
+            await this.o.coldState?.write(c.owned.partition, evicted, version, c.owned.claim);
             c.owned.coldPossible = true;
             m.evicted.inc(evicted.length);
           }
@@ -894,7 +875,7 @@ export class Pipeline implements SupervisedTask {
             offset: c.offset,
             seqs: c.seqs,
             parts: c.parts,
-            version: c.owned.version,
+            version,
             kind: c.kind,
             ...(c.kind === 'delta' ? { base } : {}),
             createdAtMs: Date.now(),
@@ -904,28 +885,12 @@ export class Pipeline implements SupervisedTask {
           // Unknown whether it landed: the next checkpoint starts a new chain (at a higher version).
           for (const rest of captured.out) {
             rest.owned.processor.checkpointLost();
-            rest.owned.rewrite = undefined;
+            rest.owned.chain.lost();
           }
           throw err;
         }
         for (const l of c.evicted) if (c.owned.evicting.get(l.key) === l) c.owned.evicting.delete(l.key);
-        if (c.kind === 'full') {
-          c.owned.base = c.owned.version;
-          c.owned.fullChars = c.chars;
-          c.owned.deltaChars = 0;
-          c.owned.rewrite = undefined;
-        } else {
-          c.owned.deltaChars += c.chars;
-          if (c.rewrite === 'start' || c.rewrite === 'whole') c.owned.rewrite = { start: c.owned.version, chars: 0 };
-          if (c.owned.rewrite) c.owned.rewrite.chars += c.chars;
-          if (ends && c.owned.rewrite) {
-            // Restore now reads from the rewrite's start: its deltas are the chain, and about the state's size.
-            c.owned.base = c.owned.rewrite.start;
-            c.owned.fullChars = c.owned.rewrite.chars;
-            c.owned.deltaChars = c.owned.rewrite.chars;
-            c.owned.rewrite = undefined;
-          }
-        }
+        c.owned.chain.landed(c);
         m.checkpointBytes.observe({ kind: c.kind }, c.chars);
         c.owned.lastCheckpointWallMs = Date.now();
         m.checkpoints.inc();
