@@ -29,6 +29,7 @@ import {
   engineEnv,
   type FaultServices,
   Fleet,
+  IDLE_HORIZON_MS,
   JWT_SECRET,
   log,
   producePaced,
@@ -132,9 +133,9 @@ describe('fault suite: exactly once under faults, against the clean run', () => 
     async () => {
       expect(events.length).toBeGreaterThanOrEqual(50_000);
       reference = await referenceRun();
-      // Tiered state on (LEARNSTREAM_FAULTS_IDLE_HORIZON_MS): the clean run must equal one with every
-      // learner kept in memory, row for row.
-      if (process.env.LEARNSTREAM_FAULTS_IDLE_HORIZON_MS) {
+      // Tiered state on (IDLE_HORIZON_MS): the clean run must equal one with every learner kept in memory,
+      // row for row.
+      if (Number(IDLE_HORIZON_MS) > 0) {
         const untiered = await referenceRun({ LEARNSTREAM_ENGINE_STATE_IDLE_HORIZON_MS: '0' });
         const diffs = compareSnapshots(untiered, reference);
         const compared = diffs.reduce((n, d) => n + d.actualRows, 0);

@@ -32,6 +32,13 @@ export const PARTITIONS = 6;
 export const SECRET = 'faults-pseudonym-secret-0123456789';
 export const JWT_SECRET = 'faults-jwt-secret-0123456789-0123456789-0123';
 
+/**
+ * Tiered state for the whole suite: learners idle this long (event time) leave memory. 2 days by default,
+ * so learners go out and come back during the stream; `LEARNSTREAM_FAULTS_IDLE_HORIZON_MS=0` keeps
+ * everyone in memory.
+ */
+export const IDLE_HORIZON_MS = process.env.LEARNSTREAM_FAULTS_IDLE_HORIZON_MS ?? '172800000';
+
 /** Engine timings sized for a 2-core CI machine (see test/faults/README.md). */
 export const engineTimings = {
   LEARNSTREAM_KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -417,11 +424,8 @@ export function engineEnv(s: {
     LEARNSTREAM_RETENTION_RAW_EVENTS_DAYS: '36500',
     LEARNSTREAM_RETENTION_AGGREGATES_DAYS: '36500',
     ...engineTimings,
-    // Tiered state under the same faults: LEARNSTREAM_FAULTS_IDLE_HORIZON_MS sets the horizon for the whole
-    // suite (1209600000: 14 days; 172800000: 2 days, learners go out and come back during the stream).
-    ...(process.env.LEARNSTREAM_FAULTS_IDLE_HORIZON_MS
-      ? { LEARNSTREAM_ENGINE_STATE_IDLE_HORIZON_MS: process.env.LEARNSTREAM_FAULTS_IDLE_HORIZON_MS }
-      : {}),
+    // Tiered state under the same faults (IDLE_HORIZON_MS).
+    LEARNSTREAM_ENGINE_STATE_IDLE_HORIZON_MS: IDLE_HORIZON_MS,
   };
 }
 
@@ -559,8 +563,8 @@ export async function runScenario(
       const iso = (ms: number) => new Date(Number(ms)).toISOString();
       ctx.figures.push(`late events on partition ${l.p}: ${l.n}, at watermarks ${iso(l.lo)} … ${iso(l.hi)}`);
     }
-    // Tiered state (LEARNSTREAM_FAULTS_IDLE_HORIZON_MS): how many learners went to the cold tier, and how
-    // many went more than once (they came back, were thawed, and went idle again).
+    // Tiered state (IDLE_HORIZON_MS): how many learners went to the cold tier, and how many went more
+    // than once (they came back, were thawed, and went idle again).
     const [cold] = await store.query<{ rows: number | string; learners: number | string }>(
       'SELECT count() AS rows, uniqExact(learner_key) AS learners FROM learner_cold_state',
     );
@@ -569,6 +573,17 @@ export async function runScenario(
         `cold tier: ${cold!.rows} evictions of ${cold!.learners} learners (${Number(cold!.rows) - Number(cold!.learners)} evicted again after coming back)`,
       );
     }
+    // The checkpoint chains: how many versions, how many full, how many rewrites ended (their rows may be
+    // gone once merged away, so these count at least what is left).
+    const [chains] = await store.query<{ versions: number | string; full: number | string; rewrites: number | string }>(
+      `SELECT uniqExact(source_partition, version) AS versions,
+              uniqExactIf((source_partition, version), kind = 'full') AS full,
+              uniqExactIf((source_partition, version), part_no = 0 AND (position(data, '"rewrite":"end"') > 0 OR position(data, '"rewrite":"whole"') > 0)) AS rewrites
+       FROM engine_checkpoint_chain`,
+    );
+    ctx.figures.push(
+      `checkpoints: ${chains?.versions ?? 0} partition versions, ${chains?.full ?? 0} full, ${chains?.rewrites ?? 0} rewrites completed`,
+    );
     const diffs = compareSnapshots(opts.reference, snapshot, opts.compare);
     const mismatched = diffs.filter((d) => !tableOk(d));
     const compared = diffs.reduce((n, d) => n + d.actualRows, 0);
