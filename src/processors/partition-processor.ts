@@ -38,13 +38,15 @@ import { LearnerActivity } from './tiering/learner-activity.js';
 import { PartitionWatermark } from './time/watermark.js';
 
 /**
+ * Version 4: a mastery block's strings are a plain JSON array beside its base64 records (an erasure
+ * finds the pseudonym there), and deltas may take part in rewrites (`rewrite` in their header).
  * Version 3: mastery records travel as binary blocks (`mastery.blocks`). Version 2: the state is a
  * sequence of bounded parts (a header, then sections of entries); still restored, and a chain begun
- * by version 2 may go on with version-3 deltas. Version 1 was one object. An engine older than
- * version 3 refuses a version-3 state by its version, not half way through it.
+ * by version 2 may go on with version-3 or 4 deltas. Version 1 was one object. An engine older than
+ * a state's version refuses it by its version, not half way through it.
  */
-const STATE_VERSION = 3;
-const PARTS_STATE_VERSIONS: readonly unknown[] = [2, 3];
+const STATE_VERSION = 4;
+const PARTS_STATE_VERSIONS: readonly unknown[] = [2, 3, 4];
 const LEGACY_STATE_VERSION = 1;
 /** A part holds at most this many entries… */
 export const PART_MAX_ENTRIES = 1_000;

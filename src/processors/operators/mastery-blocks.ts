@@ -1,13 +1,19 @@
 // Mastery records in checkpoints as binary blocks: up to BLOCK_RECORDS records
 // read straight from the typed columns into one buffer, with the block's
-// strings (learner keys, tenant, topic and content ids) written once each and
-// referenced by index, then carried as base64 text in a `mastery.blocks` entry.
-// A JSON `mastery.topics` entry spelled every field name and the learner id
-// twice (about 450 characters per record); a block record is about 75 bytes
-// (100 characters of base64), and no object is built per record to write it.
+// strings (learner keys, tenant, topic and content ids) listed once each and
+// referenced by index. A `mastery.blocks` entry is `[strings, records]`: the
+// strings as a JSON array, the records as base64 text. A JSON `mastery.topics`
+// entry spelled every field name and the learner id twice (about 450
+// characters per record); a block record is about 75 bytes (100 characters of
+// base64), and no object is built per record to write it.
 //
-// Layout (little-endian): u8 format, varint string count, strings (varint
-// UTF-8 length, bytes), varint record count, then per record: varint learner
+// The strings stay plain text so an erasure finds a learner's pseudonym in
+// stored checkpoints (views/retention.ts blanks it there); format 1 carried
+// them inside the base64 and is still read.
+//
+// Records (little-endian): u8 format, varint record count, then per record
+// (format 1 put a varint string count and the strings — varint UTF-8 length,
+// bytes — before the record count): varint learner
 // key, tenant and topic refs, u8 flags, f64 pKnown, varint attempts, correct,
 // first attempts, first-attempt correct; f64 last score if flagged; the card
 // if flagged (f64 due, stability, difficulty, scheduled days; varint learning
@@ -20,7 +26,12 @@
 import type { State } from 'ts-fsrs';
 import type { MasteryRecords, TopicMasteryFields } from './mastery-records.js';
 
-export const BLOCK_FORMAT = 1;
+export const BLOCK_FORMAT = 2;
+/** Strings inside the base64 (written before erasure had to find them). */
+const BLOCK_FORMAT_INLINE_STRINGS = 1;
+
+/** A `mastery.blocks` entry: the block's strings, then its records as base64. */
+export type MasteryBlock = [strings: string[], records: string];
 /** Records per block (a block is then about 75 kB, 100 kB of base64). */
 export const BLOCK_RECORDS = 1_024;
 
@@ -129,7 +140,7 @@ class BlockReader {
 }
 
 /** The records `ids` of `records` as one block, base64. */
-export function encodeMasteryBlock(records: MasteryRecords, ids: readonly number[]): string {
+export function encodeMasteryBlock(records: MasteryRecords, ids: readonly number[]): MasteryBlock {
   const strings = new Map<string, number>();
   const order: string[] = [];
   const ref = (s: string): number => {
@@ -152,8 +163,6 @@ export function encodeMasteryBlock(records: MasteryRecords, ids: readonly number
   });
   const w = new BlockWriter();
   w.u8(BLOCK_FORMAT);
-  w.varint(order.length);
-  for (const s of order) w.string(s);
   w.varint(ids.length);
   const { f, n } = records;
   ids.forEach((r, k) => {
@@ -193,7 +202,7 @@ export function encodeMasteryBlock(records: MasteryRecords, ids: readonly number
       }
     }
   });
-  return w.base64();
+  return [order, w.base64()];
 }
 
 /** One record of a block, as the records store restores it, with its content progress. */
@@ -204,12 +213,25 @@ export interface BlockRecord {
 
 /** Every record of a block, in order; throws a TypeError on anything malformed. */
 export function* decodeMasteryBlock(block: unknown): Generator<BlockRecord> {
-  if (typeof block !== 'string') throw new TypeError('a mastery block is not text');
-  const r = new BlockReader(Buffer.from(block, 'base64'));
+  let strings: string[] = [];
+  let data: string;
+  if (typeof block === 'string')
+    data = block; // format 1: one base64 text
+  else if (
+    Array.isArray(block) &&
+    block.length === 2 &&
+    Array.isArray(block[0]) &&
+    block[0].every((s) => typeof s === 'string') &&
+    typeof block[1] === 'string'
+  ) {
+    strings = block[0] as string[];
+    data = block[1];
+  } else throw new TypeError('a mastery block is neither [strings, records] nor text');
+  const r = new BlockReader(Buffer.from(data, 'base64'));
   const format = r.u8();
-  if (format !== BLOCK_FORMAT) throw new TypeError(`mastery block format ${format}, expected ${BLOCK_FORMAT}`);
-  const strings: string[] = [];
-  for (let i = r.count(1); i > 0; i--) strings.push(r.string());
+  const expected = typeof block === 'string' ? BLOCK_FORMAT_INLINE_STRINGS : BLOCK_FORMAT;
+  if (format !== expected) throw new TypeError(`mastery block format ${format}, expected ${expected}`);
+  if (format === BLOCK_FORMAT_INLINE_STRINGS) for (let i = r.count(1); i > 0; i--) strings.push(r.string());
   const str = (): string => {
     const i = r.varint();
     if (i >= strings.length) throw new TypeError('a mastery block names a string it does not hold');

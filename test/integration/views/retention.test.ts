@@ -3,6 +3,7 @@
 // DROP PARTITION), and one learner is erased from every table — checked by
 // searching every String column — while the per-tenant rollups stay unchanged.
 import { expect, it } from 'vitest';
+import { PartitionProcessor, questionAttemptEvent } from '../../../src/processors/index.js';
 import {
   anonymiseExpiredIdentifiers,
   ClickHouseCheckpointStore,
@@ -325,6 +326,27 @@ forEachStore('retention and privacy', ({ newStore }) => {
       version: 1,
       createdAtMs: NOW,
     });
+    // And a checkpoint the engine writes: mastery blocks (binary records), open sessions, weekly history.
+    const processor = new PartitionProcessor(1);
+    processor.processAll(
+      [erased, kept].map((learnerId, i) => ({
+        type: 'event' as const,
+        partition: 1,
+        offset: String(i),
+        event: questionAttemptEvent(ago(1) + i * MIN, { tenantId: 't1', learnerId, eventId: `cp-${i}` }),
+      })),
+    );
+    const engineState = processor.snapshot();
+    await checkpoints.save({
+      ...engineState,
+      group: 'g',
+      topic: 'ev',
+      partition: 1,
+      offset: '2',
+      version: 1,
+      createdAtMs: NOW,
+    });
+    expect(engineState.parts.filter((part) => part.includes(erased)).length).toBeGreaterThan(0);
 
     expect(Object.keys(await occurrences(store, erased)).sort()).toEqual([
       'audit_log',
@@ -354,6 +376,13 @@ forEachStore('retention and privacy', ({ newStore }) => {
     expect(await store.query('SELECT count() AS n FROM sessions')).toEqual([{ n: 3 }]);
     const cp = await checkpoints.load('g', 'ev', 0);
     expect(JSON.parse(cp?.parts[0] ?? '')).toEqual({ learners: { '': { open: 1 }, [kept]: { open: 2 } } });
+    // The engine's checkpoint, blanked, still restores; the kept learner's mastery is intact.
+    const blanked = await checkpoints.load('g', 'ev', 1);
+    if (!blanked) throw new Error('the engine checkpoint is gone');
+    const restored = new PartitionProcessor(1);
+    restored.restore({ offset: blanked.offset, seqs: blanked.seqs, parts: blanked.parts });
+    expect(restored.forgetLearner('t1', erased)).toBe(false); // nothing of theirs, mastery records included
+    expect(restored.forgetLearner('t1', kept)).toBe(true);
     await sink.close();
   });
   it('the scheduler runs both jobs at once and on demand, and stops cleanly', async () => {

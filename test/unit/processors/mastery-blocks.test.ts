@@ -36,6 +36,12 @@ function block(opts: { pKnown?: number; flags?: number; ref?: number; tail?: num
   ]).toString('base64');
 }
 
+/** The same record in format 2: the strings beside the base64, which holds the records only. */
+function block2(opts: { ref?: number; strings?: unknown } = {}) {
+  const records = Buffer.from([2, 1, 0, 1, opts.ref ?? 2, 0, ...f64(0.625), 3, 2, 1, 1, 0]).toString('base64');
+  return [opts.strings ?? ['t\u0000L', 't', 'x'], records];
+}
+
 describe('mastery blocks', () => {
   it('decode a hand-built block to its fields', () => {
     expect(Array.from(decodeMasteryBlock(block()))).toEqual([
@@ -57,10 +63,18 @@ describe('mastery blocks', () => {
     ]);
   });
 
-  it('are what the operator writes for that state', () => {
-    const op = new MasteryOperator(defaultEngineSettings());
-    expect(op.restoreEntry('mastery.blocks', block())).toBe(true);
-    expect(Array.from(op.snapshotEntries())).toEqual([['mastery.blocks', block()]]);
+  it('decode the same record from format 2, whose strings are plain JSON beside the records', () => {
+    expect(Array.from(decodeMasteryBlock(block2()))).toEqual(Array.from(decodeMasteryBlock(block())));
+    // An erasure finds the learner's pseudonym in the stored text: it is not inside the base64.
+    expect(JSON.stringify(block2())).toContain('"t\\u0000L"');
+  });
+
+  it('are what the operator writes for that state (format 2), read back from format 1 or 2', () => {
+    for (const stored of [block(), block2()]) {
+      const op = new MasteryOperator(defaultEngineSettings());
+      expect(op.restoreEntry('mastery.blocks', stored)).toBe(true);
+      expect(Array.from(op.snapshotEntries())).toEqual([['mastery.blocks', block2()]]);
+    }
   });
 
   it.each([
@@ -73,6 +87,10 @@ describe('mastery blocks', () => {
     ['more records than bytes', block({ records: 90 })],
     ['another format', Buffer.from([2, 0, 0]).toString('base64')],
     ['a value that is not text', 42],
+    ['format 2 with a ref past its strings', block2({ ref: 9 })],
+    ['format 2 with strings that are not text', block2({ strings: ['t\u0000L', 't', 7] })],
+    ['format 2 records in a format-1 entry', block2()[1]],
+    ['format 1 records in a format-2 entry', [['t\u0000L', 't', 'x'], block()]],
   ])('refuse %s', (_why, value) => {
     expect(() => Array.from(decodeMasteryBlock(value))).toThrow(TypeError);
     const p = new PartitionProcessor(0);
