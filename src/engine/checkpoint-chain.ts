@@ -27,7 +27,7 @@ export interface ChainCapture {
 export class CheckpointChain {
   /** The chain's restore point: its full checkpoint, or the first delta of its last complete rewrite. */
   private base: number | undefined;
-  /** Characters of the whole state (the last full checkpoint or rewrite), and of the chain since its restore point. */
+  /** Characters of the whole state (the last full checkpoint or rewrite), and of the deltas written after it. */
   private fullChars = Number.POSITIVE_INFINITY;
   private deltaChars = 0;
   /** The rewrite under way: the version it started at, and the characters written since. */
@@ -88,10 +88,11 @@ export class CheckpointChain {
     if (capture.rewrite === 'start' || capture.rewrite === 'whole') this.rewrite = { start: version, chars: 0 };
     if (this.rewrite) this.rewrite.chars += capture.chars;
     if ((capture.rewrite === 'end' || capture.rewrite === 'whole') && this.rewrite) {
-      // Restore now reads from the rewrite's start: its deltas are the chain, and about the state's size.
+      // Restore now reads from the rewrite's start: its deltas stand for the state (as a full checkpoint
+      // did), and the chain outgrows it once the deltas after them are as large again.
       this.base = this.rewrite.start;
       this.fullChars = this.rewrite.chars;
-      this.deltaChars = this.rewrite.chars;
+      this.deltaChars = 0;
       this.rewrite = undefined;
     }
   }

@@ -44,11 +44,15 @@ describe('CheckpointChain', () => {
     expect(chain.options().compact).toBe(false);
     chain.landed({ kind: 'delta', chars: 60 });
     expect(chain.options().compact).toBe(true);
-    // A rewrite done in one delta: it is the restore point, and the chain is as large as the state again.
+    // A rewrite done in one delta: it is the restore point and stands for the state; the deltas after it
+    // outgrow it once they are as large again (a rewrite after every checkpoint would be a full one).
     expect(chain.next({ kind: 'delta', rewrite: 'whole', chars: 90 })).toEqual({ version: 4, base: 4 });
     chain.landed({ kind: 'delta', rewrite: 'whole', chars: 90 });
-    expect(chain.options().compact).toBe(false);
     expect(chain.restorePoint).toBe(4);
+    chain.landed({ kind: 'delta', chars: 50 });
+    expect(chain.options().compact).toBe(false);
+    chain.landed({ kind: 'delta', chars: 50 });
+    expect(chain.options().compact).toBe(true);
   });
 
   it('continues a loaded chain, abandons a rewrite whose save failed, and starts over when a chain grows too long', () => {
