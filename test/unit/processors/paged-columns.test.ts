@@ -1,5 +1,5 @@
-// Paged columns keep every value through growth: below one page the first page
-// doubles; past it pages are added and nothing already written moves.
+// Paged columns keep every value through growth: the last page doubles until
+// full, then a new page starts small; nothing in a full page ever moves.
 import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE, PagedFloat64, PagedInt32, PagedUint8, PagedUint32 } from '../../../src/processors/state/columns.js';
 
@@ -31,5 +31,17 @@ describe('paged columns', () => {
     expect(c.get(9)).toBe(7);
     expect(c.get(5 * PAGE_SIZE - 1)).toBe(11);
     expect(c.get(PAGE_SIZE + 3)).toBe(0);
+  });
+
+  it('allocate at most twice what the last page holds past the full pages', () => {
+    const c = new PagedFloat64();
+    const n = 15 * PAGE_SIZE + 16_960; // 1,000,000 records
+    for (let r = 0; r < n; r++) {
+      c.ensure(r + 1);
+      c.set(r, r);
+    }
+    const pages = (c as unknown as { pages: Float64Array[] }).pages;
+    expect(pages.map((p) => p.length)).toEqual([...Array(15).fill(PAGE_SIZE), 32_768]);
+    expect([c.get(0), c.get(PAGE_SIZE), c.get(n - 1)]).toEqual([0, PAGE_SIZE, n - 1]);
   });
 });
