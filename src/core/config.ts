@@ -219,7 +219,7 @@ export const configSchema = z.object({
         .describe('Tiered state: learners taken out of memory per partition and checkpoint at most.'),
       checkpointMaxDeltas: int()
         .nonnegative()
-        .max(200)
+        .max(128)
         .default(100)
         .describe(
           "Incremental checkpoints of a partition after its chain's restore point before a rewrite of its state starts (sooner when the deltas outgrow the state). A rewrite spreads the whole state over the next checkpoints (engine.checkpointRewriteSlice learners each); once it is durable, restore reads from its start. 0: every checkpoint rewrites.",

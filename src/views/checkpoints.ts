@@ -1,5 +1,5 @@
 // The processors' CheckpointStore port, kept in ClickHouse (table
-// engine_checkpoint_chain, migration 005): one checkpoint is one insert (one
+// engine_checkpoint_versions, migration 008): one checkpoint is one insert (one
 // block, hence atomic) of one row per bounded part, written through the fence
 // so a stale owner's checkpoint never lands. A partition's checkpoints form a
 // chain: a full checkpoint or a rewrite (PartitionProcessor's RewriteStep),
@@ -8,8 +8,9 @@
 // version order, and hands back their parts as one sequence. A version's rows
 // sit in slot `version mod CHAIN_SLOTS` of the ReplacingMergeTree: a merge
 // drops a version once one CHAIN_SLOTS newer is written, and no chain is that
-// long (CHAIN_SPAN_MAX). Checkpoints written before chains (tables
-// engine_checkpoint_parts, migration 004, and engine_checkpoints) still load.
+// long (CHAIN_SPAN_MAX). Checkpoints written before this table (chains in
+// engine_checkpoint_chain, migration 005; parts in engine_checkpoint_parts,
+// 004; engine_checkpoints) still load.
 import type { OutputName } from '../processors/results.js';
 import {
   CHAIN_SPAN_MAX,
@@ -65,8 +66,25 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
   ) {}
 
   async load(group: string, topic: string, partition: number): Promise<PartitionCheckpoint | undefined> {
+    return (
+      (await this.loadChain('engine_checkpoint_versions', group, topic, partition)) ??
+      (await this.loadChain('engine_checkpoint_chain', group, topic, partition)) ??
+      this.loadParts(group, topic, partition)
+    );
+  }
+
+  /**
+   * The partition's chain in `tableName`: engine_checkpoint_versions (migration 008), or
+   * engine_checkpoint_chain (005, granules of 8,192 rows: its checkpoints load, the next one is full).
+   */
+  private async loadChain(
+    tableName: 'engine_checkpoint_versions' | 'engine_checkpoint_chain',
+    group: string,
+    topic: string,
+    partition: number,
+  ): Promise<PartitionCheckpoint | undefined> {
     const key = sql`${ident('deployment')} = ${group} AND ${ident('source_topic')} = ${topic} AND ${ident('source_partition')} = ${partition}`;
-    const table = ident('engine_checkpoint_chain');
+    const table = ident(tableName);
     // First the versions without their data (the newest names the restore point; rows of versions
     // before it may linger until a merge replaces them), then the data in pages: neither the server nor
     // this process ever holds one answer as large as the state.
@@ -78,7 +96,7 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
           WHERE ${key} AND ${ident('version')} >= (SELECT max(${ident('base_version')}) FROM ${table} WHERE ${key})
           GROUP BY v ORDER BY v`.text,
     );
-    if (versions.length === 0) return this.loadParts(group, topic, partition);
+    if (versions.length === 0) return undefined;
     const chain = chainVersions(group, topic, partition, versions);
     const parts: string[] = [];
     for (const v of chain) {
@@ -102,9 +120,10 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
     }
     const last = chain[chain.length - 1]!;
     const base = Number(chain[0]!.v);
-    // Rows slotted by an older layout (version − full version) may share a slot with the next versions:
-    // the chain continues with a full checkpoint in this layout.
-    const slotted = chain.every((v) => Number(v.s) === Number(v.v) % CHAIN_SLOTS);
+    // Rows of the older table, or slotted by an older layout (version − full version), may share a slot
+    // with the next versions: the chain continues with a full checkpoint, in this table and layout.
+    const slotted =
+      tableName === 'engine_checkpoint_versions' && chain.every((v) => Number(v.s) === Number(v.v) % CHAIN_SLOTS);
     return {
       group,
       topic,
@@ -207,7 +226,7 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
       cp.parts.length > 0
         ? cp.parts.map((data, part_no) => ({ ...common, part_no, data }))
         : [{ ...common, part_no: 0, data: '' }];
-    await this.store.insert(fencedInput.engine_checkpoint_chain, rows);
+    await this.store.insert(fencedInput.engine_checkpoint_versions, rows);
   }
 }
 

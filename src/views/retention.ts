@@ -223,7 +223,7 @@ export async function eraseLearner(
   );
   // Checkpointed operator state is JSON text with the pseudonym inside strings;
   // removing it keeps the JSON valid. The engine must also drop it from live state.
-  for (const table of ['engine_checkpoint_chain', 'engine_checkpoint_parts'] as const) {
+  for (const table of ['engine_checkpoint_versions', 'engine_checkpoint_chain', 'engine_checkpoint_parts'] as const) {
     await updateWhere(
       store,
       table,

@@ -250,6 +250,24 @@ export const tableColumns = {
     'created_at',
     'created_at_ms',
   ],
+  engine_checkpoint_versions: [
+    'deployment',
+    'source_topic',
+    'source_partition',
+    'version',
+    'base_version',
+    'slot',
+    'kind',
+    'source_offset',
+    'seqs',
+    'part_no',
+    'parts',
+    'data',
+    'owner_epoch',
+    'owner',
+    'created_at',
+    'created_at_ms',
+  ],
   learner_cold_state: [
     'deployment',
     'source_topic',
@@ -280,6 +298,7 @@ export const materializedViews = [
   'dead_letters_fence_mv',
   'engine_checkpoint_parts_fence_mv',
   'engine_checkpoint_chain_fence_mv',
+  'engine_checkpoint_versions_fence_mv',
   'learner_cold_state_fence_mv',
 ] as const;
 
@@ -297,6 +316,7 @@ export const fencedInput = {
   dead_letters: 'dead_letters_in',
   engine_checkpoint_parts: 'engine_checkpoint_parts_in',
   engine_checkpoint_chain: 'engine_checkpoint_chain_in',
+  engine_checkpoint_versions: 'engine_checkpoint_versions_in',
   learner_cold_state: 'learner_cold_state_in',
 } as const satisfies Partial<Record<TableName, string>>;
 

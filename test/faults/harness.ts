@@ -579,7 +579,7 @@ export async function runScenario(
       `SELECT uniqExact(source_partition, version) AS versions,
               uniqExactIf((source_partition, version), kind = 'full') AS full,
               uniqExactIf((source_partition, version), part_no = 0 AND (position(data, '"rewrite":"end"') > 0 OR position(data, '"rewrite":"whole"') > 0)) AS rewrites
-       FROM engine_checkpoint_chain`,
+       FROM engine_checkpoint_versions`,
     );
     ctx.figures.push(
       `checkpoints: ${chains?.versions ?? 0} partition versions, ${chains?.full ?? 0} full, ${chains?.rewrites ?? 0} rewrites completed`,

@@ -22,7 +22,8 @@ export async function storedPipelineFigures(store: ClickHouseStore): Promise<Sto
   const cps = await store.query(
     // Checkpoint chains (migration 005) and, for a deployment not checkpointed since, the parts written before them.
     sql`SELECT p, max(at) AS at FROM (
-          SELECT source_partition AS p, created_at_ms AS at FROM engine_checkpoint_chain
+          SELECT source_partition AS p, created_at_ms AS at FROM engine_checkpoint_versions
+          UNION ALL SELECT source_partition AS p, created_at_ms AS at FROM engine_checkpoint_chain
           UNION ALL SELECT source_partition AS p, created_at_ms AS at FROM engine_checkpoint_parts
         ) GROUP BY p ORDER BY p`.text,
   );

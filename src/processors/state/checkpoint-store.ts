@@ -51,7 +51,7 @@ export interface CheckpointStore {
  * most; the writer starts a new chain (a full checkpoint) before a chain
  * grows this long. Stores may reuse the rows of versions this far apart.
  */
-export const CHAIN_SPAN_MAX = 512;
+export const CHAIN_SPAN_MAX = 256;
 
 export function emptySeqs(): Record<OutputName, number> {
   return { sessions: 0, mastery: 0, weekly_active: 0, late_events: 0 };

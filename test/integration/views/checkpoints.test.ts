@@ -69,7 +69,7 @@ forEachStore('ClickHouseCheckpointStore', ({ newStore }) => {
     // A new chain, with fewer parts than the old one: the old rows linger until a merge replaces them.
     await cps.save(checkpoint({ partition: 2, version: 4, parts: ['f4a'] }));
     await cps.save(checkpoint({ partition: 2, version: 5, kind: 'delta', base: 4, parts: ['d5a', 'd5b'] }));
-    await store.command('OPTIMIZE TABLE engine_checkpoint_chain FINAL');
+    await store.command('OPTIMIZE TABLE engine_checkpoint_versions FINAL');
     const loaded = await load();
     expect(loaded?.parts).toEqual(['f4a', 'd5a', 'd5b']);
     expect({ version: loaded?.version, base: loaded?.base, offset: loaded?.offset }).toEqual({
@@ -93,7 +93,7 @@ forEachStore('ClickHouseCheckpointStore', ({ newStore }) => {
     expect((await load())?.parts).toEqual(['f1', 'd2', 'r3', 'r4']);
     await delta(5, 3, ['r5']); // the rewrite ends: restore reads from its start
     await delta(6, 3, ['d6']);
-    await store.command('OPTIMIZE TABLE engine_checkpoint_chain FINAL');
+    await store.command('OPTIMIZE TABLE engine_checkpoint_versions FINAL');
     const loaded = await load();
     expect(loaded?.parts).toEqual(['r3', 'r4', 'r5', 'd6']);
     expect({ version: loaded?.version, base: loaded?.base, kind: loaded?.kind }).toEqual({
@@ -103,21 +103,21 @@ forEachStore('ClickHouseCheckpointStore', ({ newStore }) => {
     });
     // Versions CHAIN_SLOTS apart share a slot: the newer replaces the older once merged.
     await cps.save(checkpoint({ partition: 4, version: 1 + CHAIN_SLOTS, parts: ['far'] }));
-    await store.command('OPTIMIZE TABLE engine_checkpoint_chain FINAL');
+    await store.command('OPTIMIZE TABLE engine_checkpoint_versions FINAL');
     expect((await load())?.parts).toEqual(['far']);
     const left = await store.query<{ n: number | string }>(
-      'SELECT count() AS n FROM engine_checkpoint_chain WHERE source_partition = 4 AND version = 1',
+      'SELECT count() AS n FROM engine_checkpoint_versions WHERE source_partition = 4 AND version = 1',
     );
     expect(Number(left[0]?.n)).toBe(0);
     // A chain longer than CHAIN_SPAN_MAX is refused: its versions could share slots.
     await expect(delta(1 + CHAIN_SLOTS + CHAIN_SPAN_MAX, 1 + CHAIN_SLOTS, ['x'])).rejects.toThrow(/not a chain/);
   });
 
-  it('continues a chain written with the older slot layout by a full checkpoint', async () => {
+  it('loads a chain of the older table (migration 005) and continues it with a full checkpoint', async () => {
     const store = await newStore();
     await runMigrations(store);
     const cps = new ClickHouseCheckpointStore(store);
-    // Before rewrites the slot was version − full version: v7 (full) in slot 0, v8 in slot 1.
+    // Before rewrites (and this table) the slot was version − full version: v7 (full) in slot 0, v8 in slot 1.
     const row = (version: number, kind: string, slot: number, data: string) => ({
       deployment: 'engine',
       source_topic: 'learnstream.events',

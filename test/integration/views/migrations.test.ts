@@ -15,6 +15,7 @@ const files = [
   '005_checkpoint_chain.sql',
   '006_rollup_inputs.sql',
   '007_learner_cold_state.sql',
+  '008_checkpoint_versions.sql',
 ];
 
 forEachStore('migrations', ({ newStore }) => {

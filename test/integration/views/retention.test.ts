@@ -351,7 +351,7 @@ forEachStore('retention and privacy', ({ newStore }) => {
     expect(Object.keys(await occurrences(store, erased)).sort()).toEqual([
       'audit_log',
       'dead_letters',
-      'engine_checkpoint_chain',
+      'engine_checkpoint_versions',
       'late_events',
       'mastery_snapshots',
       'privacy_budget_ledger',
