@@ -38,6 +38,8 @@ import { LearnerActivity } from './tiering/learner-activity.js';
 import { PartitionWatermark } from './time/watermark.js';
 
 /**
+ * Version 5: a delta lists the learners it replaces (`learners.drop`), then their entries in the
+ * operators' compact sections (mastery records in blocks of 1,024, not a block per learner).
  * Version 4: a mastery block's strings are a plain JSON array beside its base64 records (an erasure
  * finds the pseudonym there), and deltas may take part in rewrites (`rewrite` in their header).
  * Version 3: mastery records travel as binary blocks (`mastery.blocks`). Version 2: the state is a
@@ -45,8 +47,8 @@ import { PartitionWatermark } from './time/watermark.js';
  * by version 2 may go on with version-3 or 4 deltas. Version 1 was one object. An engine older than
  * a state's version refuses it by its version, not half way through it.
  */
-const STATE_VERSION = 4;
-const PARTS_STATE_VERSIONS: readonly unknown[] = [2, 3, 4];
+const STATE_VERSION = 5;
+const PARTS_STATE_VERSIONS: readonly unknown[] = [2, 3, 4, 5];
 const LEGACY_STATE_VERSION = 1;
 /** A part holds at most this many entries… */
 export const PART_MAX_ENTRIES = 1_000;
@@ -110,8 +112,13 @@ export interface CheckpointOptions {
   rewriteSlice?: number;
 }
 
-/** In a delta: one learner's entries of every operator (none: the learner is gone). */
+/** In a delta of state version 2–4: one learner's entries of every operator (none: the learner is gone). */
 const LEARNERS_SECTION = 'learners';
+/**
+ * In a delta since version 5: the learners whose state it replaces, dropped before its entries; those
+ * still held follow in the operators' compact sections (a learner with none is gone).
+ */
+const DROP_SECTION = 'learners.drop';
 /** When each held learner was last active: `[learnerKey, eventTimeMs]` (a learner's own entry in a delta). */
 const ACTIVITY_SECTION = 'activity';
 /** Cold-tier versions whose rows are void: `[from, to]`, written by checkpoints that never landed (global). */
@@ -525,6 +532,15 @@ export class PartitionProcessor {
             for (const entry of entries) this.restoreLearner(entry, invalid);
             return;
           }
+          if (section === DROP_SECTION) {
+            if (deltas === 0) throw invalid('a drop list outside a delta');
+            for (const key of entries) {
+              if (typeof key !== 'string') throw invalid('a malformed learners.drop entry');
+              for (const operator of this.operators) operator.dropLearner(key);
+              this.activity.forget(key);
+            }
+            return;
+          }
           if (section === COLD_VOID_SECTION) {
             for (const entry of entries) {
               const [from, to] = entry as [number, number];
@@ -648,12 +664,16 @@ export class PartitionProcessor {
   }
 
   private *deltaEntries(touched: Set<string>, rewritten: readonly string[]): Generator<StateEntry> {
-    for (const key of touched) yield [LEARNERS_SECTION, [key, this.learnerState(key)]];
+    const keys = Array.from(touched);
     for (const key of rewritten) {
       // Gone since the rewrite started (evicted, erased): that change is in the delta that saw it.
-      if (touched.has(key) || !this.activity.has(key)) continue;
-      yield [LEARNERS_SECTION, [key, this.learnerState(key)]];
+      if (!touched.has(key) && this.activity.has(key)) keys.push(key);
     }
+    for (const key of keys) yield [DROP_SECTION, key];
+    // Every learner an operator holds has an activity time (coverActivity): the held ones are these.
+    const held = keys.filter((key) => this.activity.has(key));
+    for (const operator of this.operators) yield* operator.learnersEntries(held);
+    for (const key of held) yield [ACTIVITY_SECTION, [key, this.activity.get(key)!]];
     for (const operator of this.operators) yield* operator.globalEntries();
     for (const range of this.coldVoidRanges) yield [COLD_VOID_SECTION, range];
   }
@@ -668,15 +688,6 @@ export class PartitionProcessor {
     for (const operator of this.operators) {
       for (const key of operator.learnerKeys()) if (!this.activity.has(key)) this.activity.touch(key, at);
     }
-  }
-
-  /** Every operator's entries of one learner, then their last activity (none: the learner is gone). */
-  private learnerState(key: string): StateEntry[] {
-    const own: StateEntry[] = [];
-    for (const operator of this.operators) for (const entry of operator.learnerEntries(key)) own.push(entry);
-    const lastActive = this.activity.get(key);
-    if (lastActive !== undefined) own.push([ACTIVITY_SECTION, lastActive]);
-    return own;
   }
 
   /** Entries grouped into parts of one section, at most PART_MAX_ENTRIES entries or about PART_MAX_CHARS each. */

@@ -133,6 +133,32 @@ export class MasteryOperator implements Operator {
     return this.records.heldLearnerKeys();
   }
 
+  /** Their records in blocks of BLOCK_RECORDS (not a block per learner), then their buffered items. */
+  *learnersEntries(keys: readonly string[]): Generator<StateEntry> {
+    let block: number[] = [];
+    for (const key of keys) {
+      const slot = this.records.learnerOf(key);
+      if (slot === undefined) continue;
+      for (const r of this.records.recordsOf(slot)) {
+        block.push(r);
+        if (block.length === BLOCK_RECORDS) {
+          yield [BLOCKS, encodeMasteryBlock(this.records, block)];
+          block = [];
+        }
+      }
+    }
+    if (block.length > 0) yield [BLOCKS, encodeMasteryBlock(this.records, block)];
+    for (const [day, pending] of this.pending) {
+      for (const key of keys) {
+        const slot = this.records.learnerOf(key);
+        if (slot === undefined) continue;
+        for (const r of this.records.recordsOf(slot)) {
+          if (pending.has(r)) yield [PENDING, [day, this.topicKeyOf(r), pending.itemsOf(r)]];
+        }
+      }
+    }
+  }
+
   clearGlobals(): void {}
 
   process(event: LearningEvent, watermarkMs: number): Emission[] {

@@ -37,6 +37,12 @@ export interface Operator {
   learnerEntries(learnerKey: string): Iterable<StateEntry>;
   /** The keys of the learners it holds anything about. */
   learnerKeys(): Iterable<string>;
+  /**
+   * Every entry held about these learners, in the compact sections of
+   * `snapshotEntries()` (grouped by section, not by learner): a delta's
+   * changed learners after its drop list, restored with `restoreEntry()`.
+   */
+  learnersEntries(learnerKeys: readonly string[]): Iterable<StateEntry>;
   /** The entries not keyed by a learner (per-tenant counts, open weeks); small, written whole in every checkpoint. */
   globalEntries(): Iterable<StateEntry>;
   /**

@@ -77,6 +77,18 @@ export class SessionWindowOperator implements Operator {
     return this.store.slots.keys();
   }
 
+  *learnersEntries(keys: readonly string[]): Generator<StateEntry> {
+    for (const key of keys) {
+      const slot = this.store.slots.get(key);
+      if (slot !== undefined) yield [LEARNERS, [key, this.storedLearner(slot)]];
+    }
+    for (const key of keys) {
+      const slot = this.store.slots.get(key);
+      const due = slot === undefined ? undefined : this.timers.dueOf(slot);
+      if (due !== undefined) yield [TIMERS, [key, due]];
+    }
+  }
+
   dropLearner(key: string): void {
     const slot = this.store.slots.get(key);
     if (slot === undefined) return;

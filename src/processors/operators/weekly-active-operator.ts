@@ -125,6 +125,13 @@ export class WeeklyActiveOperator implements Operator {
     return this.learners.keys();
   }
 
+  *learnersEntries(keys: readonly string[]): Generator<StateEntry> {
+    for (const key of keys) {
+      const learner = this.learners.get(key);
+      if (learner) yield [LEARNERS, [key, learner]];
+    }
+  }
+
   /** Raw: the counts are global state and come whole from the same checkpoint. */
   dropLearner(key: string): void {
     this.learners.delete(key);

@@ -156,9 +156,9 @@ describe('incremental checkpoints', () => {
         const capture = p.checkpointParts({ maxDeltas: 4, rewriteSlice: slice });
         const parts = Array.from(capture.parts);
         const learners = parts
-          .map((t) => JSON.parse(t) as { section?: string; entries?: [string, unknown][] })
-          .filter((part) => part.section === 'learners')
-          .flatMap((part) => part.entries!.map((e) => e[0]));
+          .map((t) => JSON.parse(t) as { section?: string; entries?: string[] })
+          .filter((part) => part.section === 'learners.drop')
+          .flatMap((part) => part.entries!);
         chain.push({
           kind: capture.kind,
           parts,
@@ -231,10 +231,24 @@ describe('incremental checkpoints', () => {
     const capture = p.checkpointParts({ maxDeltas: 10 });
     expect(capture.kind).toBe('delta');
     const parts = Array.from(capture.parts).map((t) => JSON.parse(t) as { section?: string; entries?: unknown[] });
-    const learners = parts.filter((part) => part.section === 'learners').flatMap((part) => part.entries!);
-    expect(learners.map((e) => (e as [string, unknown])[0])).toEqual(['tenant-1\u0000newcomer']);
-    // Header + one learner part + the weekly globals: far below the full checkpoint.
-    expect(parts.filter((part) => part.section?.startsWith('weekly.') !== true).length).toBe(2);
+    const dropped = parts.filter((part) => part.section === 'learners.drop').flatMap((part) => part.entries!);
+    expect(dropped).toEqual(['tenant-1\u0000newcomer']);
+    // Header, the drop list, then the newcomer's entries in the operators' sections (open session and its
+    // timer, mastery block and pending item, weekly history, activity), then the weekly globals: far below
+    // the full one.
+    const own = parts.filter(
+      (part) => part.section !== undefined && !/^weekly\.(weeks|counts|sessions)$/.test(part.section),
+    );
+    for (const part of own) expect(JSON.stringify(part.entries)).toContain('newcomer');
+    expect(own.map((part) => part.section)).toEqual([
+      'learners.drop',
+      'sessions.learners',
+      'sessions.timers',
+      'mastery.blocks',
+      'mastery.pending',
+      'weekly.learners',
+      'activity',
+    ]);
     expect(JSON.stringify(parts).length * 20).toBeLessThan(full.join('').length);
   });
 
