@@ -4,6 +4,26 @@
 // list equal to what schemas/clickhouse/*.sql actually creates.
 import type { OutputName } from '../processors/results.js';
 
+/** The columns of a checkpoint chain table (engine_checkpoint_chain, and engine_checkpoint_versions since 008). */
+const checkpointChainColumns = [
+  'deployment',
+  'source_topic',
+  'source_partition',
+  'version',
+  'base_version',
+  'slot',
+  'kind',
+  'source_offset',
+  'seqs',
+  'part_no',
+  'parts',
+  'data',
+  'owner_epoch',
+  'owner',
+  'created_at',
+  'created_at_ms',
+] as const;
+
 export const tableColumns = {
   schema_migrations: ['name', 'checksum', 'applied_at'],
   sessions: [
@@ -232,42 +252,8 @@ export const tableColumns = {
     'created_at',
     'created_at_ms',
   ],
-  engine_checkpoint_chain: [
-    'deployment',
-    'source_topic',
-    'source_partition',
-    'version',
-    'base_version',
-    'slot',
-    'kind',
-    'source_offset',
-    'seqs',
-    'part_no',
-    'parts',
-    'data',
-    'owner_epoch',
-    'owner',
-    'created_at',
-    'created_at_ms',
-  ],
-  engine_checkpoint_versions: [
-    'deployment',
-    'source_topic',
-    'source_partition',
-    'version',
-    'base_version',
-    'slot',
-    'kind',
-    'source_offset',
-    'seqs',
-    'part_no',
-    'parts',
-    'data',
-    'owner_epoch',
-    'owner',
-    'created_at',
-    'created_at_ms',
-  ],
+  engine_checkpoint_chain: checkpointChainColumns,
+  engine_checkpoint_versions: checkpointChainColumns,
   learner_cold_state: [
     'deployment',
     'source_topic',

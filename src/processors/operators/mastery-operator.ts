@@ -135,28 +135,28 @@ export class MasteryOperator implements Operator {
 
   /** Their records in blocks of BLOCK_RECORDS (not a block per learner), then their buffered items. */
   *learnersEntries(keys: readonly string[]): Generator<StateEntry> {
-    let block: number[] = [];
+    const own: number[] = [];
     for (const key of keys) {
       const slot = this.records.learnerOf(key);
-      if (slot === undefined) continue;
-      for (const r of this.records.recordsOf(slot)) {
-        block.push(r);
-        if (block.length === BLOCK_RECORDS) {
-          yield [BLOCKS, encodeMasteryBlock(this.records, block)];
-          block = [];
-        }
+      if (slot !== undefined) for (const r of this.records.recordsOf(slot)) own.push(r);
+    }
+    yield* this.blocks(own);
+    for (const [day, pending] of this.pending) {
+      for (const r of own) if (pending.has(r)) yield [PENDING, [day, this.topicKeyOf(r), pending.itemsOf(r)]];
+    }
+  }
+
+  /** `records` as `mastery.blocks` entries of BLOCK_RECORDS records each. */
+  private *blocks(records: Iterable<number>): Generator<StateEntry> {
+    let block: number[] = [];
+    for (const r of records) {
+      block.push(r);
+      if (block.length === BLOCK_RECORDS) {
+        yield [BLOCKS, encodeMasteryBlock(this.records, block)];
+        block = [];
       }
     }
     if (block.length > 0) yield [BLOCKS, encodeMasteryBlock(this.records, block)];
-    for (const [day, pending] of this.pending) {
-      for (const key of keys) {
-        const slot = this.records.learnerOf(key);
-        if (slot === undefined) continue;
-        for (const r of this.records.recordsOf(slot)) {
-          if (pending.has(r)) yield [PENDING, [day, this.topicKeyOf(r), pending.itemsOf(r)]];
-        }
-      }
-    }
   }
 
   clearGlobals(): void {}
@@ -193,15 +193,7 @@ export class MasteryOperator implements Operator {
   }
 
   *snapshotEntries(): Generator<StateEntry> {
-    let block: number[] = [];
-    for (const r of this.records.records()) {
-      block.push(r);
-      if (block.length === BLOCK_RECORDS) {
-        yield [BLOCKS, encodeMasteryBlock(this.records, block)];
-        block = [];
-      }
-    }
-    if (block.length > 0) yield [BLOCKS, encodeMasteryBlock(this.records, block)];
+    yield* this.blocks(this.records.records());
     for (const [day, pending] of this.pending) {
       for (const r of pending.records()) yield [PENDING, [day, this.topicKeyOf(r), pending.itemsOf(r)]];
     }

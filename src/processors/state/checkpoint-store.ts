@@ -68,14 +68,16 @@ export class InMemoryCheckpointStore implements CheckpointStore {
   async load(group: string, topic: string, partition: number): Promise<PartitionCheckpoint | undefined> {
     const chain = this.chains.get(`${group}/${topic}/${partition}`);
     if (!chain || chain.size === 0) return undefined;
-    const last = chain.get(Math.max(...chain.keys()))!;
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const v of chain.keys()) if (v > newest) newest = v;
+    const last = chain.get(newest)!;
     const base = last.base ?? last.version;
     const parts: string[] = [];
     for (let v = base; v <= last.version; v++) {
       const cp = chain.get(v);
       if (!cp)
         throw new Error(`checkpoint ${group}/${topic}/${partition}: v${v} of the chain from v${base} is missing`);
-      parts.push(...cp.parts);
+      for (const part of cp.parts) parts.push(part);
     }
     return structuredClone({ ...last, parts, base });
   }
