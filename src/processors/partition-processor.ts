@@ -38,6 +38,8 @@ import { LearnerActivity } from './tiering/learner-activity.js';
 import { PartitionWatermark } from './time/watermark.js';
 
 /**
+ * Version 6: an open day's buffered mastery items are rows of numbers (`mastery.pendingRows`,
+ * operators/mastery-pending-rows.ts) instead of a JSON object per item per topic (`mastery.pending`).
  * Version 5: a delta lists the learners it replaces (`learners.drop`), then their entries in the
  * operators' compact sections (mastery records in blocks of 1,024, not a block per learner).
  * Version 4: a mastery block's strings are a plain JSON array beside its base64 records (an erasure
@@ -47,8 +49,8 @@ import { PartitionWatermark } from './time/watermark.js';
  * by version 2 may go on with version-3 or 4 deltas. Version 1 was one object. An engine older than
  * a state's version refuses it by its version, not half way through it.
  */
-const STATE_VERSION = 5;
-const PARTS_STATE_VERSIONS: readonly unknown[] = [2, 3, 4, 5];
+const STATE_VERSION = 6;
+const PARTS_STATE_VERSIONS: readonly unknown[] = [2, 3, 4, 5, 6];
 const LEGACY_STATE_VERSION = 1;
 /** A part holds at most this many entries… */
 export const PART_MAX_ENTRIES = 1_000;
@@ -298,7 +300,7 @@ export class PartitionProcessor {
       let open = false;
       for (const operator of this.operators) {
         for (const entry of operator.learnerEntries(key)) {
-          if (entry[0].startsWith('sessions.') || entry[0] === 'mastery.pending') open = true;
+          if (entry[0].startsWith('sessions.') || entry[0].startsWith('mastery.pending')) open = true;
           entries.push(entry);
         }
       }

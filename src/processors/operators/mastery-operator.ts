@@ -14,6 +14,7 @@ import { DAY_MS, utcDayLabel, utcDayStart } from '../windows/calendar.js';
 import { type BktParameters, bktUpdate } from './bkt.js';
 import { BLOCK_RECORDS, decodeMasteryBlock, encodeMasteryBlock } from './mastery-blocks.js';
 import { PendingDay, type PendingItem } from './mastery-pending.js';
+import { decodePendingRows, encodePendingRows, PENDING_ROWS } from './mastery-pending-rows.js';
 import { MasteryRecords, type TopicMasteryFields } from './mastery-records.js';
 import { MemoryModel, ratingFor, type StoredCard } from './memory-model.js';
 import {
@@ -61,6 +62,7 @@ type MasterySettings = Pick<
 const TOPICS = 'mastery.topics';
 /** Topics as binary blocks of records (mastery-blocks.ts). */
 const BLOCKS = 'mastery.blocks';
+/** Buffered items as JSON objects, one entry per record: written before pending rows, still restored. */
 const PENDING = 'mastery.pending';
 
 export class MasteryOperator implements Operator {
@@ -118,11 +120,7 @@ export class MasteryOperator implements Operator {
     if (slot === undefined) return;
     const own = Array.from(this.records.recordsOf(slot));
     if (own.length > 0) yield [BLOCKS, encodeMasteryBlock(this.records, own)];
-    for (const [day, pending] of this.pending) {
-      for (const r of this.records.recordsOf(slot)) {
-        if (pending.has(r)) yield [PENDING, [day, this.topicKeyOf(r), pending.itemsOf(r)]];
-      }
-    }
+    yield* this.pendingEntries(own);
   }
 
   globalEntries(): Iterable<StateEntry> {
@@ -141,8 +139,16 @@ export class MasteryOperator implements Operator {
       if (slot !== undefined) for (const r of this.records.recordsOf(slot)) own.push(r);
     }
     yield* this.blocks(own);
+    yield* this.pendingEntries(own);
+  }
+
+  /** The buffered items of `records` (all records when undefined) as `mastery.pendingRows` entries, per open day. */
+  private *pendingEntries(records: readonly number[] | undefined): Generator<StateEntry> {
+    const keyOf = (r: number) => this.topicKeyOf(r);
     for (const [day, pending] of this.pending) {
-      for (const r of own) if (pending.has(r)) yield [PENDING, [day, this.topicKeyOf(r), pending.itemsOf(r)]];
+      for (const entry of encodePendingRows(day, pending, records ?? pending.records(), keyOf)) {
+        yield [PENDING_ROWS, entry];
+      }
     }
   }
 
@@ -194,9 +200,7 @@ export class MasteryOperator implements Operator {
 
   *snapshotEntries(): Generator<StateEntry> {
     yield* this.blocks(this.records.records());
-    for (const [day, pending] of this.pending) {
-      for (const r of pending.records()) yield [PENDING, [day, this.topicKeyOf(r), pending.itemsOf(r)]];
-    }
+    yield* this.pendingEntries(undefined);
   }
 
   clear(): void {
@@ -211,6 +215,17 @@ export class MasteryOperator implements Operator {
     } else if (section === TOPICS) {
       const [, stored] = value as [string, StoredTopicMastery];
       this.restoreTopic(stored, stored.contents);
+    } else if (section === PENDING_ROWS) {
+      let lastKey: string | undefined;
+      let r = -1;
+      decodePendingRows(value, (day, key, item) => {
+        if (key !== lastKey) {
+          r = this.recordOfKey(key);
+          lastKey = key;
+          if (r < 0) throw new TypeError('mastery.pendingRows names a topic key without a topic entry');
+        }
+        this.pendingDay(day).addItem(r, checkedItem(item));
+      });
     } else if (section === PENDING) {
       const [day, key, items] = value as [number, string, PendingItem[]];
       this.restorePending(day, key, items);

@@ -163,12 +163,17 @@ export class PendingDay {
     return out.reverse();
   }
 
-  /** A record's item rows in application order: event time, then event id. */
-  sortedRowsOf(record: number): number[] {
+  /** A record's item rows in the order they were buffered. */
+  bufferedRowsOf(record: number): number[] {
     const rows: number[] = [];
     for (let i = this.headOf(record); i >= 0; i = this.next.get(i)) rows.push(i);
-    rows.reverse(); // buffering order, as the sort's input was before packing
-    return rows.sort((a, b) => this.t.get(a) - this.t.get(b) || this.compareIds(a, b));
+    return rows.reverse();
+  }
+
+  /** A record's item rows in application order: event time, then event id. */
+  sortedRowsOf(record: number): number[] {
+    // buffering order, as the sort's input was before packing
+    return this.bufferedRowsOf(record).sort((a, b) => this.t.get(a) - this.t.get(b) || this.compareIds(a, b));
   }
 
   timeOf(row: number): number {
@@ -202,7 +207,7 @@ export class PendingDay {
     };
   }
 
-  private idOf(i: number): string {
+  idOf(i: number): string {
     if (!(this.flags.get(i) & PACKED_ID)) return this.otherIds.get(i)!;
     const w = this.idWords;
     return unpackUuid(w.get(4 * i), w.get(4 * i + 1), w.get(4 * i + 2), w.get(4 * i + 3));

@@ -81,13 +81,22 @@ describe('compact mastery state', () => {
       ],
     ];
     // Topics are written as binary blocks now (mastery-blocks.ts): decoded, a block holds exactly the
-    // hand-written fields; the buffered items keep their JSON shape.
+    // hand-written fields. The buffered items are rows of nine numbers (mastery-pending-rows.ts): key ref,
+    // time since the day's start, event id ref, flags (1 content, 2 correct, 4 confidence null), score or
+    // progress, attempt number or content id ref, response time, hints, confidence.
     const [topics, pending] = entries as [[string, string], unknown];
     expect(topics[0]).toBe('mastery.blocks');
     const [topic] = Array.from(decodeMasteryBlock(topics[1]));
     const { contents: _none, ...fields } = (expected[0] as [string, [string, Record<string, unknown>]])[1][1];
     expect(topic).toEqual({ fields, contents: null });
-    expect(JSON.stringify(pending)).toBe(JSON.stringify(expected[1]));
+    expect(pending).toEqual([
+      'mastery.pendingRows',
+      [
+        D0,
+        ['t\u0000L\u0000x', 'e1', 'e2', 'c'],
+        [0, 3_600_000, 1, 2 | 4, 0.5, 1, 20_000, 0, 0, 0, 7_200_000, 2, 1, 0.5, 3, 0, 0, 0],
+      ],
+    ]);
     expect(entries).toHaveLength(2);
 
     // The shapes written before blocks (checkpoint version 2) still restore, to the same state.
@@ -183,5 +192,7 @@ describe('compact mastery state', () => {
       op.restoreEntry('mastery.topics', ['t\u0000L\u0000x', { ...topic, pKnown: 0.2, attempts: 1.5 }]),
     ).toThrow();
     expect(() => op.restoreEntry('mastery.pending', [D0, 't\u0000nobody\u0000x', []])).toThrow();
+    const row = [0, 60_000, 1, 2, 1, 1, 20_000, 0, 0];
+    expect(() => op.restoreEntry('mastery.pendingRows', [D0, ['t\u0000nobody\u0000x', 'e'], row])).toThrow();
   });
 });

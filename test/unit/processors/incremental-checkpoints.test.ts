@@ -245,7 +245,7 @@ describe('incremental checkpoints', () => {
       'sessions.learners',
       'sessions.timers',
       'mastery.blocks',
-      'mastery.pending',
+      'mastery.pendingRows',
       'weekly.learners',
       'activity',
     ]);
