@@ -207,6 +207,8 @@ export function encodeMasteryBlock(records: MasteryRecords, ids: readonly number
 
 /** One record of a block, as the records store restores it, with its content progress. */
 export interface BlockRecord {
+  /** `tenant\0learner`, as the block holds it (one string for all of the learner's records). */
+  learnerKey: string;
   fields: TopicMasteryFields;
   contents: Map<string, number> | null;
 }
@@ -283,7 +285,7 @@ export function* decodeMasteryBlock(block: unknown): Generator<BlockRecord> {
       card,
       lastScore,
     };
-    yield { fields, contents };
+    yield { learnerKey: key, fields, contents };
   }
   if (!r.done) throw new TypeError('a mastery block has bytes after its records');
 }

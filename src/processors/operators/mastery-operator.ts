@@ -211,7 +211,9 @@ export class MasteryOperator implements Operator {
 
   restoreEntry(section: string, value: unknown): boolean {
     if (section === BLOCKS) {
-      for (const { fields, contents } of decodeMasteryBlock(value)) this.restoreTopic(fields, contents);
+      for (const { learnerKey: lk, fields, contents } of decodeMasteryBlock(value)) {
+        this.restoreTopic(fields, contents, lk);
+      }
     } else if (section === TOPICS) {
       const [, stored] = value as [string, StoredTopicMastery];
       this.restoreTopic(stored, stored.contents);
@@ -251,8 +253,9 @@ export class MasteryOperator implements Operator {
   private restoreTopic(
     stored: TopicMasteryFields,
     contents: [string, number][] | Record<string, number> | Map<string, number> | null,
+    lk?: string,
   ): void {
-    const r = this.records.restore(checkedFields(stored));
+    const r = this.records.restore(checkedFields(stored), lk);
     const progress = contents instanceof Map || contents === null ? contents : storedContents(contents);
     if (progress) this.records.contents.set(r, progress);
     else this.records.contents.delete(r);

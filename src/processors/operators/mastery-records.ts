@@ -140,7 +140,11 @@ export class MasteryRecords {
 
   /** The record of (tenant, learner, topic), created with P(known) `prior(topicId)` when new. */
   findOrAdd(tenantId: string, learnerId: string, topicId: string, prior: (topicId: string) => number): number {
-    const lk = learnerKey(tenantId, learnerId);
+    return this.findOrAddKeyed(learnerKey(tenantId, learnerId), tenantId, topicId, prior);
+  }
+
+  /** `findOrAdd` by the learner key `tenant\0learner` (a restore has it as one string for all the learner's records). */
+  private findOrAddKeyed(lk: string, tenantId: string, topicId: string, prior: (topicId: string) => number): number {
     let slot = this.learnerIndex.get(lk);
     if (slot !== undefined) {
       const t = this.topics.lookup(topicId);
@@ -259,9 +263,12 @@ export class MasteryRecords {
     };
   }
 
-  /** Adds (or overwrites) the record of the fields' learner × topic. */
-  restore(fields: TopicMasteryFields): number {
-    const r = this.findOrAdd(fields.tenantId, fields.learnerId, fields.topicId, () => fields.pKnown);
+  /**
+   * Adds (or overwrites) the record of the fields' learner × topic; `lk` is their learner key when the
+   * caller holds it (a block's string), saving a concatenation and its hashing per record.
+   */
+  restore(fields: TopicMasteryFields, lk = learnerKey(fields.tenantId, fields.learnerId)): number {
+    const r = this.findOrAddKeyed(lk, fields.tenantId, fields.topicId, () => fields.pKnown);
     this.f.pKnown.set(r, fields.pKnown);
     this.n.attempts.set(r, exactUint(fields.attempts, 'attempts'));
     this.n.correct.set(r, exactUint(fields.correct, 'correct'));

@@ -46,6 +46,7 @@ describe('mastery blocks', () => {
   it('decode a hand-built block to its fields', () => {
     expect(Array.from(decodeMasteryBlock(block()))).toEqual([
       {
+        learnerKey: 't\u0000L',
         fields: {
           tenantId: 't',
           learnerId: 'L',
