@@ -25,6 +25,7 @@ import { emptyPipelineStatus, type PipelineStatus } from './pipeline-status.js';
 import { createPrivacyBudget } from './privacy/budget.js';
 import { createPrivacyGuard, type PrivacyGuard } from './privacy/release.js';
 import { type EraseLearner, registerAdminRoutes } from './routes/admin.js';
+import { registerLearnerInsightRoutes } from './routes/learner-insights.js';
 import { registerLearnerRoutes } from './routes/learners.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerTenantRoutes } from './routes/tenants.js';
@@ -116,6 +117,7 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
     await api.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
     registerTenantRoutes(api, ctx);
     registerLearnerRoutes(api, ctx);
+    registerLearnerInsightRoutes(api, ctx);
     registerMetaRoutes(api, ctx);
     registerAdminRoutes(api, ctx, deps.eraseLearner);
     const feed = deps.liveFeed;

@@ -3,15 +3,12 @@
 // is written to the audit log before the data leaves.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { LearnstreamError } from '../../core/errors.js';
-import { canReadLearner } from '../auth/principal.js';
 import type { ApiContext } from '../context.js';
-import { ApiBadRequest, ApiForbidden, ApiNotFound } from '../errors.js';
-import { tenantsOfLearner } from '../queries/directory.js';
 import { learnerIepGoals } from '../queries/iep.js';
 import { learnerMastery, learnerSessionTotals } from '../queries/learner-metrics.js';
 import { parsePeriod, previousPeriod } from '../queries/period.js';
 import { errorResponses, learnerMetricsQuery, learnerMetricsResponse, learnerParams } from '../schemas.js';
+import { learnerTenantFor } from './learner-access.js';
 import { trendOf } from './tenants.js';
 
 const round = (v: number, digits = 2) => Number(v.toFixed(digits));
@@ -35,27 +32,7 @@ export function registerLearnerRoutes(app: FastifyInstance, ctx: ApiContext): vo
       const { learnerId } = req.params;
       const q = req.query;
       const period = parsePeriod(q, { maxRangeDays: ctx.config.api.maxRangeDays });
-      if ((who.role === 'learner' || who.role === 'parent') && !who.learnerIds.includes(learnerId)) {
-        throw new LearnstreamError(
-          ApiForbidden,
-          `a ${who.role} may read only ${who.role === 'learner' ? 'their own' : "linked learners'"} data`,
-        );
-      }
-      const wanted = who.tenantId ?? q.tenant_id;
-      const tenants = (await tenantsOfLearner(ctx.store, learnerId)).filter((t) => !wanted || t === wanted);
-      // Staff of another tenant get the same 404 as for a learner that does not exist.
-      const tenantId = tenants[0];
-      if (!tenantId || !canReadLearner(who, tenantId, learnerId)) {
-        throw new LearnstreamError(
-          ApiNotFound,
-          `learner ${learnerId} has no results${wanted ? ` in tenant ${wanted}` : ''}`,
-        );
-      }
-      if (tenants.length > 1) {
-        throw new LearnstreamError(ApiBadRequest, 'this pseudonym has results in several tenants: pass tenant_id', {
-          details: { tenants },
-        });
-      }
+      const tenantId = await learnerTenantFor(ctx, who, learnerId, q.tenant_id);
       await ctx.audit.record(who, {
         action: 'read_learner_metrics',
         resource: `/v1/learners/${learnerId}/metrics?from=${period.fromDay}&to=${period.toDay}`,

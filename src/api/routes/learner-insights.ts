@@ -1,0 +1,240 @@
+// Learner insights over the engine's results, one learner at a time: streaks
+// and learning patterns, mastery history with the projected time to mastery,
+// FSRS reviews due, and the summary a learner or a linked parent reads.
+// Same access rule as every learner-level route (learner-access.ts); every
+// read is written to the audit log before the data leaves.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiContext } from '../context.js';
+import {
+  learnerPatternsQuery,
+  learnerPatternsResponse,
+  learnerSummaryQuery,
+  learnerSummaryResponse,
+  masteryHistoryQuery,
+  masteryHistoryResponse,
+  reviewsQuery,
+  reviewsResponse,
+} from '../insight-schemas.js';
+import { MASTERY_LEVEL, projectMastery } from '../insights/mastery-projection.js';
+import {
+  MIN_BUCKET_ATTEMPTS,
+  MIN_BUCKET_SESSIONS,
+  MIN_PATTERN_SESSIONS,
+  patternsOf,
+  streaksOf,
+} from '../insights/patterns.js';
+import {
+  learnerActiveDays,
+  learnerLatestMastery,
+  learnerMasterySeries,
+  learnerRecentSessions,
+  learnerSessions,
+  learnerTimeTotals,
+} from '../queries/learner-insights.js';
+import { addDays, dayOf, parseInstant, parsePeriod } from '../queries/period.js';
+import { errorResponses, learnerParams } from '../schemas.js';
+import { learnerTenantFor } from './learner-access.js';
+
+const DAY_MS = 86_400_000;
+const LATEST_SESSIONS = 5;
+const round = (v: number, digits = 2) => Number(v.toFixed(digits));
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function registerLearnerInsightRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.get(
+    '/v1/learners/:learnerId/patterns',
+    {
+      schema: {
+        tags: ['learners'],
+        summary: "A learner's streaks, consistency and learning patterns (time of day, best session length, pace)",
+        security: [{ bearerAuth: [] }],
+        params: learnerParams,
+        querystring: learnerPatternsQuery,
+        response: { 200: learnerPatternsResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const who = await ctx.authenticate(req);
+      const { learnerId } = req.params;
+      const period = parsePeriod(req.query, { maxRangeDays: ctx.config.api.maxRangeDays, defaultDays: 90 });
+      const tenantId = await learnerTenantFor(ctx, who, learnerId, req.query.tenant_id);
+      await ctx.audit.record(who, {
+        action: 'read_learner_patterns',
+        resource: `/v1/learners/${learnerId}/patterns?from=${period.fromDay}&to=${period.toDay}`,
+        tenantId,
+        learnerId,
+      });
+      const asOf = addDays(period.toDay, -1);
+      const [active, sessions] = await Promise.all([
+        learnerActiveDays(ctx.store, tenantId, learnerId, period.toDay),
+        learnerSessions(ctx.store, tenantId, learnerId, period),
+      ]);
+      return {
+        learnerId,
+        tenantId,
+        period: { from: iso(period.fromMs), to: iso(period.toMs) },
+        asOf,
+        streaks: streaksOf(active.days, asOf),
+        patterns: patternsOf(sessions),
+        minimums: {
+          patternSessions: MIN_PATTERN_SESSIONS,
+          groupSessions: MIN_BUCKET_SESSIONS,
+          groupAttempts: MIN_BUCKET_ATTEMPTS,
+        },
+      };
+    },
+  );
+
+  api.get(
+    '/v1/learners/:learnerId/mastery/history',
+    {
+      schema: {
+        tags: ['learners'],
+        summary: "A learner's daily mastery per topic, and when each topic reaches mastery (0.8) at its recent pace",
+        security: [{ bearerAuth: [] }],
+        params: learnerParams,
+        querystring: masteryHistoryQuery,
+        response: { 200: masteryHistoryResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const who = await ctx.authenticate(req);
+      const { learnerId } = req.params;
+      const q = req.query;
+      const period = parsePeriod(q, { maxRangeDays: ctx.config.api.maxRangeDays, defaultDays: 90 });
+      const tenantId = await learnerTenantFor(ctx, who, learnerId, q.tenant_id);
+      await ctx.audit.record(who, {
+        action: 'read_learner_mastery_history',
+        resource: `/v1/learners/${learnerId}/mastery/history?from=${period.fromDay}&to=${period.toDay}${q.topic ? `&topic=${q.topic}` : ''}`,
+        tenantId,
+        learnerId,
+      });
+      const points = await learnerMasterySeries(ctx.store, tenantId, learnerId, period, q.topic);
+      const byTopic = new Map<string, typeof points>();
+      for (const p of points) {
+        const list = byTopic.get(p.topicId) ?? [];
+        list.push(p);
+        byTopic.set(p.topicId, list);
+      }
+      return {
+        learnerId,
+        tenantId,
+        period: { from: iso(period.fromMs), to: iso(period.toMs) },
+        topics: [...byTopic].map(([topicId, series]) => ({
+          topicId,
+          points: series.map((p) => ({
+            day: p.day,
+            masteryScore: round(p.masteryScore, 4),
+            pKnown: round(p.pKnown, 4),
+            accuracy: round(p.accuracy, 4),
+            retrievalStrength: round(p.retrievalStrength, 4),
+            attempts: p.attempts,
+            trend: p.trend,
+          })),
+          projection: projectMastery(series.map((p) => ({ day: p.day, score: p.masteryScore }))),
+        })),
+      };
+    },
+  );
+
+  api.get(
+    '/v1/learners/:learnerId/reviews',
+    {
+      schema: {
+        tags: ['learners'],
+        summary: "Topics due for review (FSRS next review time of each topic's newest snapshot), soonest first",
+        security: [{ bearerAuth: [] }],
+        params: learnerParams,
+        querystring: reviewsQuery,
+        response: { 200: reviewsResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const who = await ctx.authenticate(req);
+      const { learnerId } = req.params;
+      const dueBefore = req.query.due_before ? parseInstant(req.query.due_before, 'due_before') : Date.now();
+      const tenantId = await learnerTenantFor(ctx, who, learnerId, req.query.tenant_id);
+      await ctx.audit.record(who, {
+        action: 'read_learner_reviews',
+        resource: `/v1/learners/${learnerId}/reviews?due_before=${iso(dueBefore)}`,
+        tenantId,
+        learnerId,
+      });
+      const latest = await learnerLatestMastery(ctx.store, tenantId, learnerId);
+      const due = latest
+        .filter((t) => t.nextReviewMs > 0 && t.nextReviewMs < dueBefore)
+        .sort((a, b) => a.nextReviewMs - b.nextReviewMs || (a.topicId < b.topicId ? -1 : 1));
+      return {
+        learnerId,
+        tenantId,
+        dueBefore: iso(dueBefore),
+        reviews: due.map((t) => ({
+          topicId: t.topicId,
+          nextReviewAt: iso(t.nextReviewMs),
+          overdueDays: round((dueBefore - t.nextReviewMs) / DAY_MS),
+          masteryScore: round(t.masteryScore, 4),
+          retrievalStrength: round(t.retrievalStrength, 4),
+          snapshotDay: t.day,
+        })),
+      };
+    },
+  );
+
+  api.get(
+    '/v1/learners/:learnerId/summary',
+    {
+      schema: {
+        tags: ['learners'],
+        summary:
+          "A learner's journey in one call: first activity, streak, time on the platform, topics mastered, latest sessions",
+        security: [{ bearerAuth: [] }],
+        params: learnerParams,
+        querystring: learnerSummaryQuery,
+        response: { 200: learnerSummaryResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const who = await ctx.authenticate(req);
+      const { learnerId } = req.params;
+      const tenantId = await learnerTenantFor(ctx, who, learnerId, req.query.tenant_id);
+      await ctx.audit.record(who, {
+        action: 'read_learner_summary',
+        resource: `/v1/learners/${learnerId}/summary`,
+        tenantId,
+        learnerId,
+      });
+      const today = dayOf(Date.now());
+      const [active, totals, latest, recent] = await Promise.all([
+        learnerActiveDays(ctx.store, tenantId, learnerId, addDays(today, 1)),
+        learnerTimeTotals(ctx.store, tenantId, learnerId),
+        learnerLatestMastery(ctx.store, tenantId, learnerId),
+        learnerRecentSessions(ctx.store, tenantId, learnerId, LATEST_SESSIONS),
+      ]);
+      const streaks = streaksOf(active.days, today);
+      return {
+        learnerId,
+        tenantId,
+        firstActivityAt: active.firstStartMs === null ? null : iso(active.firstStartMs),
+        lastActiveDay: streaks.lastActiveDay,
+        currentStreakDays: streaks.current,
+        longestStreakDays: streaks.longest,
+        sessions: totals.sessions,
+        totalHours: round(totals.sessionSeconds / 3600),
+        activeHours: round(totals.activeSeconds / 3600),
+        topicsTracked: latest.length,
+        topicsMastered: latest.filter((t) => t.masteryScore >= MASTERY_LEVEL).length,
+        latestSessions: recent.map((s) => ({
+          startedAt: iso(s.startMs),
+          durationMinutes: round(s.durationMs / 60_000),
+          activeMinutes: round(s.activeSeconds / 60),
+          questionAttempts: s.questionAttempts,
+          questionsCorrect: s.questionsCorrect,
+          topics: s.topics,
+        })),
+      };
+    },
+  );
+}
