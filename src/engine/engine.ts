@@ -44,6 +44,7 @@ import {
   eraseLearner,
   ident,
   openStore,
+  referenceTables,
   runMigrations,
   scheduleRetention,
   sql,
@@ -94,8 +95,10 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
   if (embedded) {
     // The in-process log lives in memory: an earlier embedded run cannot be
     // continued (its offsets restart at 0), so embedded mode starts clean.
+    // Reference data (the topic catalog) is not derived from the log: it stays.
+    const keep = new Set<string>(['schema_migrations', ...referenceTables]);
     for (const table of Object.keys(tableColumns)) {
-      if (table !== 'schema_migrations') await store.command(sql`TRUNCATE TABLE IF EXISTS ${ident(table)}`.text);
+      if (!keep.has(table)) await store.command(sql`TRUNCATE TABLE IF EXISTS ${ident(table)}`.text);
     }
   }
 
