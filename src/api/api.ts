@@ -25,6 +25,7 @@ import { emptyPipelineStatus, type PipelineStatus } from './pipeline-status.js';
 import { createPrivacyBudget } from './privacy/budget.js';
 import { createPrivacyGuard, type PrivacyGuard } from './privacy/release.js';
 import { type EraseLearner, registerAdminRoutes } from './routes/admin.js';
+import { type CatalogPublisher, registerCatalogRoutes } from './routes/catalog.js';
 import { registerLearnerRoutes } from './routes/learners.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerTenantRoutes } from './routes/tenants.js';
@@ -41,6 +42,8 @@ export interface ApiDeps {
   privacy?: PrivacyGuard;
   /** The engine's learner erasure (state + tables); absent in an API-only process. */
   eraseLearner?: EraseLearner;
+  /** Publishes each stored catalog version to the catalog topic (Kafka mode); absent: ClickHouse only. */
+  publishCatalog?: CatalogPublisher;
 }
 
 /** The privacy guard of one process: k-anonymity, noise, and the budget ledger in ClickHouse. */
@@ -118,6 +121,7 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
     registerLearnerRoutes(api, ctx);
     registerMetaRoutes(api, ctx);
     registerAdminRoutes(api, ctx, deps.eraseLearner);
+    registerCatalogRoutes(api, ctx, deps.publishCatalog);
     const feed = deps.liveFeed;
     if (feed) {
       api.withTypeProvider<ZodTypeProvider>().get(

@@ -85,45 +85,51 @@ export function validateCatalog(input: unknown, limits: CatalogLimits = {}): Cat
     };
   }
   const topics: CatalogTopic[] = [];
+  // Index of each id's first topic, for every topic with a valid id even when
+  // another of its fields is bad: duplicates and references are judged on ids
+  // alone, and a reference to a flawed topic is not reported as unknown too.
   const indexOf = new Map<string, number>();
-  // Ids of every topic with a valid id, even when another of its fields is bad:
-  // references to it are not reported as unknown on top of its own issue.
-  const declared = new Set<string>();
+  const references: { index: number; topicId: string; parentId: unknown; prerequisites: unknown }[] = [];
   input.forEach((raw, index) => {
-    const rawId = typeof raw === 'object' && raw !== null && Object.hasOwn(raw, 'topicId') ? raw.topicId : undefined;
-    if (typeof rawId === 'string' && topicIdPattern.test(rawId)) declared.add(rawId);
-    const topic = readTopic(raw, index, maxPrerequisites, issues);
-    if (!topic) return;
-    if (indexOf.has(topic.topicId)) {
-      issues.push({
-        code: 'duplicate_topic',
-        index,
-        topicId: topic.topicId,
-        field: 'topicId',
-        message: `topic ${topic.topicId} also at index ${indexOf.get(topic.topicId)}`,
-      });
-      return;
+    const r = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : undefined;
+    const own = (key: string): unknown => (r && Object.hasOwn(r, key) ? r[key] : undefined);
+    const rawId = own('topicId');
+    if (typeof rawId === 'string' && topicIdPattern.test(rawId)) {
+      const first = indexOf.get(rawId);
+      if (first !== undefined) {
+        issues.push({
+          code: 'duplicate_topic',
+          index,
+          topicId: rawId,
+          field: 'topicId',
+          message: `topic ${rawId} also at index ${first}`,
+        });
+        return;
+      }
+      indexOf.set(rawId, index);
+      references.push({ index, topicId: rawId, parentId: own('parentId'), prerequisites: own('prerequisites') });
     }
-    indexOf.set(topic.topicId, index);
-    topics.push(topic);
+    const topic = readTopic(raw, index, maxPrerequisites, issues);
+    if (topic) topics.push(topic);
   });
-  for (const t of topics) {
-    const index = indexOf.get(t.topicId) as number;
-    if (t.parentId !== null && !declared.has(t.parentId)) {
+  const isId = (v: unknown): v is string => typeof v === 'string' && topicIdPattern.test(v);
+  for (const { index, topicId, parentId, prerequisites } of references) {
+    if (isId(parentId) && parentId !== topicId && !indexOf.has(parentId)) {
       issues.push({
         code: 'unknown_parent',
         index,
-        topicId: t.topicId,
+        topicId,
         field: 'parentId',
-        message: `parent ${t.parentId} is not a topic of this catalog`,
+        message: `parent ${parentId} is not a topic of this catalog`,
       });
     }
-    for (const p of t.prerequisites) {
-      if (!declared.has(p)) {
+    if (!Array.isArray(prerequisites)) continue;
+    for (const p of prerequisites) {
+      if (isId(p) && p !== topicId && !indexOf.has(p)) {
         issues.push({
           code: 'unknown_prerequisite',
           index,
-          topicId: t.topicId,
+          topicId,
           field: 'prerequisites',
           message: `prerequisite ${p} is not a topic of this catalog`,
         });
