@@ -50,6 +50,7 @@ import {
   sql,
   tableColumns,
 } from '../views/index.js';
+import { type CatalogFeed, createCatalogFeed } from './catalog-feed.js';
 import { Pipeline } from './pipeline.js';
 import { restorePartitionProcessor } from './processor-adapter.js';
 import { deadLettersWiring, rawEventsWiring } from './raw-events.js';
@@ -116,6 +117,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
   // Source and collector intake.
   let inProcess: InProcessSource | undefined;
   let producer: EventProducer | undefined;
+  let catalogFeed: CatalogFeed | undefined;
   let makeSource: () => EventSource;
   let eventClock: () => number = () => Date.now();
   let stopFeed: (() => void) | undefined;
@@ -146,6 +148,8 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
       try {
         await admin.ensureTopic(config.kafka.topic, config.kafka.partitions);
         await admin.ensureTopic(config.kafka.deadLetterTopic, 1);
+        // One partition: catalogs are few and small; compacted: the latest catalog per tenant stays.
+        await admin.ensureTopic(config.kafka.catalogTopic, 1, { compacted: true });
       } finally {
         await admin.disconnect();
       }
@@ -159,6 +163,20 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
       wireFormat: config.ingest.wireFormat,
     });
     await producer.connect();
+    catalogFeed = createCatalogFeed({
+      client,
+      store,
+      topic: config.kafka.catalogTopic,
+      groupId: config.kafka.groupId,
+      deadLetterTopic: config.kafka.deadLetterTopic,
+      pseudonymSecret: config.privacy.pseudonymSecret,
+      maxTopics: config.api.catalogMaxTopics,
+      deployment,
+      instanceId,
+    });
+    const feed = catalogFeed;
+    // Catalogs are reference data: the engine serves without them (unknown topics get the defaults).
+    feed.source.start().catch((err) => log.error({ err }, 'catalog topic consumer failed to start'));
     makeSource = () =>
       createKafkaSource({
         brokers: config.kafka.brokers,
@@ -268,6 +286,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     logger,
     pipelineStatus,
     eraseLearner: eraseLearnerEverywhere,
+    ...(catalogFeed ? { publishCatalog: catalogFeed.publish } : {}),
   });
   registerDashboard(http.app, { config, logger });
   // Pushed the moment a window is final (before the insert is durable) so the
@@ -341,6 +360,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
       await sink.close().catch((err) => log.warn({ err }, 'sink close failed'));
       await http.close();
       step('http closed');
+      await catalogFeed?.stop().catch((err) => log.warn({ err }, 'catalog feed stop failed'));
       await producer?.disconnect();
       await store.close();
       step('store closed');

@@ -1,5 +1,13 @@
 // Public surface of the topic catalog's input side: the model with its
 // defaults, validation, the CSV form, the Avro codec and the catalog topic's source.
+
+export {
+  type CatalogApplyResult,
+  type CatalogRecordOrigin,
+  type CatalogSource,
+  type CatalogSourceOptions,
+  createCatalogSource,
+} from './catalog-source.js';
 export {
   type CatalogRecordInput,
   type CatalogUpdate,
