@@ -39,7 +39,7 @@ export interface CatalogSourceOptions {
 }
 
 export interface CatalogSource {
-  /** Joins the group and starts consuming; resolves once the consumer runs. */
+  /** Joins the group and starts consuming; resolves once the consumer runs (rejects, and keeps trying, when it cannot). */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -47,7 +47,7 @@ export interface CatalogSource {
 export function createCatalogSource(opts: CatalogSourceOptions): CatalogSource {
   const { topic, groupId, deadLetterTopic, pseudonymSecret, retryMaxMs = 5000 } = opts;
   const log = componentLogger('catalog-source').child({ topic, groupId });
-  const consumer = opts.client.consumer({ groupId });
+  let consumer = opts.client.consumer({ groupId });
   const producer = opts.client.producer({ idempotent: true });
   let running = false;
 
@@ -104,17 +104,51 @@ export function createCatalogSource(opts: CatalogSourceOptions): CatalogSource {
     }
   }
 
+  /** Joins the group with the current consumer and starts its fetch loop. */
+  async function runConsumer(): Promise<void> {
+    const own = consumer;
+    await own.connect();
+    await own.subscribe(topic, true);
+    await own.run({
+      concurrency: 1,
+      eachBatch: processBatch,
+      onAssignment: (partitions) => log.info({ partitions }, 'catalog partitions assigned'),
+      onCrash: (err, willRestart) => {
+        log.error({ err, willRestart }, 'catalog consumer crashed');
+        // kafkajs restarts itself after retriable errors; after others a new consumer takes over.
+        if (!willRestart && running && own === consumer) restartLater(0);
+      },
+    });
+  }
+
+  function restartLater(attempt: number): void {
+    const waitMs = Math.min(retryMaxMs * 6, 1000 * 2 ** attempt);
+    setTimeout(async () => {
+      if (!running) return;
+      await consumer.disconnect().catch(() => undefined);
+      consumer = opts.client.consumer({ groupId });
+      try {
+        await producer.connect();
+        await runConsumer();
+        log.info({ attempt }, 'catalog consumer restarted');
+      } catch (err) {
+        log.error({ err, attempt }, 'catalog consumer restart failed');
+        restartLater(attempt + 1);
+      }
+    }, waitMs).unref();
+  }
+
   return {
     async start() {
       running = true;
-      await Promise.all([producer.connect(), consumer.connect()]);
-      await consumer.subscribe(topic, true);
-      await consumer.run({
-        concurrency: 1,
-        eachBatch: processBatch,
-        onAssignment: (partitions) => log.info({ partitions }, 'catalog partitions assigned'),
-        onCrash: (err, willRestart) => log.error({ err, willRestart }, 'catalog consumer crashed'),
-      });
+      try {
+        await producer.connect();
+        await runConsumer();
+      } catch (err) {
+        // Retried in the background until stop(): reference data must not need a restart of the engine.
+        restartLater(0);
+        throw err;
+      }
     },
     async stop() {
       if (!running) return;
