@@ -25,6 +25,7 @@ import { emptyPipelineStatus, type PipelineStatus } from './pipeline-status.js';
 import { createPrivacyBudget } from './privacy/budget.js';
 import { createPrivacyGuard, type PrivacyGuard } from './privacy/release.js';
 import { type EraseLearner, registerAdminRoutes } from './routes/admin.js';
+import { type CatalogPublisher, registerCatalogRoutes } from './routes/catalog.js';
 import { registerLearnerInsightRoutes } from './routes/learner-insights.js';
 import { registerLearnerRoutes } from './routes/learners.js';
 import { registerMetaRoutes } from './routes/meta.js';
@@ -42,6 +43,8 @@ export interface ApiDeps {
   privacy?: PrivacyGuard;
   /** The engine's learner erasure (state + tables); absent in an API-only process. */
   eraseLearner?: EraseLearner;
+  /** Publishes each stored catalog version to the catalog topic (Kafka mode); absent: ClickHouse only. */
+  publishCatalog?: CatalogPublisher;
 }
 
 /** The privacy guard of one process: k-anonymity, noise, and the budget ledger in ClickHouse. */
@@ -120,6 +123,7 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
     registerLearnerInsightRoutes(api, ctx);
     registerMetaRoutes(api, ctx);
     registerAdminRoutes(api, ctx, deps.eraseLearner);
+    registerCatalogRoutes(api, ctx, deps.publishCatalog);
     const feed = deps.liveFeed;
     if (feed) {
       api.withTypeProvider<ZodTypeProvider>().get(

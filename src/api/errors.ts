@@ -18,3 +18,20 @@ export const ApiPrivacyBudgetSpent = defineErrorCode(
 export const ApiAuditFailed = defineErrorCode('LS_API_AUDIT_FAILED', 'Could not record the audit entry', 503, true);
 export const ApiInternal = defineErrorCode('LS_API_INTERNAL', 'Internal error', 500);
 export const ApiUnavailable = defineErrorCode('LS_API_UNAVAILABLE', 'Not available in this process', 503);
+export const ApiCatalogInvalid = defineErrorCode(
+  'LS_CATALOG_INVALID',
+  'Topic catalog invalid (details.issues lists each problem with its code)',
+  400,
+);
+export const ApiCatalogConflict = defineErrorCode(
+  'LS_CATALOG_VERSION_CONFLICT',
+  'Another upload took this catalog version',
+  409,
+  true,
+);
+export const ApiCatalogPublishFailed = defineErrorCode(
+  'LS_CATALOG_PUBLISH_FAILED',
+  'Catalog stored but not published to the catalog topic; send the same upload again',
+  503,
+  true,
+);

@@ -26,4 +26,5 @@ export { closeCodes, decodeResume, encodeResume, type LiveKind, liveKinds } from
 export type { ClosedWindowMark, PartitionStatus, PipelineStatus } from './pipeline-status.js';
 export { type PrivacyLevelName, privacyLevelNames } from './privacy/index.js';
 export type { EraseLearner, ErasureReport } from './routes/admin.js';
+export type { CatalogPublisher } from './routes/catalog.js';
 export { createHttpServer, type HttpServer } from './server.js';

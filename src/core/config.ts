@@ -111,8 +111,16 @@ export const configSchema = z.object({
         .string()
         .default('learnstream.events.late')
         .describe('Topic receiving events too late for their window.'),
+      catalogTopic: z
+        .string()
+        .default('learnstream.topic-catalog')
+        .describe(
+          'Compacted topic of topic catalogs (key: tenant id, value: the whole catalog as Avro, null: delete). The engine stores each record as a catalog version; PUT /v1/tenants/:id/topics publishes to it.',
+        ),
       partitions: int().positive().default(6).describe('Partitions when learnstream creates the events topic itself.'),
-      createTopics: bool().default(true).describe('Create the events and dead-letter topics at start when missing.'),
+      createTopics: bool()
+        .default(true)
+        .describe('Create the events, dead-letter and catalog topics at start when missing.'),
       sessionTimeoutMs: int()
         .min(6000)
         .default(10_000)
@@ -358,6 +366,14 @@ export const configSchema = z.object({
     .object({
       maxRangeDays: int().positive().default(366).describe('Longest period (days) one metrics request may cover.'),
       liveHeartbeatMs: int().positive().default(15000).describe('Interval of live feed heartbeats.'),
+      catalogMaxTopics: int()
+        .positive()
+        .default(10_000)
+        .describe('Most topics in one tenant catalog (PUT /v1/tenants/:id/topics and the catalog topic).'),
+      catalogMaxBytes: int()
+        .positive()
+        .default(4 * 1024 * 1024)
+        .describe('Largest PUT /v1/tenants/:id/topics body in bytes, JSON or CSV (larger ones get 413).'),
       liveAuthTimeoutMs: int()
         .positive()
         .default(5000)

@@ -44,11 +44,13 @@ import {
   eraseLearner,
   ident,
   openStore,
+  referenceTables,
   runMigrations,
   scheduleRetention,
   sql,
   tableColumns,
 } from '../views/index.js';
+import { type CatalogFeed, createCatalogFeed } from './catalog-feed.js';
 import { Pipeline } from './pipeline.js';
 import { restorePartitionProcessor } from './processor-adapter.js';
 import { deadLettersWiring, rawEventsWiring } from './raw-events.js';
@@ -94,8 +96,10 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
   if (embedded) {
     // The in-process log lives in memory: an earlier embedded run cannot be
     // continued (its offsets restart at 0), so embedded mode starts clean.
+    // Reference data (the topic catalog) is not derived from the log: it stays.
+    const keep = new Set<string>(['schema_migrations', ...referenceTables]);
     for (const table of Object.keys(tableColumns)) {
-      if (table !== 'schema_migrations') await store.command(sql`TRUNCATE TABLE IF EXISTS ${ident(table)}`.text);
+      if (!keep.has(table)) await store.command(sql`TRUNCATE TABLE IF EXISTS ${ident(table)}`.text);
     }
   }
 
@@ -113,6 +117,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
   // Source and collector intake.
   let inProcess: InProcessSource | undefined;
   let producer: EventProducer | undefined;
+  let catalogFeed: CatalogFeed | undefined;
   let makeSource: () => EventSource;
   let eventClock: () => number = () => Date.now();
   let stopFeed: (() => void) | undefined;
@@ -143,6 +148,8 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
       try {
         await admin.ensureTopic(config.kafka.topic, config.kafka.partitions);
         await admin.ensureTopic(config.kafka.deadLetterTopic, 1);
+        // One partition: catalogs are few and small; compacted: the latest catalog per tenant stays.
+        await admin.ensureTopic(config.kafka.catalogTopic, 1, { compacted: true });
       } finally {
         await admin.disconnect();
       }
@@ -156,6 +163,20 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
       wireFormat: config.ingest.wireFormat,
     });
     await producer.connect();
+    catalogFeed = createCatalogFeed({
+      client,
+      store,
+      topic: config.kafka.catalogTopic,
+      groupId: config.kafka.groupId,
+      deadLetterTopic: config.kafka.deadLetterTopic,
+      pseudonymSecret: config.privacy.pseudonymSecret,
+      maxTopics: config.api.catalogMaxTopics,
+      deployment,
+      instanceId,
+    });
+    const feed = catalogFeed;
+    // Catalogs are reference data: the engine serves without them (unknown topics get the defaults).
+    feed.source.start().catch((err) => log.error({ err }, 'catalog topic consumer failed to start'));
     makeSource = () =>
       createKafkaSource({
         brokers: config.kafka.brokers,
@@ -265,6 +286,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     logger,
     pipelineStatus,
     eraseLearner: eraseLearnerEverywhere,
+    ...(catalogFeed ? { publishCatalog: catalogFeed.publish } : {}),
   });
   registerDashboard(http.app, { config, logger });
   // Pushed the moment a window is final (before the insert is durable) so the
@@ -338,6 +360,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
       await sink.close().catch((err) => log.warn({ err }, 'sink close failed'));
       await http.close();
       step('http closed');
+      await catalogFeed?.stop().catch((err) => log.warn({ err }, 'catalog feed stop failed'));
       await producer?.disconnect();
       await store.close();
       step('store closed');

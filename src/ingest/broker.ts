@@ -71,8 +71,11 @@ export interface BrokerConsumer {
 
 export interface BrokerAdmin {
   connect(): Promise<void>;
-  /** Creates the topic when missing (timestamps: LogAppendTime); true when it created it. */
-  ensureTopic(topic: string, partitions: number): Promise<boolean>;
+  /**
+   * Creates the topic when missing (timestamps: LogAppendTime; `compacted`:
+   * cleanup.policy=compact, the latest record per key is kept); true when it created it.
+   */
+  ensureTopic(topic: string, partitions: number, opts?: { compacted?: boolean }): Promise<boolean>;
   topicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
   groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
   disconnect(): Promise<void>;

@@ -237,7 +237,7 @@ function kafkajsAdmin(kafka: kafkajs.Kafka): BrokerAdmin {
         throw wrap(err, 'admin connect');
       });
     },
-    async ensureTopic(topic, partitions) {
+    async ensureTopic(topic, partitions, opts) {
       try {
         const existing = await admin.listTopics();
         if (existing.includes(topic)) {
@@ -251,7 +251,10 @@ function kafkajsAdmin(kafka: kafkajs.Kafka): BrokerAdmin {
             {
               topic,
               numPartitions: partitions,
-              configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+              configEntries: [
+                { name: 'message.timestamp.type', value: 'LogAppendTime' },
+                ...(opts?.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+              ],
             },
           ],
           waitForLeaders: true,

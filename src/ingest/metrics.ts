@@ -30,3 +30,9 @@ export const deadLettersCut = counter<'form'>({
   help: 'Dead letters whose value did not fit: `truncated` (first 256 KiB kept), `minimal` (value and preview dropped after the topic refused it).',
   labelNames: ['form'],
 });
+
+export const catalogRecords = counter<'outcome'>({
+  name: 'learnstream_catalog_records_total',
+  help: 'Records read from the catalog topic, by outcome: created (a new version), unchanged / duplicate (already stored), rejected (dead-lettered).',
+  labelNames: ['outcome'],
+});

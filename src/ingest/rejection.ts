@@ -31,6 +31,14 @@ export const rejectionReasons = [
   'forged_tick',
   /** A collector event of a tenant the bearer token may not post for. */
   'tenant_mismatch',
+  /** A catalog record whose key is missing, not a tenant id, or not the tenant of its value. */
+  'invalid_key',
+  /** A catalog record whose topics fail validation (the message names the first issues). */
+  'invalid_catalog',
+  /** A catalog record with another content under a version already stored for its tenant. */
+  'catalog_version_conflict',
+  /** A catalog record older than the tenant's current version. */
+  'stale_catalog_version',
 ] as const;
 
 export type RejectionReason = (typeof rejectionReasons)[number];

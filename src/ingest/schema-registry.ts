@@ -24,10 +24,15 @@ export interface EnvelopeSchema {
   fingerprintHex: string;
 }
 
-interface RegistryFile {
+interface RegistrySubject {
   subject: string;
   current: number;
   versions: { version: number; file: string; fingerprint: string }[];
+}
+
+/** The events subject at the top level (its original place), other subjects under their own key. */
+interface RegistryFile extends RegistrySubject {
+  topicCatalog?: RegistrySubject;
 }
 
 export class EventSchemas {
@@ -71,15 +76,29 @@ export class EventSchemas {
 
 /** Builds the schemas of `dir` and checks each against its frozen fingerprint in registry.json. */
 export function loadEventSchemas(dir: string = defaultSchemasDir): EventSchemas {
-  let registry: RegistryFile;
+  const registry = readRegistry(dir);
+  return new EventSchemas(buildVersions(dir, registry), registry.current);
+}
+
+/** The topic catalog schemas (registry.json `topicCatalog`), checked the same way. */
+export function loadCatalogSchemas(dir: string = defaultSchemasDir): EventSchemas {
+  const subject = readRegistry(dir).topicCatalog;
+  if (!subject) throw new LearnstreamError(SchemaRegistryInvalid, `${dir}/registry.json lists no topicCatalog subject`);
+  return new EventSchemas(buildVersions(dir, subject), subject.current);
+}
+
+function readRegistry(dir: string): RegistryFile {
   try {
-    registry = JSON.parse(readFileSync(join(dir, 'registry.json'), 'utf8')) as RegistryFile;
+    return JSON.parse(readFileSync(join(dir, 'registry.json'), 'utf8')) as RegistryFile;
   } catch (err) {
     throw new LearnstreamError(SchemaRegistryInvalid, `${dir}/registry.json: ${(err as Error).message}`, {
       cause: err,
     });
   }
-  const versions = registry.versions.map(({ version, file, fingerprint }) => {
+}
+
+function buildVersions(dir: string, subject: RegistrySubject): EnvelopeSchema[] {
+  return subject.versions.map(({ version, file, fingerprint }) => {
     const schema = JSON.parse(readFileSync(join(dir, file), 'utf8')) as avro.Schema;
     const type = avro.Type.forSchema(schema);
     // avsc's schema() without exportAttrs is the Parsing Canonical Form.
@@ -94,7 +113,6 @@ export function loadEventSchemas(dir: string = defaultSchemasDir): EventSchemas 
     }
     return { version, file, type, canonical, fingerprint: fp, fingerprintHex: hex };
   });
-  return new EventSchemas(versions, registry.current);
 }
 
 let shared: EventSchemas | undefined;
@@ -103,4 +121,12 @@ let shared: EventSchemas | undefined;
 export function eventSchemas(): EventSchemas {
   shared ??= loadEventSchemas();
   return shared;
+}
+
+let sharedCatalog: EventSchemas | undefined;
+
+/** The process-wide topic catalog schemas of schemas/, built on first use. */
+export function catalogSchemas(): EventSchemas {
+  sharedCatalog ??= loadCatalogSchemas();
+  return sharedCatalog;
 }

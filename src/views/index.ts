@@ -1,6 +1,15 @@
 // Public surface of the ClickHouse layer (views): the store port and its
 // adapters, migrations, the SQL builder, the sink, checkpoints, typed reads of
 // the rollups, and the retention / privacy jobs.
+export {
+  type CatalogOrigin,
+  type CatalogVersionInfo,
+  type CatalogWrite,
+  type CatalogWriteOutcome,
+  catalogOf,
+  catalogVersionInfo,
+  storeCatalogVersion,
+} from './catalog.js';
 export { ClickHouseCheckpointStore } from './checkpoints.js';
 export { ClickHouseColdState } from './cold-state.js';
 export {
@@ -79,6 +88,7 @@ export {
   fencedInput,
   materializedViews,
   outputTables,
+  referenceTables,
   resultIdentityColumns,
   rollupInputs,
   type TableName,

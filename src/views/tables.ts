@@ -267,9 +267,42 @@ export const tableColumns = {
     'created_at',
     'created_at_ms',
   ],
+  topic_catalog_versions: [
+    'tenant_id',
+    'version',
+    'catalog_sha256',
+    'deleted',
+    'topics',
+    'origin',
+    'actor',
+    'created_at',
+    'created_at_ms',
+  ],
+  topic_catalog_topics: [
+    'tenant_id',
+    'version',
+    'catalog_sha256',
+    'topic_id',
+    'name',
+    'parent_id',
+    'exam_weight',
+    'prerequisites',
+    'estimated_hours',
+    'exam_id',
+    'exam_section',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TableName = keyof typeof tableColumns;
+
+/**
+ * Reference data (the topic catalog): no learner ids, so outside retention and
+ * erasure, and kept when embedded mode starts clean.
+ */
+export const referenceTables = [
+  'topic_catalog_versions',
+  'topic_catalog_topics',
+] as const satisfies readonly TableName[];
 
 export const materializedViews = [
   'tenant_daily_sessions_fence_mv',

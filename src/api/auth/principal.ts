@@ -53,6 +53,11 @@ export function canReadTenant(p: Principal, tenantId: string): boolean {
   return p.role === 'admin' || (p.role === 'tenant_staff' && p.tenantId === tenantId);
 }
 
+/** A tenant's reference data (the topic catalog), reading or replacing it: admins for all tenants, staff for their own. */
+export function canManageCatalog(p: Principal, tenantId: string): boolean {
+  return p.role === 'admin' || (p.role === 'tenant_staff' && p.tenantId === tenantId);
+}
+
 /** One learner's data: admins, staff of the learner's tenant, the learner, linked parents. */
 export function canReadLearner(p: Principal, tenantId: string, learnerId: string): boolean {
   if (p.role === 'admin') return true;

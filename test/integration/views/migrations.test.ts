@@ -16,6 +16,7 @@ const files = [
   '006_rollup_inputs.sql',
   '007_learner_cold_state.sql',
   '008_checkpoint_versions.sql',
+  '009_topic_catalog.sql',
 ];
 
 forEachStore('migrations', ({ newStore }) => {
