@@ -145,6 +145,8 @@ public final class LearningWindowsApp {
     private final BinaryMessageDecoder<GenericRecord> decoder;
     private FixedKeyProcessorContext<String, Ev> ctx;
     static long rejected;
+    /** Wall clock of the first record any stream thread decoded (0 until then). */
+    static final java.util.concurrent.atomic.AtomicLong FIRST = new java.util.concurrent.atomic.AtomicLong();
 
     Decode(List<Schema> writers) {
       Schema reader = writers.get(writers.size() - 1);
@@ -159,6 +161,10 @@ public final class LearningWindowsApp {
 
     @Override
     public void process(FixedKeyRecord<String, byte[]> r) {
+      if (FIRST.get() == 0) {
+        long now = System.currentTimeMillis();
+        if (FIRST.compareAndSet(0, now)) System.out.println("FIRST " + now);
+      }
       Header tick = r.headers().lastHeader("learnstream-tick");
       if (tick != null) {
         long at = Long.parseLong(new String(r.value(), StandardCharsets.UTF_8));
