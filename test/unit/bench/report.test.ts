@@ -114,7 +114,9 @@ describe('report fields', () => {
   it('renders the ratios, latency and heap figures in the table and every contender in the chart', () => {
     const report = sampleReport();
     const md = reportMarkdown(report);
-    expect(md).toContain('**0.50x kafkajs, 2.00x Kafka Streams, 1.25x Flink**; per thread 4.00x Kafka Streams, 2.50x Flink');
+    expect(md).toContain(
+      '**0.50x kafkajs, 2.00x Kafka Streams, 1.25x Flink**; per thread 4.00x Kafka Streams, 2.50x Flink',
+    );
     expect(md).toContain('| 100 clients | 10 | 1,000 | 2.0 | 30.0 | 40.0 |');
     expect(md).toContain('| open sessions | 1,000 | 250 |');
     expect(md).toContain('**missed**: 41% short (0.50x of 0.85x) — profile `p.cpuprofile`');
