@@ -40,7 +40,8 @@ export async function measureKafkaStreams(
       ...['--bootstrap', brokers.join(','), '--input', topic.topic, '--app-id', appId],
       ...['--sessions-out', outputs[0] as string, '--weekly-out', outputs[1] as string, '--schemas', peerSchemas()],
       ...['--gap-ms', String(settings.gapMs), '--grace-ms', String(settings.graceMs)],
-      ...['--cap-ms', String(settings.capMs), '--idle-ms', String(settings.idleMs)],
+      // No cap: a Kafka Streams session window cannot be split (see the README).
+      ...['--idle-ms', String(settings.idleMs), '--session-cache', process.env.BENCH_STREAMS_SESSION_CACHE ?? 'off'],
       ...['--state-dir', stateDir, '--threads', String(settings.parallelism)],
       ...['--commit-ms', String(settings.commitMs)],
     ],
