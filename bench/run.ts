@@ -1,8 +1,9 @@
 // The benchmark runner (`npm run bench`, `learnstream bench`): pre-produces
 // the simulator's events into a multi-partition topic, then measures on it, in
-// one run: the broker limit, raw kafkajs, Kafka Streams, learnstream end to
-// end (ClickHouse server and embedded chdb), live-feed latency and heap per
-// key; writes bench/reports/<date>.json, .md and .svg, with the profile of
+// one run: the broker limit, raw kafkajs, the Kafka Streams and Flink peers,
+// learnstream end to end (ClickHouse server and embedded chdb) — the
+// throughput section, bench/throughput.ts — then live-feed latency and heap
+// per key; writes bench/reports/<date>.json, .md and .svg, with the profile of
 // every missed target next to them.
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

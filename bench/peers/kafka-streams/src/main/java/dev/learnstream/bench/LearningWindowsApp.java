@@ -11,7 +11,9 @@
 // learnstream's watermark ticks (header `learnstream-tick`, value = event time,
 // key __tick__/<partition>) advance stream time like any record, so the last
 // windows close too. Decoding keeps the key, so only the per-tenant count
-// goes through a repartition topic.
+// goes through a repartition topic. Prints START (before KafkaStreams.start())
+// and FIRST (first record decoded, any stream thread), each with the wall
+// clock in ms; the bench times from FIRST and reports START → FIRST as startup.
 package dev.learnstream.bench;
 
 import java.io.File;
