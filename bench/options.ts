@@ -30,8 +30,10 @@ export interface BenchOptions {
   stateCheckpointMs: number;
   /** --max-old-space-size of the state run and restore processes. */
   stateHeapMb: number;
+  /** Stream threads of Kafka Streams and parallelism of Flink (default: os.availableParallelism()). */
+  peerParallelism: number | undefined;
   /** Run only this section (no services needed for `event-loop`; `live-feed` and `state` need ClickHouse only). */
-  only: 'event-loop' | 'live-feed' | 'state' | undefined;
+  only: 'event-loop' | 'live-feed' | 'state' | 'throughput' | undefined;
 }
 
 export const usage = `usage: npm run bench -- [options]
@@ -48,6 +50,8 @@ export const usage = `usage: npm run bench -- [options]
   --only event-loop   run only the event-loop section (no Kafka or ClickHouse needed); report <date>-event-loop.*
   --only live-feed    run only the live-feed latency section (ClickHouse only); report <date>-live-feed.*
   --only state        run only the state-at-scale section (ClickHouse only); report <date>-state.*
+  --only throughput   run only the throughput section (broker limit, kafkajs, Kafka Streams, Flink, learnstream); report <date>-throughput.*
+  --peer-parallelism N  Kafka Streams stream threads and Flink parallelism (default the core count, os.availableParallelism())
   --state-learners A,B,C  learner counts of the state runs (default 1000,100000,1000000; 5 topics each, 6 partitions)
   --state-events N    events per state run (default the largest learner count: one 5-topic attempt each)
   --state-checkpoint-ms N  wall-clock checkpoint interval of the state runs (default the engine's, 2000)
@@ -81,15 +85,16 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       'state-events': { type: 'string' },
       'state-checkpoint-ms': { type: 'string' },
       'state-heap-mb': { type: 'string' },
+      'peer-parallelism': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) return 'help';
-  if (values.only !== undefined && !['event-loop', 'live-feed', 'state'].includes(values.only)) {
+  if (values.only !== undefined && !['event-loop', 'live-feed', 'state', 'throughput'].includes(values.only)) {
     throw new LearnstreamError(
       BenchOptionInvalid,
-      `--only wants "event-loop", "live-feed" or "state", got "${values.only}"`,
+      `--only wants "event-loop", "live-feed", "state" or "throughput", got "${values.only}"`,
     );
   }
   const smoke = values.smoke ?? false;
@@ -112,6 +117,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     keepProfiles: values['keep-profiles'] ?? false,
     eventLoopKeys: one('event-loop-keys', values['event-loop-keys'], smoke ? 10_000 : 1_000_000),
     only: values.only as BenchOptions['only'],
+    peerParallelism:
+      values['peer-parallelism'] === undefined ? undefined : one('peer-parallelism', values['peer-parallelism'], 1),
     stateLearners,
     stateEvents: one('state-events', values['state-events'], Math.max(...stateLearners)),
     stateCheckpointMs: one(

@@ -1,8 +1,9 @@
 // The benchmark runner (`npm run bench`, `learnstream bench`): pre-produces
 // the simulator's events into a multi-partition topic, then measures on it, in
-// one run: the broker limit, raw kafkajs, Kafka Streams, learnstream end to
-// end (ClickHouse server and embedded chdb), live-feed latency and heap per
-// key; writes bench/reports/<date>.json, .md and .svg, with the profile of
+// one run: the broker limit, raw kafkajs, the Kafka Streams and Flink peers,
+// learnstream end to end (ClickHouse server and embedded chdb) — the
+// throughput section, bench/throughput.ts — then live-feed latency and heap
+// per key; writes bench/reports/<date>.json, .md and .svg, with the profile of
 // every missed target next to them.
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,23 +11,19 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@clickhouse/client';
-import { defaultEngineSettings } from '../src/processors/index.js';
-import { type BenchTopic, kafkaClient, produceBenchTopic } from './data.js';
-import { measureBrokerLimit } from './measure/broker-limit.js';
-import {
-  measureEventLoop,
-  measureHeap,
-  measureKafkajsRaw,
-  measureLatency,
-  measureLearnstream,
-  profilePath,
-} from './measure/children-runs.js';
-import { measureKafkaStreams } from './measure/kafka-streams.js';
+import { kafkaClient } from './data.js';
+import { measureEventLoop, measureHeap, measureLatency, profilePath } from './measure/children-runs.js';
 import { type BenchOptions, parseBenchOptions, usage } from './options.js';
-import { kafkaStreamsClasspath, kafkaToolsClasspath } from './peers.js';
+import { flinkClasspath, kafkaStreamsClasspath, kafkaToolsClasspath } from './peers.js';
 import { reportChart } from './report/chart.js';
 import { machineFacts } from './report/machine.js';
-import { eventLoopMarkdown, liveFeedMarkdown, longestStepMs, reportMarkdown } from './report/markdown.js';
+import {
+  eventLoopMarkdown,
+  liveFeedMarkdown,
+  longestStepMs,
+  reportMarkdown,
+  throughputMarkdown,
+} from './report/markdown.js';
 import {
   atLeast,
   atMost,
@@ -40,6 +37,7 @@ import { topCpuFrames, topHeapFrames } from './report/profile.js';
 import { benchServices } from './services.js';
 import { stateMarkdown } from './state/report.js';
 import { runStateSection } from './state/section.js';
+import { runThroughputSection } from './throughput.js';
 
 export interface BenchRunResult {
   report: BenchReport;
@@ -54,78 +52,33 @@ export interface BenchRunResult {
 
 const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
+function buildPeers(): void {
+  say('building the Java peers (Maven, first run downloads from Maven Central)');
+  kafkaToolsClasspath();
+  kafkaStreamsClasspath();
+  flinkClasspath();
+}
+
 /** Runs the whole suite with `opts`; services from the environment or started (and stopped) here. */
 export async function runBenchSuite(opts: BenchOptions, command: string): Promise<BenchRunResult> {
   const started = performance.now();
   const stamp = Date.now().toString(36);
   const profileDir = mkdtempSync(join(tmpdir(), 'learnstream-bench-prof-'));
-  say('building the Java peers (Maven, first run downloads from Maven Central)');
-  kafkaToolsClasspath();
-  kafkaStreamsClasspath();
+  buildPeers();
   const services = await benchServices();
   say(services.started ? 'started ephemeral Kafka and ClickHouse' : 'using KAFKA_BROKERS / CLICKHOUSE_URL');
   const { brokers, clickhouseUrl } = services;
-  let topic: BenchTopic | undefined;
   try {
-    const engine = defaultEngineSettings();
-    say(`producing ${opts.events} events into ${opts.partitions} partitions`);
     // Fresh per run: the ticks are signed with it and the engine runs with it (defaults are refused).
     const pseudonymSecret = randomBytes(32).toString('hex');
-    topic = await produceBenchTopic(
-      brokers,
-      {
-        topic: `bench-events-${stamp}`,
-        partitions: opts.partitions,
-        events: opts.events,
-        seed: opts.seed,
-        pseudonymSecret,
-      },
+    const section = await runThroughputSection(
+      opts,
+      { brokers, clickhouseUrl, stamp, profileDir, pseudonymSecret },
       say,
     );
-    const data = topic;
-    say(
-      `produced ${data.records} records (${(data.bytes / 2 ** 20).toFixed(1)} MiB) in ${data.produceSeconds.toFixed(1)} s`,
-    );
-
-    say('broker limit: kafka-consumer-perf-test');
-    const brokerLimit = await measureBrokerLimit(brokers, data, `bench-perf-${stamp}`);
-    say(`  ${Math.round(brokerLimit.recordsPerSecond)} records/s`);
-    say('raw kafkajs: eachBatch + avsc decode');
-    const kafkajsRaw = await measureKafkajsRaw(brokers, data, `bench-kafkajs-${stamp}`, profileDir);
-    say(`  ${Math.round(kafkajsRaw.recordsPerSecond)} records/s`);
-    say('Kafka Streams reference app');
-    const kafkaStreams = await measureKafkaStreams(
-      brokers,
-      data,
-      `bench-streams-${stamp}`,
-      {
-        gapMs: engine.sessionGapMs,
-        graceMs: engine.outOfOrdernessMs + engine.allowedLatenessMs,
-        idleMs: engine.idleThresholdMs,
-      },
-      600_000,
-    );
-    say(`  ${Math.round(kafkaStreams.recordsPerSecond)} records/s`);
-    say('learnstream end to end → ClickHouse server');
-    const server = await measureLearnstream(brokers, data, {
-      clickhouseUrl,
-      group: `bench-learnstream-${stamp}`,
-      database: `bench_${stamp}`,
-      name: 'learnstream-server',
-      profileDir,
-      pseudonymSecret,
-    });
-    say(`  ${Math.round(server.recordsPerSecond)} records/s`);
-    say('learnstream end to end → embedded chdb');
-    const chdb = await measureLearnstream(brokers, data, {
-      clickhouseUrl: null,
-      group: `bench-learnstream-chdb-${stamp}`,
-      database: `bench_${stamp}`,
-      name: 'learnstream-chdb',
-      profileDir,
-      pseudonymSecret,
-    });
-    say(`  ${Math.round(chdb.recordsPerSecond)} records/s`);
+    const data = section.data;
+    const { learnstreamServer: server, learnstreamChdb: chdb } = section.throughput;
+    const versions = { server: server.clickhouseVersion ?? 'unknown', chdb: chdb.clickhouseVersion ?? 'unknown' };
 
     const latency: LatencyRun[] = [];
     for (const clients of opts.clients) {
@@ -175,12 +128,7 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
       const topFrames = ext === 'cpuprofile' ? topCpuFrames(source) : topHeapFrames(source);
       return { ...check, profile: relative(process.cwd(), target), topFrames };
     };
-    const ratios = {
-      learnstreamVsKafkajs: server.recordsPerSecond / kafkajsRaw.recordsPerSecond,
-      learnstreamVsKafkaStreams: server.recordsPerSecond / kafkaStreams.recordsPerSecond,
-      kafkajsVsBrokerLimit: kafkajsRaw.recordsPerSecond / brokerLimit.recordsPerSecond,
-      learnstreamChdbVsKafkajs: chdb.recordsPerSecond / kafkajsRaw.recordsPerSecond,
-    };
+    const ratios = section.ratios;
     const targets: TargetCheck[] = [
       attach(
         atLeast('learnstream end to end / raw kafkajs', ratios.learnstreamVsKafkajs, 0.85),
@@ -206,6 +154,7 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
         ),
       ),
       attach(eventLoopTarget(eventLoop), 'event-loop', 'cpuprofile'),
+      ...section.sessionChecks,
       // The state section judged its own targets and copied its profiles (heap per key is judged above).
       ...state.section.targets.filter((c) => !c.name.startsWith('heap per')),
     ];
@@ -216,9 +165,9 @@ export async function runBenchSuite(opts: BenchOptions, command: string): Promis
       command,
       smoke: opts.smoke,
       durationSeconds: (performance.now() - started) / 1000,
-      machine: machineFacts({ server: server.clickhouseVersion, chdb: chdb.clickhouseVersion }),
+      machine: machineFacts(versions),
       data,
-      throughput: { brokerLimit, kafkajsRaw, kafkaStreams, learnstreamServer: server, learnstreamChdb: chdb },
+      throughput: section.throughput,
       ratios,
       latency,
       heap,
@@ -363,6 +312,49 @@ export async function runStateOnly(opts: BenchOptions, command: string): Promise
   }
 }
 
+/** `--only throughput`: the throughput section alone (Kafka and ClickHouse); writes <date>-throughput.json and .md. */
+export async function runThroughputOnly(
+  opts: BenchOptions,
+  command: string,
+): Promise<{ json: string; markdown: string }> {
+  const started = performance.now();
+  const stamp = Date.now().toString(36);
+  const profileDir = mkdtempSync(join(tmpdir(), 'learnstream-bench-prof-'));
+  buildPeers();
+  const services = await benchServices();
+  try {
+    const pseudonymSecret = randomBytes(32).toString('hex');
+    const { brokers, clickhouseUrl } = services;
+    const section = await runThroughputSection(
+      opts,
+      { brokers, clickhouseUrl, stamp, profileDir, pseudonymSecret },
+      say,
+    );
+    const { learnstreamServer: server, learnstreamChdb: chdb } = section.throughput;
+    const versions = { server: server.clickhouseVersion ?? 'unknown', chdb: chdb.clickhouseVersion ?? 'unknown' };
+    const date = new Date().toISOString().slice(0, 10);
+    const machine = machineFacts(versions);
+    const durationSeconds = (performance.now() - started) / 1000;
+    const outDir = resolve(opts.outDir);
+    mkdirSync(outDir, { recursive: true });
+    const base = join(outDir, `${date}-throughput`);
+    const markdown =
+      `Run ${date} (\`${command}\`): ${section.data.events.toLocaleString('en-US')} events (${section.data.learners.toLocaleString('en-US')} learners), ` +
+      `${section.data.partitions} partitions, ${machine.cores} cores (${machine.cpuModel}), Java ${machine.java}, Kafka ${machine.kafkaBroker} ` +
+      `(Streams ${machine.kafkaStreams}), Flink ${machine.flink}, ClickHouse server ${machine.clickhouseServer}, chdb ${machine.chdb}. ` +
+      `Load average at start ${machine.loadAverage1m}. Section ${Math.round(durationSeconds)} s.\n\n` +
+      throughputMarkdown(section);
+    const report = { version: 1, date, command, durationSeconds, machine, ...section };
+    writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(`${base}.md`, markdown);
+    return { json: `${base}.json`, markdown };
+  } finally {
+    rmSync(profileDir, { recursive: true, force: true });
+    if (!services.started) await dropBenchData(services.brokers, services.clickhouseUrl, stamp).catch(() => undefined);
+    await services.stop();
+  }
+}
+
 /** `learnstream bench` / `npm run bench -- …`: returns the process exit code. */
 export async function runBench(argv: string[]): Promise<number> {
   const opts = parseBenchOptions(argv);
@@ -377,6 +369,11 @@ export async function runBench(argv: string[]): Promise<number> {
   }
   if (opts.only === 'state') {
     const { json, markdown } = await runStateOnly(opts, `npm run bench -- ${argv.join(' ')}`);
+    process.stdout.write(`\n${markdown}\nreport: ${json}\n`);
+    return 0;
+  }
+  if (opts.only === 'throughput') {
+    const { json, markdown } = await runThroughputOnly(opts, `npm run bench -- ${argv.join(' ')}`);
     process.stdout.write(`\n${markdown}\nreport: ${json}\n`);
     return 0;
   }

@@ -14,6 +14,7 @@ export function reportChart(r: BenchReport): string {
     ['broker limit (perf-test)', t.brokerLimit.recordsPerSecond, false],
     ['raw kafkajs + avsc', t.kafkajsRaw.recordsPerSecond, false],
     ['Kafka Streams', t.kafkaStreams.recordsPerSecond, false],
+    ['Flink', t.flink?.recordsPerSecond ?? Number.NaN, false],
     ['learnstream → ClickHouse server', t.learnstreamServer.recordsPerSecond, true],
     ['learnstream → chdb', t.learnstreamChdb.recordsPerSecond, true],
   ];

@@ -1,9 +1,9 @@
 // Machine facts of a run: cores, CPU, memory, Node, Java, and the versions of
-// the Kafka broker, tools, Kafka Streams and both ClickHouse engines.
+// the Kafka broker, tools, Kafka Streams, Flink and both ClickHouse engines.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem, type } from 'node:os';
 import { kafkaVersion } from '../../src/services/index.js';
-import { kafkaStreamsVersion, kafkaToolsVersion } from '../peers.js';
+import { flinkVersion, kafkaStreamsVersion, kafkaToolsVersion } from '../peers.js';
 
 export interface MachineFacts {
   cores: number;
@@ -16,6 +16,8 @@ export interface MachineFacts {
   kafkaBroker: string;
   kafkaTools: string;
   kafkaStreams: string;
+  /** Absent in reports before the Flink peer. */
+  flink?: string;
   clickhouseServer: string;
   chdb: string;
 }
@@ -42,6 +44,7 @@ export function machineFacts(clickhouse: { server: string; chdb: string }): Mach
     kafkaBroker: kafkaVersion(),
     kafkaTools: kafkaToolsVersion(),
     kafkaStreams: kafkaStreamsVersion(),
+    flink: flinkVersion(),
     clickhouseServer: clickhouse.server,
     chdb: clickhouse.chdb,
   };

@@ -11,6 +11,29 @@ export interface Throughput {
   recordsPerSecond: number;
 }
 
+/** What the Java peers are given: learnstream's window settings, its checkpoint interval, one thread per core. */
+export interface PeerSettings {
+  gapMs: number;
+  /** learnstream's out-of-orderness + allowed lateness: how long past its end a window still takes events. */
+  graceMs: number;
+  /** learnstream's maxSessionMs: a longer session is split. */
+  capMs: number;
+  idleMs: number;
+  /** Stream threads (Kafka Streams) or parallelism (Flink). */
+  parallelism: number;
+  /** Commit (Kafka Streams) or checkpoint (Flink) interval: learnstream's checkpointIntervalMs. */
+  commitMs: number;
+}
+
+/** A Java peer's run, timed from the first record it decoded to its last result durable; startup apart. */
+export interface PeerRun extends Throughput, PeerSettings {
+  /** JVM start to the first record decoded (not in `seconds`). */
+  startupSeconds: number;
+  sessions: number;
+  /** Kafka Streams: count updates; Flink: final per tenant-week counts. */
+  weeklyUpdates: number;
+}
+
 export interface LatencyRun {
   clients: number;
   windows: number;
@@ -89,13 +112,19 @@ export interface BenchReport {
   throughput: {
     brokerLimit: Throughput & { mbPerSecond: number; withJoinRecordsPerSecond: number };
     kafkajsRaw: Throughput & { decoded: number };
-    kafkaStreams: Throughput & { sessions: number; weeklyUpdates: number; gapMs: number; graceMs: number };
-    learnstreamServer: Throughput & { results: Record<string, number> };
-    learnstreamChdb: Throughput & { results: Record<string, number> };
+    kafkaStreams: PeerRun;
+    /** Absent in reports before the Flink peer. */
+    flink?: PeerRun;
+    learnstreamServer: Throughput & { results: Record<string, number>; clickhouseVersion?: string };
+    learnstreamChdb: Throughput & { results: Record<string, number>; clickhouseVersion?: string };
   };
   ratios: {
     learnstreamVsKafkajs: number;
     learnstreamVsKafkaStreams: number;
+    /** The next four are absent in reports before the Flink peer. Per core: records/s over the engine's threads. */
+    learnstreamVsFlink?: number;
+    learnstreamVsKafkaStreamsPerCore?: number;
+    learnstreamVsFlinkPerCore?: number;
     kafkajsVsBrokerLimit: number;
     learnstreamChdbVsKafkajs: number;
   };
@@ -114,6 +143,7 @@ export const requiredReportPaths = [
   'machine.node',
   'machine.kafkaBroker',
   'machine.kafkaStreams',
+  'machine.flink',
   'machine.clickhouseServer',
   'machine.chdb',
   'data.events',
@@ -121,10 +151,15 @@ export const requiredReportPaths = [
   'throughput.brokerLimit.recordsPerSecond',
   'throughput.kafkajsRaw.recordsPerSecond',
   'throughput.kafkaStreams.recordsPerSecond',
+  'throughput.kafkaStreams.startupSeconds',
+  'throughput.flink.recordsPerSecond',
+  'throughput.flink.startupSeconds',
   'throughput.learnstreamServer.recordsPerSecond',
   'throughput.learnstreamChdb.recordsPerSecond',
   'ratios.learnstreamVsKafkajs',
   'ratios.learnstreamVsKafkaStreams',
+  'ratios.learnstreamVsFlink',
+  'ratios.learnstreamVsFlinkPerCore',
   'ratios.kafkajsVsBrokerLimit',
   'latency.0.p50Ms',
   'latency.0.p99Ms',

@@ -12,6 +12,17 @@ import { topCpuFrames, topHeapFrames } from '../../../bench/report/profile.js';
 import { tempDir } from '../../support/index.js';
 
 const throughput = (records: number, seconds: number) => ({ records, seconds, recordsPerSecond: records / seconds });
+const peer = {
+  startupSeconds: 3,
+  sessions: 5,
+  weeklyUpdates: 2,
+  gapMs: 1,
+  graceMs: 1,
+  capMs: 4,
+  idleMs: 1,
+  parallelism: 2,
+  commitMs: 2000,
+};
 
 function sampleReport(): BenchReport {
   return {
@@ -31,6 +42,7 @@ function sampleReport(): BenchReport {
       kafkaBroker: '4.4.0',
       kafkaTools: '4.3.1',
       kafkaStreams: '4.3.1',
+      flink: '2.2.1',
       clickhouseServer: '18.16.1',
       chdb: '26.7.2.1',
     },
@@ -50,13 +62,17 @@ function sampleReport(): BenchReport {
     throughput: {
       brokerLimit: { ...throughput(1004, 0.1), mbPerSecond: 1, withJoinRecordsPerSecond: 5000 },
       kafkajsRaw: { ...throughput(1004, 0.2), decoded: 1000 },
-      kafkaStreams: { ...throughput(1004, 0.8), sessions: 5, weeklyUpdates: 2, gapMs: 1, graceMs: 1 },
+      kafkaStreams: { ...throughput(1004, 0.8), ...peer },
+      flink: { ...throughput(1004, 0.5), ...peer },
       learnstreamServer: { ...throughput(1004, 0.4), results: {} },
       learnstreamChdb: { ...throughput(1004, 0.5), results: {} },
     },
     ratios: {
       learnstreamVsKafkajs: 0.5,
       learnstreamVsKafkaStreams: 2,
+      learnstreamVsFlink: 1.25,
+      learnstreamVsKafkaStreamsPerCore: 4,
+      learnstreamVsFlinkPerCore: 2.5,
       kafkajsVsBrokerLimit: 0.5,
       learnstreamChdbVsKafkajs: 0.4,
     },
@@ -98,14 +114,16 @@ describe('report fields', () => {
   it('renders the ratios, latency and heap figures in the table and every contender in the chart', () => {
     const report = sampleReport();
     const md = reportMarkdown(report);
-    expect(md).toContain('**0.50x kafkajs, 2.00x Kafka Streams**');
+    expect(md).toContain(
+      '**0.50x kafkajs, 2.00x Kafka Streams, 1.25x Flink**; per thread 4.00x Kafka Streams, 2.50x Flink',
+    );
     expect(md).toContain('| 100 clients | 10 | 1,000 | 2.0 | 30.0 | 40.0 |');
     expect(md).toContain('| open sessions | 1,000 | 250 |');
     expect(md).toContain('**missed**: 41% short (0.50x of 0.85x) — profile `p.cpuprofile`');
     const svg = reportChart(report);
     // 1004 records in 0.4 s = 2510 records/s.
     expect(svg).toContain('>2,510<');
-    for (const label of ['broker limit', 'raw kafkajs', 'Kafka Streams', 'learnstream → chdb'])
+    for (const label of ['broker limit', 'raw kafkajs', 'Kafka Streams', 'Flink', 'learnstream → chdb'])
       expect(svg).toContain(label);
   });
 });

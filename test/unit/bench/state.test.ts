@@ -113,7 +113,7 @@ describe('state options', () => {
       stateEvents: 20,
     });
     expect(() => parseBenchOptions(['--state-learners', '0'])).toThrow(/--state-learners wants positive integers/);
-    expect(() => parseBenchOptions(['--only', 'states'])).toThrow(/"event-loop", "live-feed" or "state"/);
+    expect(() => parseBenchOptions(['--only', 'states'])).toThrow(/"event-loop", "live-feed", "state" or "throughput"/);
   });
 });
 
