@@ -26,6 +26,7 @@ import { createPrivacyBudget } from './privacy/budget.js';
 import { createPrivacyGuard, type PrivacyGuard } from './privacy/release.js';
 import { type EraseLearner, registerAdminRoutes } from './routes/admin.js';
 import { type CatalogPublisher, registerCatalogRoutes } from './routes/catalog.js';
+import { registerCohortInsightRoutes } from './routes/cohort-insights.js';
 import { registerLearnerInsightRoutes } from './routes/learner-insights.js';
 import { registerLearnerRoutes } from './routes/learners.js';
 import { registerMetaRoutes } from './routes/meta.js';
@@ -121,6 +122,7 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
     registerTenantRoutes(api, ctx);
     registerLearnerRoutes(api, ctx);
     registerLearnerInsightRoutes(api, ctx);
+    registerCohortInsightRoutes(api, ctx);
     registerMetaRoutes(api, ctx);
     registerAdminRoutes(api, ctx, deps.eraseLearner);
     registerCatalogRoutes(api, ctx, deps.publishCatalog);

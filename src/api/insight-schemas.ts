@@ -2,7 +2,7 @@
 // history with time to mastery, due reviews, the learner summary): validation,
 // handler types and the OpenAPI document, as in schemas.ts.
 import { z } from 'zod';
-import { tenantIdSchema } from './schemas.js';
+import { privacyInfo, privacyLevel, tenantIdSchema } from './schemas.js';
 
 const instant = z.string().describe('ISO 8601 date (YYYY-MM-DD) or date-time');
 const topicIdSchema = z.string().regex(/^[A-Za-z0-9_.:/-]{1,128}$/, 'invalid topic id');
@@ -146,6 +146,67 @@ export const learnerSummaryResponse = z.object({
       questionAttempts: z.number().int(),
       questionsCorrect: z.number().int(),
       topics: z.array(z.string()),
+    }),
+  ),
+});
+
+export const percentilesQuery = z.object({
+  from: instant.optional().describe('Default: 30 days before `to`'),
+  to: instant.optional(),
+  privacy_level: privacyLevel,
+  tenant_id: tenantChoice,
+});
+
+const standing = z.object({
+  percentile: z
+    .number()
+    .nullable()
+    .describe('100 · (cohort values below + ties / 2) / cohort; null when the cohort is suppressed'),
+  cohort: z.number().int().nullable().describe('Learners compared (noisy under DP); null when suppressed'),
+  suppressed: z.boolean(),
+});
+
+export const percentilesResponse = z.object({
+  learnerId: z.string(),
+  tenantId: z.string(),
+  period: periodOut,
+  privacy: privacyInfo,
+  mastery: z.array(
+    standing.extend({
+      topicId: z.string(),
+      masteryScore: z.number().describe("The learner's newest score in the period"),
+    }),
+  ),
+  studyTime: standing
+    .extend({ activeHours: z.number() })
+    .nullable()
+    .describe('Active time in sessions of the period; null: no session'),
+  accuracy: standing
+    .extend({ accuracy: z.number() })
+    .nullable()
+    .describe('Correct / question attempts in the period; null: no attempt'),
+});
+
+export const topicDifficultyQuery = z.object({
+  from: instant.optional(),
+  to: instant.optional(),
+  privacy_level: privacyLevel,
+});
+
+export const topicDifficultyResponse = z.object({
+  tenantId: z.string(),
+  period: periodOut,
+  privacy: privacyInfo,
+  topics: z.array(
+    z.object({
+      topicId: z.string(),
+      suppressed: z.boolean(),
+      learners: z.number().int().nullable(),
+      avgAccuracy: z.number().nullable().describe("Mean of the learners' newest accuracy"),
+      difficulty: z.number().nullable().describe('1 − avgAccuracy'),
+      avgMasteryScore: z.number().nullable(),
+      struggling: z.number().int().nullable().describe('Learners whose newest mastery score is below 0.5'),
+      strugglingShare: z.number().nullable().describe('struggling / learners: "N % of learners struggle"'),
     }),
   ),
 });

@@ -24,7 +24,7 @@ export const errorBody = z
 
 const instant = z.string().describe('ISO 8601 date (YYYY-MM-DD) or date-time');
 const format = z.enum(['json', 'csv']).default('json').describe('`csv` returns the series as text/csv');
-const privacyLevel = z
+export const privacyLevel = z
   .enum(privacyLevelNames)
   .default('anonymized')
   .describe('anonymized (k-anonymity) or dp_low / dp_medium / dp_high (epsilon 2.0 / 1.0 / 0.5)');
@@ -68,7 +68,7 @@ export const masteryQuery = z.object({
 
 const num = z.number().nullable();
 
-const privacyInfo = z.object({
+export const privacyInfo = z.object({
   level: z.enum(privacyLevelNames),
   k: z.number().int(),
   epsilonCharged: z.number().describe('Epsilon this request took from the tenant budget (0 when repeated)'),

@@ -44,14 +44,14 @@ export function trendOf(current: number | null, previous: number | null): 'up' |
   return change > 0.05 ? 'up' : change < -0.05 ? 'down' : 'flat';
 }
 
-async function authorizeTenant(ctx: ApiContext, who: Principal, tenantId: string): Promise<void> {
+export async function authorizeTenant(ctx: ApiContext, who: Principal, tenantId: string): Promise<void> {
   if (!canReadTenant(who, tenantId)) {
     throw new LearnstreamError(ApiForbidden, `role ${who.role} cannot read tenant ${tenantId}'s aggregates`);
   }
   await ctx.requireTenant(tenantId);
 }
 
-function privacyInfo(ctx: ApiContext, released: Released, withheld: string[]) {
+export function privacyInfo(ctx: ApiContext, released: Released, withheld: string[]) {
   const dp = privacyLevels[released.level].epsilon !== undefined;
   return {
     level: released.level,

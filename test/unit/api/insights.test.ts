@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { projectMastery } from '../../../src/api/insights/mastery-projection.js';
 import { patternsOf, type SessionFacts, streaksOf } from '../../../src/api/insights/patterns.js';
+import { percentileRank } from '../../../src/api/insights/percentiles.js';
 
 const MIN = 60_000;
 const at = (iso: string) => Date.parse(iso);
@@ -169,5 +170,19 @@ describe('time to mastery', () => {
       ]),
     ).toEqual({ status: 'too_few_points', points: 2 });
     expect(projectMastery([])).toEqual({ status: 'too_few_points', points: 0 });
+  });
+});
+
+describe('percentile rank', () => {
+  it('is the mid-rank share of the cohort, clamped, and nothing without a cohort', () => {
+    expect(percentileRank(4, 1, 5)).toBe(90); // the best of five: (4 + 0.5) / 5
+    expect(percentileRank(0, 5, 5)).toBe(50); // everyone equal
+    expect(percentileRank(0, 1, 1)).toBe(50);
+    expect(percentileRank(2, 1, 6)).toBe(41.67); // 2.5 / 6
+    expect(percentileRank(6, 2, 5)).toBe(100); // noisy counts past the cohort
+    expect(percentileRank(-2, 0, 5)).toBe(0);
+    expect(percentileRank(1, 1, null)).toBeNull();
+    expect(percentileRank(null, 1, 5)).toBeNull();
+    expect(percentileRank(0, 0, 0)).toBeNull();
   });
 });
