@@ -30,6 +30,7 @@ import { registerCohortInsightRoutes } from './routes/cohort-insights.js';
 import { registerLearnerInsightRoutes } from './routes/learner-insights.js';
 import { registerLearnerRoutes } from './routes/learners.js';
 import { registerMetaRoutes } from './routes/meta.js';
+import { registerOversightRoutes } from './routes/oversight.js';
 import { registerTenantRoutes } from './routes/tenants.js';
 
 export interface ApiDeps {
@@ -126,6 +127,7 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
     registerMetaRoutes(api, ctx);
     registerAdminRoutes(api, ctx, deps.eraseLearner);
     registerCatalogRoutes(api, ctx, deps.publishCatalog);
+    registerOversightRoutes(api, ctx);
     const feed = deps.liveFeed;
     if (feed) {
       api.withTypeProvider<ZodTypeProvider>().get(

@@ -57,6 +57,8 @@ export interface Released {
 
 export interface PrivacyGuard {
   release(req: ReleaseRequest): Promise<Released>;
+  /** The tenant's budget in the current period: what the ledger holds as spent, and the limit. */
+  budgetStatus(tenantId: string): Promise<{ period: string; spent: number; budget: number }>;
 }
 
 export function queryHash(tenantId: string, period: string, level: string, query: Record<string, unknown>): string {
@@ -71,6 +73,7 @@ export function queryHash(tenantId: string, period: string, level: string, query
 
 export function createPrivacyGuard(opts: { k: number; noiseSecret: string; budget: PrivacyBudget }): PrivacyGuard {
   return {
+    budgetStatus: (tenantId) => opts.budget.spent(tenantId),
     async release(req) {
       const level = privacyLevels[req.level];
       const cohorts = new Map<string, ReleasedCohort>();
