@@ -1,12 +1,14 @@
-// GET /v1/privacy/levels (public: what each level means) and
+// GET /v1/privacy/levels (public: what each level means),
 // GET /v1/pipeline/status (admins: lag, watermarks, last closed windows,
-// checkpoint age, dead-letter and late-event counts).
+// checkpoint age, dead-letter and late-event counts) and
+// GET /docs/asyncapi.json (public: the live feed's AsyncAPI document).
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { LearnstreamError } from '../../core/errors.js';
 import { canReadOperations } from '../auth/principal.js';
 import type { ApiContext } from '../context.js';
 import { ApiForbidden } from '../errors.js';
+import { asyncApiDocument } from '../live-schema.js';
 import { DELTA, epsilonValue, privacyLevelNames, privacyLevels } from '../privacy/levels.js';
 import { storedPipelineFigures } from '../queries/pipeline.js';
 import { errorResponses, pipelineStatusResponse, privacyLevelsResponse } from '../schemas.js';
@@ -15,6 +17,13 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 
 export function registerMetaRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const asyncApi = JSON.stringify(asyncApiDocument());
+  r.get('/docs/asyncapi.json', { schema: { hide: true } }, async (_req, reply) =>
+    reply
+      .type('application/json; charset=utf-8')
+      .serializer((p) => p as string)
+      .send(asyncApi),
+  );
   r.get(
     '/v1/privacy/levels',
     {

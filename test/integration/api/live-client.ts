@@ -1,6 +1,8 @@
 // A small live feed client for tests: connects with `ws`, collects every
-// message, and lets a test wait for messages or for the close.
+// message (checking each against the live feed's published schema), and lets
+// a test wait for messages or for the close.
 import { WebSocket } from 'ws';
+import { serverMessageSchema } from '../../../src/api/live-schema.js';
 import { waitFor } from '../../support/index.js';
 
 export interface LiveMessage {
@@ -11,8 +13,16 @@ export interface LiveMessage {
 export class TestLiveClient {
   readonly messages: LiveMessage[] = [];
   closed: { code: number; reason: string } | undefined;
+  /** Messages of any client that do not match the published schema (the AsyncAPI document's). */
+  static readonly offSchema: { message: unknown; issues: string }[] = [];
+
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => this.messages.push(JSON.parse(data.toString()) as LiveMessage));
+    ws.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as LiveMessage;
+      const checked = serverMessageSchema.safeParse(message);
+      if (!checked.success) TestLiveClient.offSchema.push({ message, issues: checked.error.message });
+      this.messages.push(message);
+    });
     ws.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
     });

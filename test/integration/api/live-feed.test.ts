@@ -347,3 +347,31 @@ describe('live feed at a DP level', () => {
     b.close();
   });
 });
+
+describe('the published wire format', () => {
+  it('serves the AsyncAPI document of the channel', async () => {
+    const store = await openTestStore('chdb');
+    const server = await startFeedServer(store);
+    try {
+      const res = await fetch(`${server.url}/docs/asyncapi.json`);
+      expect(res.status).toBe(200);
+      const doc = (await res.json()) as {
+        asyncapi: string;
+        channels: { live: { address: string; messages: Record<string, { payload: { oneOf?: unknown[] } }> } };
+      };
+      expect(doc.asyncapi).toBe('3.0.0');
+      expect(doc.channels.live.address).toBe('/v1/live');
+      // Client messages: auth, subscribe, ping; server messages: the seven types.
+      expect(doc.channels.live.messages.clientMessage!.payload.oneOf).toHaveLength(3);
+      expect(doc.channels.live.messages.serverMessage!.payload.oneOf).toHaveLength(7);
+    } finally {
+      await server.http.close();
+      await store.close();
+    }
+  });
+
+  afterAll(() => {
+    // Every message any client of this file received matches the schema the document is generated from.
+    expect(TestLiveClient.offSchema).toEqual([]);
+  });
+});
