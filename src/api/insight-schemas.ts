@@ -210,3 +210,32 @@ export const topicDifficultyResponse = z.object({
     }),
   ),
 });
+
+export const gapsQuery = z.object({
+  min_severity: z.enum(['critical', 'high', 'medium', 'low']).default('low').describe('Only gaps at least this severe'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  tenant_id: tenantChoice,
+});
+
+export const gapsResponse = z.object({
+  learnerId: z.string(),
+  tenantId: z.string(),
+  catalogVersion: z.number().int().describe('The topic catalog version the priorities were computed with (0: none)'),
+  gaps: z.array(
+    z.object({
+      topicId: z.string(),
+      name: z.string().nullable().describe("The catalog's name; null for a topic it does not list"),
+      severity: z.enum(['critical', 'high', 'medium', 'low']),
+      priority: z.number().describe('3·gap + 2·examWeight/10 + prerequisiteImpact + 1.5·recentFailureRate'),
+      gap: z.number().describe('1 − masteryScore'),
+      masteryScore: z.number(),
+      recentFailureRate: z.number().describe('Failed / question attempts among the last 10 (0 with none)'),
+      recentAttempts: z.number().int(),
+      examWeight: z.number(),
+      prerequisiteImpact: z.number().describe("Share of the tenant's topics listing this one as a prerequisite"),
+      estimatedHoursToClose: z.number().describe("The catalog's hours to master × gap"),
+      inCatalog: z.boolean(),
+      snapshotDay: day,
+    }),
+  ),
+});

@@ -215,6 +215,8 @@ export function resultFromRow(output: LiveKind, row: Record<string, unknown>): S
         retrievalStrength: num(row.retrieval_strength),
         nextReviewMs: num(row.next_review_ms),
         materialCompletion: num(row.material_completion),
+        recentAttempts: num(row.recent_attempts),
+        recentFailures: num(row.recent_failures),
         masteryScore: num(row.mastery_score),
         trend: str(row.trend) as MasterySnapshotResult['trend'],
         change: num(row.score_change),

@@ -38,6 +38,8 @@ import { LearnerActivity } from './tiering/learner-activity.js';
 import { PartitionWatermark } from './time/watermark.js';
 
 /**
+ * Version 7: mastery blocks of format 3 carry each record's last attempts' outcomes (the knowledge
+ * gaps' recent failure rate); older blocks restore with an empty window.
  * Version 6: an open day's buffered mastery items are rows of numbers (`mastery.pendingRows`,
  * operators/mastery-pending-rows.ts) instead of a JSON object per item per topic (`mastery.pending`).
  * Version 5: a delta lists the learners it replaces (`learners.drop`), then their entries in the
@@ -49,8 +51,8 @@ import { PartitionWatermark } from './time/watermark.js';
  * by version 2 may go on with version-3 or 4 deltas. Version 1 was one object. An engine older than
  * a state's version refuses it by its version, not half way through it.
  */
-const STATE_VERSION = 6;
-const PARTS_STATE_VERSIONS: readonly unknown[] = [2, 3, 4, 5, 6];
+const STATE_VERSION = 7;
+const PARTS_STATE_VERSIONS: readonly unknown[] = [2, 3, 4, 5, 6, 7];
 const LEGACY_STATE_VERSION = 1;
 /** A part holds at most this many entries… */
 export const PART_MAX_ENTRIES = 1_000;

@@ -47,6 +47,10 @@ export interface MasterySnapshotResult {
   nextReviewMs: number;
   /** 0..1, mean completion of the topic's materials seen */
   materialCompletion: number;
+  /** Question attempts among the last 10 on the topic (fewer early on). */
+  recentAttempts: number;
+  /** Failed ones among them. */
+  recentFailures: number;
   /** 0.30·first_attempt_accuracy + 0.20·accuracy + 0.30·retrieval_strength + 0.20·material_completion */
   masteryScore: number;
   trend: MasteryTrend;

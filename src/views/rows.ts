@@ -57,6 +57,8 @@ export function masteryRow(r: MasterySnapshotResult, partition: number, seq: num
     next_review: dateTime(r.nextReviewMs),
     next_review_ms: nonNegative(r.nextReviewMs),
     material_completion: r.materialCompletion,
+    recent_attempts: r.recentAttempts,
+    recent_failures: r.recentFailures,
     mastery_score: r.masteryScore,
     trend: r.trend,
     score_change: r.change,

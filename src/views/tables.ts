@@ -75,6 +75,8 @@ export const tableColumns = {
     'source_topic',
     'owner_epoch',
     'owner',
+    'recent_attempts',
+    'recent_failures',
   ],
   weekly_active_partials: [
     'tenant_id',

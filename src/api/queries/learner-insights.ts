@@ -101,6 +101,9 @@ export interface TopicLatest {
   masteryScore: number;
   retrievalStrength: number;
   nextReviewMs: number;
+  accuracy: number;
+  recentAttempts: number;
+  recentFailures: number;
 }
 
 /** The newest snapshot of every topic the learner has (all time). */
@@ -111,7 +114,8 @@ export async function learnerLatestMastery(
 ): Promise<TopicLatest[]> {
   const rows = await store.query(
     sql`SELECT topic_id, toString(max(day)) AS d, argMax(mastery_score, day) AS score,
-        argMax(retrieval_strength, day) AS rs, argMax(next_review_ms, day) AS nr
+        argMax(retrieval_strength, day) AS rs, argMax(next_review_ms, day) AS nr, argMax(accuracy, day) AS acc,
+        argMax(recent_attempts, day) AS ra, argMax(recent_failures, day) AS rf
       FROM mastery_snapshots
       WHERE tenant_id = ${tenantId} AND learner_id = ${learnerId}
       GROUP BY topic_id ORDER BY topic_id`.text,
@@ -122,6 +126,9 @@ export async function learnerLatestMastery(
     masteryScore: n(r.score),
     retrievalStrength: n(r.rs),
     nextReviewMs: n(r.nr),
+    accuracy: n(r.acc),
+    recentAttempts: n(r.ra),
+    recentFailures: n(r.rf),
   }));
 }
 

@@ -5,8 +5,12 @@
 // read is written to the audit log before the data leaves.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { catalogView } from '../../ingest/catalog/index.js';
+import { catalogOf } from '../../views/catalog.js';
 import type { ApiContext } from '../context.js';
 import {
+  gapsQuery,
+  gapsResponse,
   learnerPatternsQuery,
   learnerPatternsResponse,
   learnerSummaryQuery,
@@ -16,6 +20,7 @@ import {
   reviewsQuery,
   reviewsResponse,
 } from '../insight-schemas.js';
+import { gapOf, recentFailureRate, SEVERITY_FROM } from '../insights/gaps.js';
 import { MASTERY_LEVEL, projectMastery } from '../insights/mastery-projection.js';
 import {
   MIN_BUCKET_ATTEMPTS,
@@ -137,6 +142,72 @@ export function registerLearnerInsightRoutes(app: FastifyInstance, ctx: ApiConte
           projection: projectMastery(series.map((p) => ({ day: p.day, score: p.masteryScore }))),
         })),
       };
+    },
+  );
+
+  api.get(
+    '/v1/learners/:learnerId/gaps',
+    {
+      schema: {
+        tags: ['learners'],
+        summary:
+          "A learner's knowledge gaps by priority: distance from mastery, exam weight, prerequisite impact, recent failures",
+        security: [{ bearerAuth: [] }],
+        params: learnerParams,
+        querystring: gapsQuery,
+        response: { 200: gapsResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const who = await ctx.authenticate(req);
+      const { learnerId } = req.params;
+      const q = req.query;
+      const tenantId = await learnerTenantFor(ctx, who, learnerId, q.tenant_id);
+      await ctx.audit.record(who, {
+        action: 'read_learner_gaps',
+        resource: `/v1/learners/${learnerId}/gaps?min_severity=${q.min_severity}`,
+        tenantId,
+        learnerId,
+      });
+      const [latest, catalog] = await Promise.all([
+        learnerLatestMastery(ctx.store, tenantId, learnerId),
+        catalogOf(ctx.store, tenantId),
+      ]);
+      const view = catalogView(catalog ?? { tenantId, version: 0, deleted: false, digest: '', topics: [] });
+      const floor = q.min_severity === 'low' ? Number.NEGATIVE_INFINITY : SEVERITY_FROM[q.min_severity];
+      const gaps = latest
+        .map((t) => {
+          const info = view.topic(t.topicId);
+          const failureRate = recentFailureRate(t.recentAttempts, t.recentFailures);
+          const g = gapOf({
+            masteryScore: t.masteryScore,
+            recentFailureRate: failureRate,
+            examWeightNorm: info.examWeightNorm,
+            prerequisiteImpact: info.prerequisiteImpact,
+            estimatedHours: info.estimatedHours,
+          });
+          return {
+            topicId: t.topicId,
+            name: info.known ? info.name : null,
+            severity: g.severity,
+            priority: round(g.priority, 4),
+            gap: round(g.gap, 4),
+            masteryScore: round(t.masteryScore, 4),
+            recentFailureRate: round(failureRate, 4),
+            recentAttempts: t.recentAttempts,
+            examWeight: info.examWeight,
+            prerequisiteImpact: round(info.prerequisiteImpact, 4),
+            estimatedHoursToClose: round(g.hoursToClose, 2),
+            inCatalog: info.known,
+            snapshotDay: t.day,
+            exact: g.priority,
+          };
+        })
+        .filter((g) => g.exact >= floor)
+        .sort((a, b) => b.exact - a.exact || (a.topicId < b.topicId ? -1 : 1))
+        .slice(0, q.limit)
+        .map(({ exact: _exact, ...g }) => g);
+      return { learnerId, tenantId, catalogVersion: catalog?.version ?? 0, gaps };
     },
   );
 

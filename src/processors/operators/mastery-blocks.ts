@@ -15,7 +15,8 @@
 // (format 1 put a varint string count and the strings — varint UTF-8 length,
 // bytes — before the record count): varint learner
 // key, tenant and topic refs, u8 flags, f64 pKnown, varint attempts, correct,
-// first attempts, first-attempt correct; f64 last score if flagged; the card
+// first attempts, first-attempt correct, the recent outcomes (format 3; formats
+// 1 and 2 have none, read as an empty window); f64 last score if flagged; the card
 // if flagged (f64 due, stability, difficulty, scheduled days; varint learning
 // steps, reps, lapses; u8 state; f64 last review if flagged); varint content
 // count, then per content a varint id ref and an f64 progress.
@@ -25,8 +26,11 @@
 // must be finite — a malformed block throws, it never writes garbage.
 import type { State } from 'ts-fsrs';
 import type { MasteryRecords, TopicMasteryFields } from './mastery-records.js';
+import { isRecentOutcomes } from './recent-outcomes.js';
 
-export const BLOCK_FORMAT = 2;
+export const BLOCK_FORMAT = 3;
+/** Strings beside the records, without the recent outcomes (written before them; read with none). */
+const BLOCK_FORMAT_NO_RECENT = 2;
 /** Strings inside the base64 (written before erasure had to find them). */
 const BLOCK_FORMAT_INLINE_STRINGS = 1;
 
@@ -181,6 +185,7 @@ export function encodeMasteryBlock(records: MasteryRecords, ids: readonly number
     w.varint(n.correct.get(r));
     w.varint(n.firstAttempts.get(r));
     w.varint(n.firstAttemptCorrect.get(r));
+    w.varint(n.recent.get(r));
     if (lastScore !== null) w.f64(lastScore);
     if (card) {
       w.f64(card.dueMs);
@@ -231,8 +236,8 @@ export function* decodeMasteryBlock(block: unknown): Generator<BlockRecord> {
   } else throw new TypeError('a mastery block is neither [strings, records] nor text');
   const r = new BlockReader(Buffer.from(data, 'base64'));
   const format = r.u8();
-  const expected = typeof block === 'string' ? BLOCK_FORMAT_INLINE_STRINGS : BLOCK_FORMAT;
-  if (format !== expected) throw new TypeError(`mastery block format ${format}, expected ${expected}`);
+  const known = typeof block === 'string' ? [BLOCK_FORMAT_INLINE_STRINGS] : [BLOCK_FORMAT_NO_RECENT, BLOCK_FORMAT];
+  if (!known.includes(format)) throw new TypeError(`mastery block format ${format}, expected ${known.join(' or ')}`);
   if (format === BLOCK_FORMAT_INLINE_STRINGS) for (let i = r.count(1); i > 0; i--) strings.push(r.string());
   const str = (): string => {
     const i = r.varint();
@@ -253,6 +258,8 @@ export function* decodeMasteryBlock(block: unknown): Generator<BlockRecord> {
     const correct = r.varint();
     const firstAttempts = r.varint();
     const firstAttemptCorrect = r.varint();
+    const recent = format === BLOCK_FORMAT ? r.varint() : 0;
+    if (!isRecentOutcomes(recent)) throw new TypeError('a mastery block record with recent outcomes out of shape');
     const lastScore = flags & LAST_SCORE ? r.f64() : null;
     let card: TopicMasteryFields['card'] = null;
     if (flags & CARD) {
@@ -284,6 +291,7 @@ export function* decodeMasteryBlock(block: unknown): Generator<BlockRecord> {
       firstAttemptCorrect,
       card,
       lastScore,
+      recent,
     };
     yield { learnerKey: key, fields, contents };
   }

@@ -26,6 +26,7 @@ import {
   type Operator,
   type StateEntry,
 } from './operator.js';
+import { pushOutcome, recentAttempts, recentFailures } from './recent-outcomes.js';
 
 /** masteryScore weights (PRODUCT.md). */
 export const MASTERY_WEIGHTS = {
@@ -321,6 +322,7 @@ export class MasteryOperator implements Operator {
     const { correct, attemptNumber } = attempt;
     rec.f.pKnown.set(r, bktUpdate(rec.f.pKnown.get(r), correct, this.bktParameters(rec.topicIdOf(r))));
     rec.n.attempts.set(r, rec.n.attempts.get(r) + 1);
+    rec.n.recent.set(r, pushOutcome(rec.n.recent.get(r), !correct));
     if (correct) rec.n.correct.set(r, rec.n.correct.get(r) + 1);
     if (attemptNumber === 1) {
       rec.n.firstAttempts.set(r, rec.n.firstAttempts.get(r) + 1);
@@ -369,6 +371,8 @@ export class MasteryOperator implements Operator {
       masteryScore,
       trend,
       change,
+      recentAttempts: recentAttempts(rec.n.recent.get(r)),
+      recentFailures: recentFailures(rec.n.recent.get(r)),
     };
   }
 }
@@ -394,6 +398,7 @@ function checkedFields(stored: TopicMasteryFields): TopicMasteryFields {
     typeof stored.topicId === 'string' &&
     isNumber(stored.pKnown) &&
     (stored.lastScore === null || isNumber(stored.lastScore)) &&
+    (stored.recent === undefined || isNumber(stored.recent)) &&
     (stored.card === null || checkedCard(stored.card));
   if (!ok) throw new TypeError('a malformed mastery.topics entry');
   return stored;

@@ -20,6 +20,7 @@ import { FreeList, type PagedColumn, PagedFloat64, PagedInt32, PagedUint8, Paged
 import { ownString, StringTable } from '../state/string-table.js';
 import type { StoredCard } from './memory-model.js';
 import { compareStrings, learnerKey } from './operator.js';
+import { isRecentOutcomes } from './recent-outcomes.js';
 
 const HAS_CARD = 1;
 const HAS_LAST_REVIEW = 2;
@@ -43,6 +44,8 @@ export interface TopicMasteryFields {
   firstAttemptCorrect: number;
   card: StoredCard | null;
   lastScore: number | null;
+  /** The last attempts' outcomes (recent-outcomes.ts); absent in checkpoints written before it: none. */
+  recent?: number;
 }
 
 export class MasteryRecords {
@@ -84,6 +87,8 @@ export class MasteryRecords {
     learningSteps: new PagedUint32(),
     reps: new PagedUint32(),
     lapses: new PagedUint32(),
+    /** The last attempts' outcomes, packed (recent-outcomes.ts). */
+    recent: new PagedUint32(),
   };
   private readonly allColumns: PagedColumn[] = [
     this.learner,
@@ -260,6 +265,7 @@ export class MasteryRecords {
       firstAttemptCorrect: this.n.firstAttemptCorrect.get(r),
       card: this.card(r),
       lastScore: this.lastScore(r),
+      recent: this.n.recent.get(r),
     };
   }
 
@@ -274,6 +280,9 @@ export class MasteryRecords {
     this.n.correct.set(r, exactUint(fields.correct, 'correct'));
     this.n.firstAttempts.set(r, exactUint(fields.firstAttempts, 'firstAttempts'));
     this.n.firstAttemptCorrect.set(r, exactUint(fields.firstAttemptCorrect, 'firstAttemptCorrect'));
+    const recent = fields.recent ?? 0;
+    if (!isRecentOutcomes(recent)) throw new TypeError(`mastery recent outcomes ${String(recent)} are not a window`);
+    this.n.recent.set(r, recent);
     this.setCard(r, fields.card);
     this.setLastScore(r, fields.lastScore);
     return r;
@@ -363,6 +372,7 @@ export class MasteryRecords {
     n.correct.set(r, 0);
     n.firstAttempts.set(r, 0);
     n.firstAttemptCorrect.set(r, 0);
+    n.recent.set(r, 0);
     // The card columns are read only under HAS_CARD, which setCard writes with them.
     const tail = this.learnerTail.get(slot);
     if (tail < 0) this.learnerHead.set(slot, r);

@@ -89,6 +89,8 @@ export function snapshot(
     retrievalStrength: 0.9,
     nextReviewMs: at(day, 12) + 3 * 86_400_000,
     materialCompletion: 0.5,
+    recentAttempts: 4,
+    recentFailures: 1,
     masteryScore,
     change: 0.1,
     trend,

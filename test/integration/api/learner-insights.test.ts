@@ -204,12 +204,81 @@ forEachStore('learner insights', ({ engine }) => {
     expect((await get('/v1/learners/p-S1/reviews', await tokens.producer())).status).toBe(403);
   });
 
+  it('gaps: by priority, from the newest snapshots, the recent failures and the catalog', async () => {
+    const token = await tokens.staff();
+    // Without a catalog every topic is unknown (weight 0, no prerequisites, 0 h). The fixture's snapshots
+    // carry 1 failure in 4 recent attempts: rate 0.25. algebra 0.7: 3·0.3 + 1.5·0.25 = 1.275 (low);
+    // geometry 0.85: 3·0.15 + 0.375 = 0.825 (low).
+    const before = await get('/v1/learners/p-S1/gaps', token);
+    expect(before.status).toBe(200);
+    expect(before.body.catalogVersion).toBe(0);
+    expect(
+      before.body.gaps.map((g: Record<string, unknown>) => [g.topicId, g.priority, g.severity, g.inCatalog, g.name]),
+    ).toEqual([
+      ['algebra', 1.275, 'low', false, null],
+      ['geometry', 0.825, 'low', false, null],
+    ]);
+    // The catalog: algebra weight 8, 10 h; geometry weight 2, 5 h, with algebra as its prerequisite —
+    // so algebra's prerequisite impact is 1 of the 2 topics = 0.5.
+    const put = await api.app.inject({
+      method: 'PUT',
+      url: '/v1/tenants/acme/topics',
+      headers: { authorization: `Bearer ${await tokens.admin()}`, 'content-type': 'application/json' },
+      payload: {
+        topics: [
+          { topicId: 'algebra', name: 'Algebra', examWeight: 8, estimatedHours: 10 },
+          { topicId: 'geometry', name: 'Geometry', examWeight: 2, estimatedHours: 5, prerequisites: ['algebra'] },
+        ],
+      },
+    });
+    expect(put.statusCode).toBe(200);
+    // algebra: 3·0.3 + 2·0.8 + 0.5 + 1.5·0.25 = 0.9 + 1.6 + 0.5 + 0.375 = 3.375 → high; 10 h × 0.3 = 3 h.
+    // geometry: 3·0.15 + 2·0.2 + 0 + 0.375 = 0.45 + 0.4 + 0.375 = 1.225 → low; 5 h × 0.15 = 0.75 h.
+    const after = await get('/v1/learners/p-S1/gaps', token);
+    expect(after.body.catalogVersion).toBe(1);
+    expect(after.body.gaps).toEqual([
+      {
+        topicId: 'algebra',
+        name: 'Algebra',
+        severity: 'high',
+        priority: 3.375,
+        gap: 0.3,
+        masteryScore: 0.7,
+        recentFailureRate: 0.25,
+        recentAttempts: 4,
+        examWeight: 8,
+        prerequisiteImpact: 0.5,
+        estimatedHoursToClose: 3,
+        inCatalog: true,
+        snapshotDay: '2026-11-05',
+      },
+      {
+        topicId: 'geometry',
+        name: 'Geometry',
+        severity: 'low',
+        priority: 1.225,
+        gap: 0.15,
+        masteryScore: 0.85,
+        recentFailureRate: 0.25,
+        recentAttempts: 4,
+        examWeight: 2,
+        prerequisiteImpact: 0,
+        estimatedHoursToClose: 0.75,
+        inCatalog: true,
+        snapshotDay: '2026-11-04',
+      },
+    ]);
+    const severe = await get('/v1/learners/p-S1/gaps?min_severity=high', token);
+    expect(severe.body.gaps.map((g: { topicId: string }) => g.topicId)).toEqual(['algebra']);
+  });
+
   it('audits every read before the data leaves', async () => {
     await get('/v1/learners/p-S1/summary', await tokens.learner('p-S1'));
     const actions = await store.query<{ action: string }>(
       "SELECT DISTINCT action FROM audit_log WHERE learner_id = 'p-S1' ORDER BY action",
     );
     expect(actions.map((a) => a.action)).toEqual([
+      'read_learner_gaps',
       'read_learner_mastery_history',
       'read_learner_patterns',
       'read_learner_reviews',

@@ -71,6 +71,8 @@ function snapshot(learnerId: string, topicId: string, day: string, score: number
     retrievalStrength: 0.8,
     nextReviewMs: Date.parse(`${day}T00:00:00Z`) + 2 * 86_400_000,
     materialCompletion: 0.5,
+    recentAttempts: 3,
+    recentFailures: 1,
     masteryScore: score,
     trend: 'new',
     change: 0,

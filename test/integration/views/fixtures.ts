@@ -53,6 +53,8 @@ export function mastery(
     retrievalStrength: 0.9,
     nextReviewMs: Date.parse(`${p.day}T00:00:00Z`) + 3 * 86_400_000,
     materialCompletion: 0.4,
+    recentAttempts: 4,
+    recentFailures: 1,
     trend: 'new',
     change: 0,
   };

@@ -17,6 +17,7 @@ const files = [
   '007_learner_cold_state.sql',
   '008_checkpoint_versions.sql',
   '009_topic_catalog.sql',
+  '010_recent_outcomes.sql',
 ];
 
 forEachStore('migrations', ({ newStore }) => {

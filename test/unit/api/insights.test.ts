@@ -2,6 +2,7 @@
 // streaks, patterns and the time-to-mastery projection, each against figures
 // worked out by hand next to the data.
 import { describe, expect, it } from 'vitest';
+import { gapOf, recentFailureRate, severityOf } from '../../../src/api/insights/gaps.js';
 import { projectMastery } from '../../../src/api/insights/mastery-projection.js';
 import { patternsOf, type SessionFacts, streaksOf } from '../../../src/api/insights/patterns.js';
 import { percentileRank } from '../../../src/api/insights/percentiles.js';
@@ -184,5 +185,59 @@ describe('percentile rank', () => {
     expect(percentileRank(1, 1, null)).toBeNull();
     expect(percentileRank(null, 1, 5)).toBeNull();
     expect(percentileRank(0, 0, 0)).toBeNull();
+  });
+});
+
+describe('knowledge gaps', () => {
+  it("rates the seed's example critical: mastery 0.3, accuracy 0.45, exam weight 8/10", () => {
+    // gap 0.7; failure rate 1 − 0.45 = 0.55; priority = 3·0.7 + 2·0.8 + 0 + 1.5·0.55 = 2.1 + 1.6 + 0.825 = 4.525.
+    const g = gapOf({
+      masteryScore: 0.3,
+      recentFailureRate: 0.55,
+      examWeightNorm: 0.8,
+      prerequisiteImpact: 0,
+      estimatedHours: 10,
+    });
+    expect(g.gap).toBeCloseTo(0.7, 12);
+    expect(g.priority).toBeCloseTo(4.525, 12);
+    expect(g.severity).toBe('critical');
+    expect(g.hoursToClose).toBeCloseTo(7, 12); // 10 h × 0.7
+  });
+
+  it('puts each priority in its severity band, and reads the failure rate from the window', () => {
+    // 3·0.5 + 2·0.5 + 0.5 + 1.5·0 = 3.0 → high (from 3); a hair less → medium.
+    expect(
+      gapOf({
+        masteryScore: 0.5,
+        recentFailureRate: 0,
+        examWeightNorm: 0.5,
+        prerequisiteImpact: 0.5,
+        estimatedHours: 0,
+      }).severity,
+    ).toBe('high');
+    expect(
+      gapOf({
+        masteryScore: 0.5001,
+        recentFailureRate: 0,
+        examWeightNorm: 0.5,
+        prerequisiteImpact: 0.5,
+        estimatedHours: 0,
+      }).severity,
+    ).toBe('medium');
+    // 3·0.2 + 0 + 0 + 1.5·(3/10) = 0.6 + 0.45 = 1.05 → low.
+    const low = gapOf({
+      masteryScore: 0.8,
+      recentFailureRate: recentFailureRate(10, 3),
+      examWeightNorm: 0,
+      prerequisiteImpact: 0,
+      estimatedHours: 4,
+    });
+    expect(low.priority).toBeCloseTo(1.05, 12);
+    expect(low.severity).toBe('low');
+    expect(low.hoursToClose).toBeCloseTo(0.8, 12);
+    expect(recentFailureRate(0, 0)).toBe(0);
+    expect(severityOf(7.5)).toBe('critical');
+    expect(severityOf(2)).toBe('medium');
+    expect(severityOf(1.999)).toBe('low');
   });
 });

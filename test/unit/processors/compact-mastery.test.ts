@@ -88,7 +88,7 @@ describe('compact mastery state', () => {
     expect(topics[0]).toBe('mastery.blocks');
     const [topic] = Array.from(decodeMasteryBlock(topics[1]));
     const { contents: _none, ...fields } = (expected[0] as [string, [string, Record<string, unknown>]])[1][1];
-    expect(topic).toEqual({ learnerKey: 't\u0000L', fields, contents: null });
+    expect(topic).toEqual({ learnerKey: 't\u0000L', fields: { ...fields, recent: 0 }, contents: null });
     expect(pending).toEqual([
       'mastery.pendingRows',
       [

@@ -160,7 +160,7 @@ describe('PartitionProcessor drain contract', () => {
     expect(mastery).toHaveLength(1);
     expect(mastery[0]!.materialCompletion).toBeCloseTo(0.75, 12);
     expect(mastery[0]!.masteryScore).toBeCloseTo(0.15, 12);
-    expect(p.snapshot().parts[0]).toContain('"version":6'); // written back in the current version
+    expect(p.snapshot().parts[0]).toContain('"version":7'); // written back in the current version
   });
 });
 

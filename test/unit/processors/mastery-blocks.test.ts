@@ -42,6 +42,15 @@ function block2(opts: { ref?: number; strings?: unknown } = {}) {
   return [opts.strings ?? ['t\u0000L', 't', 'x'], records];
 }
 
+/**
+ * Format 3: format 2 plus the recent outcomes after the counts — here 0x2_0002 as a varint (bytes 0x82 0x80
+ * 0x08): 2 attempts in the window, the older failed, the newer correct.
+ */
+function block3(recent = [0x82, 0x80, 0x08]) {
+  const records = Buffer.from([3, 1, 0, 1, 2, 0, ...f64(0.625), 3, 2, 1, 1, ...recent, 0]).toString('base64');
+  return [['t\u0000L', 't', 'x'], records];
+}
+
 describe('mastery blocks', () => {
   it('decode a hand-built block to its fields', () => {
     expect(Array.from(decodeMasteryBlock(block()))).toEqual([
@@ -58,6 +67,7 @@ describe('mastery blocks', () => {
           firstAttemptCorrect: 1,
           card: null,
           lastScore: null,
+          recent: 0, // formats 1 and 2 carry no recent outcomes: an empty window
         },
         contents: null,
       },
@@ -70,12 +80,17 @@ describe('mastery blocks', () => {
     expect(JSON.stringify(block2())).toContain('"t\\u0000L"');
   });
 
-  it('are what the operator writes for that state (format 2), read back from format 1 or 2', () => {
+  it('are what the operator writes for that state (format 3), read back from format 1, 2 or 3', () => {
     for (const stored of [block(), block2()]) {
       const op = new MasteryOperator(defaultEngineSettings());
       expect(op.restoreEntry('mastery.blocks', stored)).toBe(true);
-      expect(Array.from(op.snapshotEntries())).toEqual([['mastery.blocks', block2()]]);
+      expect(Array.from(op.snapshotEntries())).toEqual([['mastery.blocks', block3([0])]]);
     }
+    const [record] = Array.from(decodeMasteryBlock(block3()));
+    expect(record!.fields.recent).toBe(0x2_0002);
+    const op = new MasteryOperator(defaultEngineSettings());
+    expect(op.restoreEntry('mastery.blocks', block3())).toBe(true);
+    expect(Array.from(op.snapshotEntries())).toEqual([['mastery.blocks', block3()]]);
   });
 
   it.each([
@@ -92,6 +107,8 @@ describe('mastery blocks', () => {
     ['format 2 with strings that are not text', block2({ strings: ['t\u0000L', 't', 7] })],
     ['format 2 records in a format-1 entry', block2()[1]],
     ['format 1 records in a format-2 entry', [['t\u0000L', 't', 'x'], block()]],
+    ['recent outcomes past their count', block3([0x84, 0x80, 0x04])], // 1 attempt, bit 2 set
+    ['a window of more than 10 attempts', block3([0x80, 0x80, 0x2c])], // 11 << 16
   ])('refuse %s', (_why, value) => {
     expect(() => Array.from(decodeMasteryBlock(value))).toThrow(TypeError);
     const p = new PartitionProcessor(0);

@@ -59,6 +59,8 @@ const samples: StampedResult[] = [
       retrievalStrength: 0.9,
       nextReviewMs: Date.UTC(2026, 10, 5),
       materialCompletion: 0.2,
+      recentAttempts: 2,
+      recentFailures: 1,
       masteryScore: 0.71,
       trend: 'improving',
       change: 0.1,

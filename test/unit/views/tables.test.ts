@@ -13,6 +13,8 @@ function migratedTables(): Map<string, string[]> {
     for (const stmt of m.statements) {
       const alter = /^ALTER TABLE (\w+) (ADD COLUMN [\s\S]*)$/.exec(stmt);
       if (alter) {
+        // A fenced input (`<table>_in`, created AS its table) follows its table: not listed on its own.
+        if (!out.has(alter[1] as string)) continue;
         const added = [...(alter[2] as string).matchAll(/ADD COLUMN (\w+)/g)].map((c) => c[1] as string);
         out.set(alter[1] as string, [...(out.get(alter[1] as string) ?? []), ...added]);
         continue;
