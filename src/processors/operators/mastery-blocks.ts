@@ -185,7 +185,7 @@ export function encodeMasteryBlock(records: MasteryRecords, ids: readonly number
     w.varint(n.correct.get(r));
     w.varint(n.firstAttempts.get(r));
     w.varint(n.firstAttemptCorrect.get(r));
-    w.varint(n.recent.get(r));
+    w.varint(records.recent.get(r));
     if (lastScore !== null) w.f64(lastScore);
     if (card) {
       w.f64(card.dueMs);

@@ -322,7 +322,7 @@ export class MasteryOperator implements Operator {
     const { correct, attemptNumber } = attempt;
     rec.f.pKnown.set(r, bktUpdate(rec.f.pKnown.get(r), correct, this.bktParameters(rec.topicIdOf(r))));
     rec.n.attempts.set(r, rec.n.attempts.get(r) + 1);
-    rec.n.recent.set(r, pushOutcome(rec.n.recent.get(r), !correct));
+    rec.recent.set(r, pushOutcome(rec.recent.get(r), !correct));
     if (correct) rec.n.correct.set(r, rec.n.correct.get(r) + 1);
     if (attemptNumber === 1) {
       rec.n.firstAttempts.set(r, rec.n.firstAttempts.get(r) + 1);
@@ -371,8 +371,8 @@ export class MasteryOperator implements Operator {
       masteryScore,
       trend,
       change,
-      recentAttempts: recentAttempts(rec.n.recent.get(r)),
-      recentFailures: recentFailures(rec.n.recent.get(r)),
+      recentAttempts: recentAttempts(rec.recent.get(r)),
+      recentFailures: recentFailures(rec.recent.get(r)),
     };
   }
 }

@@ -16,7 +16,15 @@
 // may name them has closed (the day's sorted key runs compare records through
 // them, so they must not change until then).
 import type { State } from 'ts-fsrs';
-import { FreeList, type PagedColumn, PagedFloat64, PagedInt32, PagedUint8, PagedUint32 } from '../state/columns.js';
+import {
+  FreeList,
+  type PagedColumn,
+  PagedFloat64,
+  PagedInt32,
+  PagedUint8,
+  PagedUint16,
+  PagedUint32,
+} from '../state/columns.js';
 import { ownString, StringTable } from '../state/string-table.js';
 import type { StoredCard } from './memory-model.js';
 import { compareStrings, learnerKey } from './operator.js';
@@ -87,15 +95,16 @@ export class MasteryRecords {
     learningSteps: new PagedUint32(),
     reps: new PagedUint32(),
     lapses: new PagedUint32(),
-    /** The last attempts' outcomes, packed (recent-outcomes.ts). */
-    recent: new PagedUint32(),
   };
+  /** The last attempts' outcomes, packed in 16 bits (recent-outcomes.ts). */
+  readonly recent = new PagedUint16();
   private readonly allColumns: PagedColumn[] = [
     this.learner,
     this.topic,
     this.next,
     this.flags,
     this.cardState,
+    this.recent,
     ...Object.values(this.f),
     ...Object.values(this.n),
   ];
@@ -265,7 +274,7 @@ export class MasteryRecords {
       firstAttemptCorrect: this.n.firstAttemptCorrect.get(r),
       card: this.card(r),
       lastScore: this.lastScore(r),
-      recent: this.n.recent.get(r),
+      recent: this.recent.get(r),
     };
   }
 
@@ -282,7 +291,7 @@ export class MasteryRecords {
     this.n.firstAttemptCorrect.set(r, exactUint(fields.firstAttemptCorrect, 'firstAttemptCorrect'));
     const recent = fields.recent ?? 0;
     if (!isRecentOutcomes(recent)) throw new TypeError(`mastery recent outcomes ${String(recent)} are not a window`);
-    this.n.recent.set(r, recent);
+    this.recent.set(r, recent);
     this.setCard(r, fields.card);
     this.setLastScore(r, fields.lastScore);
     return r;
@@ -372,7 +381,7 @@ export class MasteryRecords {
     n.correct.set(r, 0);
     n.firstAttempts.set(r, 0);
     n.firstAttemptCorrect.set(r, 0);
-    n.recent.set(r, 0);
+    this.recent.set(r, 0);
     // The card columns are read only under HAS_CARD, which setCard writes with them.
     const tail = this.learnerTail.get(slot);
     if (tail < 0) this.learnerHead.set(slot, r);

@@ -1,12 +1,12 @@
 // The outcomes of a learner × topic's last RECENT_WINDOW question attempts,
-// packed in one uint32 of the mastery record: bits 0–9 the outcomes (1 = a
-// failed attempt; bit 0 the newest), bits 16–19 how many attempts the window
+// packed in one uint16 of the mastery record: bits 0–9 the outcomes (1 = a
+// failed attempt; bit 0 the newest), bits 12–15 how many attempts the window
 // holds (0–10). The knowledge-gap priority reads the recent failure rate from
 // it (README, "Learner insights").
 
 export const RECENT_WINDOW = 10;
 const OUTCOMES = (1 << RECENT_WINDOW) - 1;
-const COUNT_SHIFT = 16;
+const COUNT_SHIFT = 12;
 
 /** The window after one more attempt. */
 export function pushOutcome(packed: number, failed: boolean): number {
@@ -33,8 +33,8 @@ export function recentFailures(packed: number): number {
 
 /** A value this packing can produce (checkpoints are untrusted). */
 export function isRecentOutcomes(packed: number): boolean {
-  if (!Number.isInteger(packed) || packed < 0 || packed > 0xffffffff) return false;
+  if (!Number.isInteger(packed) || packed < 0 || packed > 0xffff) return false;
   const count = packed >>> COUNT_SHIFT;
-  const outcomes = packed & 0xffff;
+  const outcomes = packed & ((1 << COUNT_SHIFT) - 1);
   return count <= RECENT_WINDOW && outcomes < 1 << count;
 }

@@ -2,7 +2,7 @@
 // index, each field a typed array. `grow` returns a column of at least the
 // capacity asked for (doubling), with the old values copied.
 
-type Column = Float64Array | Int32Array | Uint32Array | Uint8Array;
+type Column = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
 
 /** The first capacity of a column store. */
 export const INITIAL_CAPACITY = 64;
@@ -94,7 +94,7 @@ abstract class Pages<C extends Column> implements PagedColumn {
 }
 
 // One subclass per element type, so each accessor sees one kind of typed array: its element
-// loads stay monomorphic (one shared accessor would see four kinds).
+// loads stay monomorphic (one shared accessor would see five kinds).
 
 export class PagedFloat64 extends Pages<Float64Array> {
   constructor() {
@@ -123,6 +123,18 @@ export class PagedInt32 extends Pages<Int32Array> {
 export class PagedUint32 extends Pages<Uint32Array> {
   constructor() {
     super((n) => new Uint32Array(n));
+  }
+  get(r: number): number {
+    return this.pages[r >>> PAGE_BITS]![r & PAGE_MASK]!;
+  }
+  set(r: number, value: number): void {
+    this.pages[r >>> PAGE_BITS]![r & PAGE_MASK] = value;
+  }
+}
+
+export class PagedUint16 extends Pages<Uint16Array> {
+  constructor() {
+    super((n) => new Uint16Array(n));
   }
   get(r: number): number {
     return this.pages[r >>> PAGE_BITS]![r & PAGE_MASK]!;

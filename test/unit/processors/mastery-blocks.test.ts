@@ -43,10 +43,10 @@ function block2(opts: { ref?: number; strings?: unknown } = {}) {
 }
 
 /**
- * Format 3: format 2 plus the recent outcomes after the counts — here 0x2_0002 as a varint (bytes 0x82 0x80
- * 0x08): 2 attempts in the window, the older failed, the newer correct.
+ * Format 3: format 2 plus the recent outcomes after the counts — here 0x2002 as a varint (bytes 0x82 0x40):
+ * 2 attempts in the window (bits 12–15), the older failed (bit 1), the newer correct (bit 0).
  */
-function block3(recent = [0x82, 0x80, 0x08]) {
+function block3(recent = [0x82, 0x40]) {
   const records = Buffer.from([3, 1, 0, 1, 2, 0, ...f64(0.625), 3, 2, 1, 1, ...recent, 0]).toString('base64');
   return [['t\u0000L', 't', 'x'], records];
 }
@@ -87,7 +87,7 @@ describe('mastery blocks', () => {
       expect(Array.from(op.snapshotEntries())).toEqual([['mastery.blocks', block3([0])]]);
     }
     const [record] = Array.from(decodeMasteryBlock(block3()));
-    expect(record!.fields.recent).toBe(0x2_0002);
+    expect(record!.fields.recent).toBe(0x2002);
     const op = new MasteryOperator(defaultEngineSettings());
     expect(op.restoreEntry('mastery.blocks', block3())).toBe(true);
     expect(Array.from(op.snapshotEntries())).toEqual([['mastery.blocks', block3()]]);
@@ -107,8 +107,8 @@ describe('mastery blocks', () => {
     ['format 2 with strings that are not text', block2({ strings: ['t\u0000L', 't', 7] })],
     ['format 2 records in a format-1 entry', block2()[1]],
     ['format 1 records in a format-2 entry', [['t\u0000L', 't', 'x'], block()]],
-    ['recent outcomes past their count', block3([0x84, 0x80, 0x04])], // 1 attempt, bit 2 set
-    ['a window of more than 10 attempts', block3([0x80, 0x80, 0x2c])], // 11 << 16
+    ['recent outcomes past their count', block3([0x84, 0x20])], // 0x1004: 1 attempt, bit 2 set
+    ['a window of more than 10 attempts', block3([0x80, 0xe0, 0x02])], // 11 << 12
   ])('refuse %s', (_why, value) => {
     expect(() => Array.from(decodeMasteryBlock(value))).toThrow(TypeError);
     const p = new PartitionProcessor(0);

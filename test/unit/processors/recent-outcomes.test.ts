@@ -42,9 +42,10 @@ describe('recent outcomes', () => {
     ]);
     // The window after 12: attempts 3–12 = C F F C C C C C F C; bit 0 is the newest (12th, C), so the
     // failures (11th, 5th, 4th) are bits 1, 7 and 8: 0b0110000010.
-    expect(packed).toBe((10 << 16) | 0b0110000010);
-    expect(isRecentOutcomes((1 << 16) | 0b100)).toBe(false); // a failure beyond the count
-    expect(isRecentOutcomes(11 << 16)).toBe(false);
+    expect(packed).toBe((10 << 12) | 0b0110000010);
+    expect(isRecentOutcomes((1 << 12) | 0b100)).toBe(false); // a failure beyond the count
+    expect(isRecentOutcomes(11 << 12)).toBe(false);
+    expect(isRecentOutcomes(1 << 16)).toBe(false);
     expect(isRecentOutcomes(-1)).toBe(false);
   });
 
