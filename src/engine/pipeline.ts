@@ -896,6 +896,16 @@ export class Pipeline implements SupervisedTask {
         m.checkpoints.inc();
         commits.push({ partition: c.owned.partition, offset: c.offset });
       }
+      if (commits.length === 0 && this.maybeStale) {
+        // Nothing new to commit, but this process may have been paused: committing the offsets its
+        // checkpoints already hold proves it is still a member holding these partitions (a stale
+        // member's commit is refused), so wall-clock ticks resume. At the end of a stream no record
+        // would ever bring a commit, and the last windows would never close.
+        for (const p of this.owned.values()) {
+          const offset = p.processor.nextOffset();
+          if (offset !== undefined) commits.push({ partition: p.partition, offset });
+        }
+      }
       if (commits.length > 0) {
         // The checkpoint is what restores; committed offsets are only where a fresh consumer starts.
         // A commit refused during a rebalance or while the broker is away is retried next time.

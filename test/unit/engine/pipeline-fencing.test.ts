@@ -108,7 +108,7 @@ function event(i: number, learner = 'L1', atMs = T0 + i * 60_000): SourceRecord 
   return { type: 'event', partition: 0, offset: String(i), event: e };
 }
 
-function setup(opts: { tickIntervalMs?: number; clock?: () => number } = {}) {
+function setup(opts: { tickIntervalMs?: number; clock?: () => number; checkpointIntervalMs?: number } = {}) {
   const source = new ScriptedSource();
   const claims = new Claims();
   const sink = new MemorySink();
@@ -123,7 +123,7 @@ function setup(opts: { tickIntervalMs?: number; clock?: () => number } = {}) {
     group: 'dep',
     topic: 'events',
     logger,
-    checkpointIntervalMs: 60_000,
+    checkpointIntervalMs: opts.checkpointIntervalMs ?? 60_000,
     tickIntervalMs: opts.tickIntervalMs ?? 0,
     tickCatchUpAfterMs: 3_600_000,
     outOfOrdernessMs: settings.outOfOrdernessMs,
@@ -210,5 +210,46 @@ describe('Pipeline ownership', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(source.ticks.length).toBe(before);
     await pipeline.stop();
+  });
+
+  it('after a pause at the end of a stream, proves its membership with a commit and appends ticks again', async () => {
+    let clock = T0 + 86_400_000;
+    const { source, pipeline } = setup({ tickIntervalMs: 40, clock: () => clock, checkpointIntervalMs: 200 });
+    const tick = setInterval(() => {
+      clock += 1_000;
+    }, 20);
+    try {
+      await waitFor(() => source.handler !== undefined);
+      await source.assign([0]);
+      await source.batch(0, [event(0), event(1), event(2)]); // the last records of the stream
+      await waitFor(() => source.ticks.length > 0 && source.commits > 0, { timeoutMs: 5000 });
+      // The process stalls (a long GC, SIGSTOP): housekeeping sees a gap past 2 s and withholds ticks.
+      const stallUntil = Date.now() + 2_600;
+      while (Date.now() < stallUntil) {
+        /* busy: the event loop is blocked */
+      }
+      const commitsBefore = source.commits;
+      await new Promise((r) => setTimeout(r, 150));
+      const ticksAfterStall = source.ticks.length;
+      // No record will ever come: the next checkpoint commits the offsets it holds, and ticks resume.
+      await waitFor(() => source.commits > commitsBefore && source.ticks.length > ticksAfterStall + 2, {
+        timeoutMs: 5000,
+      });
+
+      // A member the group dropped is refused that commit: its ticks stay withheld.
+      source.failCommits = true;
+      const stallAgain = Date.now() + 2_600;
+      while (Date.now() < stallAgain) {
+        /* busy */
+      }
+      await new Promise((r) => setTimeout(r, 600));
+      const withheld = source.ticks.length;
+      await new Promise((r) => setTimeout(r, 600));
+      expect(source.ticks.length).toBe(withheld);
+    } finally {
+      clearInterval(tick);
+      source.failCommits = false;
+      await pipeline.stop();
+    }
   });
 });
