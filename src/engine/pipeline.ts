@@ -582,6 +582,9 @@ export class Pipeline implements SupervisedTask {
           { details: { topic: this.o.topic, partition, checkpointOffset: cp.offset, logEnd: position.high } },
         );
       }
+      // Restored at the log end (the checkpoint holds everything): no batch will come to say so, and a
+      // partition never caught up gets no wall-clock tick — its last windows would never close.
+      if (cp && position && BigInt(cp.offset) >= BigInt(position.high)) owned.caughtUp = true;
       if (generation !== this.generation || this.stopped) return undefined;
       this.owned.set(partition, owned);
       m.partitions.set(this.owned.size);

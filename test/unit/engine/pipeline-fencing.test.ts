@@ -26,6 +26,8 @@ class ScriptedSource implements EventSource {
   ticks: [number, number][] = [];
   commits = 0;
   failCommits = false;
+  /** The log end `seek` reports. */
+  high = '1000';
   async run(handler: SourceHandler): Promise<void> {
     this.handler = handler;
   }
@@ -37,7 +39,7 @@ class ScriptedSource implements EventSource {
   resume(): void {}
   async seek(partition: number, offset: string | null) {
     this.seeks.push([partition, offset]);
-    return { low: '0', high: '1000' };
+    return { low: '0', high: this.high };
   }
   async appendTick(partition: number, eventTime: number): Promise<void> {
     this.ticks.push([partition, eventTime]);
@@ -108,11 +110,20 @@ function event(i: number, learner = 'L1', atMs = T0 + i * 60_000): SourceRecord 
   return { type: 'event', partition: 0, offset: String(i), event: e };
 }
 
-function setup(opts: { tickIntervalMs?: number; clock?: () => number; checkpointIntervalMs?: number } = {}) {
+function setup(
+  opts: {
+    tickIntervalMs?: number;
+    clock?: () => number;
+    checkpointIntervalMs?: number;
+    checkpoints?: InMemoryCheckpointStore;
+    high?: string;
+  } = {},
+) {
   const source = new ScriptedSource();
+  if (opts.high) source.high = opts.high;
   const claims = new Claims();
   const sink = new MemorySink();
-  const checkpoints = new InMemoryCheckpointStore();
+  const checkpoints = opts.checkpoints ?? new InMemoryCheckpointStore();
   const pipeline = new Pipeline({
     source,
     sink,
@@ -210,6 +221,29 @@ describe('Pipeline ownership', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(source.ticks.length).toBe(before);
     await pipeline.stop();
+  });
+
+  it('restored at the log end, counts as caught up: ticks close its windows without any new record', async () => {
+    const checkpoints = new InMemoryCheckpointStore();
+    const first = setup({ checkpoints });
+    await waitFor(() => first.source.handler !== undefined);
+    await first.source.assign([0]);
+    await first.source.batch(0, [event(0), event(1), event(2)]);
+    await first.pipeline.stop(); // a final checkpoint at offset 3, the log end
+    let clock = T0 + 86_400_000;
+    const second = setup({ checkpoints, tickIntervalMs: 40, clock: () => clock, high: '3' });
+    const advance = setInterval(() => {
+      clock += 1_000;
+    }, 20);
+    try {
+      await waitFor(() => second.source.handler !== undefined);
+      await second.source.assign([0]);
+      expect(second.source.seeks).toEqual([[0, '3']]);
+      await waitFor(() => second.source.ticks.length > 0, { timeoutMs: 5000 });
+    } finally {
+      clearInterval(advance);
+      await second.pipeline.stop();
+    }
   });
 
   it('after a pause at the end of a stream, proves its membership with a commit and appends ticks again', async () => {
