@@ -219,12 +219,18 @@ export const configSchema = z.object({
         .nonnegative()
         .default(14 * 24 * 60 * 60 * 1000)
         .describe(
-          'Tiered state: a learner with no event for this long (event time; default 14 days) leaves memory for the cold tier (table learner_cold_state) at the next checkpoint, and comes back before their next record exactly as they left. 0 keeps every learner in memory.',
+          'Tiered state: a learner with no event for this long (event time; default 14 days) leaves memory for the cold tier (table learner_cold_evictions) at the next checkpoint, and comes back before their next record exactly as they left. 0 keeps every learner in memory.',
         ),
       stateEvictMaxPerCheckpoint: int()
         .positive()
         .default(50_000)
         .describe('Tiered state: learners taken out of memory per partition and checkpoint at most.'),
+      stateColdCompactIntervalMs: int()
+        .nonnegative()
+        .default(60 * 60 * 1000)
+        .describe(
+          "Tiered state: how often (wall clock, per partition) the cold tier's rows no restore can need are deleted, after a checkpoint lands (older evictions of learners evicted again, and rows of checkpoints that never landed). A ClickHouse mutation, skipped when there is nothing to delete. 0: never.",
+        ),
       checkpointMaxDeltas: int()
         .nonnegative()
         .max(128)

@@ -228,6 +228,7 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
         coldState,
         stateIdleHorizonMs: config.engine.stateIdleHorizonMs,
         evictMaxPerCheckpoint: config.engine.stateEvictMaxPerCheckpoint,
+        coldCompactIntervalMs: config.engine.stateColdCompactIntervalMs,
         tickIntervalMs: config.engine.tickIntervalMs,
         tickCatchUpAfterMs: config.engine.tickCatchUpAfterMs,
         eventClock: () => eventClock(),

@@ -102,6 +102,11 @@ export interface ColdStatePort {
   any(partition: number, voided?: readonly (readonly [number, number])[]): Promise<boolean>;
   /** The highest version of the partition's cold rows (0 if none). */
   newestVersion(partition: number): Promise<number>;
+  /**
+   * Deletes the rows no restore can need once checkpoint `landed` is durable (every row up to it but
+   * each learner's newest outside `voided`); resolves with how many it found.
+   */
+  compact?(partition: number, landed: number, voided?: readonly (readonly [number, number])[]): Promise<number>;
 }
 
 /** What the pipeline needs from the sink (ClickHouseSink implements it). */
@@ -176,6 +181,8 @@ export interface PipelineOptions {
   stateIdleHorizonMs?: number;
   /** Learners taken out of memory per partition and checkpoint at most. @default 50000 */
   evictMaxPerCheckpoint?: number;
+  /** How often (wall clock, per partition) the cold tier drops rows no restore can need; 0 never. @default 3600000 */
+  coldCompactIntervalMs?: number;
   /** A partition quiet this long (wall clock) gets a watermark tick. 0 disables ticks. */
   tickIntervalMs: number;
   /** The processors' bounded out-of-orderness: the watermark is the highest event time minus this. */
@@ -204,6 +211,14 @@ const m = {
   thawed: counter({
     name: 'learnstream_state_thawed_learners_total',
     help: 'Learners brought back from the cold tier by a record of theirs.',
+  }),
+  coldCompacted: counter({
+    name: 'learnstream_state_cold_rows_compacted_total',
+    help: 'Cold-tier rows deleted because no restore can need them (older evictions, rows of checkpoints that never landed).',
+  }),
+  coldCompactFailures: counter({
+    name: 'learnstream_state_cold_compact_failures_total',
+    help: 'Cold-tier compactions that failed (retried at the next checkpoint).',
   }),
   checkpointBytes: histogram({
     name: 'learnstream_checkpoint_size_chars',
@@ -267,6 +282,8 @@ interface OwnedPartition {
   evicting: Map<string, ColdLearner>;
   /** The cold tier may hold learners of this partition (asked at restore, set by an eviction). */
   coldPossible: boolean;
+  /** Wall clock of the partition's last cold-tier compaction (or of its restore). */
+  lastColdCompactWallMs: number;
   dirty: boolean;
   lastCheckpointWallMs: number;
   lastRecordWallMs: number;
@@ -559,6 +576,7 @@ export class Pipeline implements SupervisedTask {
         ),
         evicting: new Map(),
         coldPossible: this.o.coldState ? await this.o.coldState.any(partition, processor.coldVoid?.()) : false,
+        lastColdCompactWallMs: Date.now(),
         dirty: false,
         lastCheckpointWallMs: Date.now(),
         lastRecordWallMs: Date.now(),
@@ -742,6 +760,37 @@ export class Pipeline implements SupervisedTask {
     return evicted;
   }
 
+  private coldCompaction: Promise<void> | undefined;
+
+  /**
+   * After a checkpoint of `landed` is durable, at most every
+   * coldCompactIntervalMs per partition and one at a time: the cold tier
+   * deletes the rows no restore can need (docs/delivery.md, "Tiered state").
+   * In the background; a failure is logged and retried at a later checkpoint.
+   */
+  private maybeCompactCold(p: OwnedPartition, landed: number): void {
+    const interval = this.o.coldCompactIntervalMs ?? 60 * 60 * 1000;
+    const cold = this.o.coldState;
+    if (!cold?.compact || interval <= 0 || !p.coldPossible || this.coldCompaction) return;
+    if (Date.now() - p.lastColdCompactWallMs < interval) return;
+    p.lastColdCompactWallMs = Date.now();
+    const voided = (p.processor.coldVoid?.() ?? []).map(([from, to]) => [from, to] as const);
+    this.coldCompaction = cold
+      .compact(p.partition, landed, voided)
+      .then((rows) => {
+        m.coldCompacted.inc(rows);
+        if (rows > 0) this.log.debug({ partition: p.partition, landed, rows }, 'cold tier compacted');
+      })
+      .catch((err) => {
+        m.coldCompactFailures.inc();
+        p.lastColdCompactWallMs = 0;
+        this.log.warn({ partition: p.partition, err: (err as Error).message }, 'cold tier compaction failed');
+      })
+      .finally(() => {
+        this.coldCompaction = undefined;
+      });
+  }
+
   /** Before a batch: learners of its events not in memory come back from the cold tier (or the eviction under way). */
   private async thawFor(owned: OwnedPartition, batch: SourceBatch): Promise<void> {
     const proc = owned.processor;
@@ -894,6 +943,7 @@ export class Pipeline implements SupervisedTask {
         }
         for (const l of c.evicted) if (c.owned.evicting.get(l.key) === l) c.owned.evicting.delete(l.key);
         c.owned.chain.landed(c);
+        this.maybeCompactCold(c.owned, version);
         m.checkpointBytes.observe({ kind: c.kind }, c.chars);
         c.owned.lastCheckpointWallMs = Date.now();
         m.checkpoints.inc();

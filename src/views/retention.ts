@@ -234,7 +234,7 @@ export async function eraseLearner(
     );
   }
   // A learner in the cold tier (tiered state) is a row of their own: it goes whole.
-  await deleteWhere(store, 'learner_cold_state', sql`learner_key = ${`${tenantId}\u0000${learnerPseudonym}`}`, out);
+  await deleteWhere(store, 'learner_cold_evictions', sql`learner_key = ${`${tenantId}\u0000${learnerPseudonym}`}`, out);
   if (opts.wait !== false) await waitForMutations(store);
   return out;
 }

@@ -256,7 +256,7 @@ export const tableColumns = {
   ],
   engine_checkpoint_chain: checkpointChainColumns,
   engine_checkpoint_versions: checkpointChainColumns,
-  learner_cold_state: [
+  learner_cold_evictions: [
     'deployment',
     'source_topic',
     'source_partition',
@@ -320,7 +320,7 @@ export const materializedViews = [
   'engine_checkpoint_parts_fence_mv',
   'engine_checkpoint_chain_fence_mv',
   'engine_checkpoint_versions_fence_mv',
-  'learner_cold_state_fence_mv',
+  'learner_cold_evictions_fence_mv',
 ] as const;
 
 /**
@@ -338,7 +338,7 @@ export const fencedInput = {
   engine_checkpoint_parts: 'engine_checkpoint_parts_in',
   engine_checkpoint_chain: 'engine_checkpoint_chain_in',
   engine_checkpoint_versions: 'engine_checkpoint_versions_in',
-  learner_cold_state: 'learner_cold_state_in',
+  learner_cold_evictions: 'learner_cold_evictions_in',
 } as const satisfies Partial<Record<TableName, string>>;
 
 /**

@@ -1,6 +1,6 @@
 // Migrations on both engines: everything applies, a rerun applies nothing,
 // and an edited applied file is refused with its name in the message.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { LearnstreamError } from '../../../src/core/errors.js';
@@ -18,6 +18,7 @@ const files = [
   '008_checkpoint_versions.sql',
   '009_topic_catalog.sql',
   '010_recent_outcomes.sql',
+  '011_learner_cold_evictions.sql',
 ];
 
 forEachStore('migrations', ({ newStore }) => {
@@ -69,5 +70,26 @@ forEachStore('migrations', ({ newStore }) => {
       "SELECT name FROM system.tables WHERE database = currentDatabase() AND name = 'x'",
     );
     expect(tables).toEqual([]);
+  });
+
+  it('011 carries the old cold tier over, every eviction a row of its own', async () => {
+    const store = await newStore();
+    const dir = tempDir('learnstream-migrations-');
+    cpSync(defaultMigrationsDir, dir, { recursive: true });
+    rmSync(join(dir, '011_learner_cold_evictions.sql'));
+    await runMigrations(store, { dir });
+    await store.command(
+      `INSERT INTO learner_cold_state (deployment, source_topic, source_partition, learner_key, version, last_active_ms, data, owner_epoch, owner, created_at, created_at_ms)
+       VALUES ('d', 'events', 2, 't1\\0a', 4, 1000, '[]', 0, '', '2026-01-05 00:00:00', 1767571200000)`,
+    );
+    const report = await runMigrations(store);
+    expect(report.applied).toEqual(['011_learner_cold_evictions.sql']);
+    expect(
+      await store.query('SELECT source_partition, learner_key, version, data FROM learner_cold_evictions'),
+    ).toEqual([{ source_partition: 2, learner_key: 't1\u0000a', version: 4, data: '[]' }]);
+    const old = await store.query<{ name: string }>(
+      "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'learner_cold_state%'",
+    );
+    expect(old).toEqual([]);
   });
 });

@@ -21,6 +21,8 @@ import {
 } from '../../../src/processors/index.js';
 import { waitFor } from '../../support/index.js';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 const logger = pino({ level: 'silent' });
 const settings = defaultEngineSettings();
 const SECRET = 'pipeline-tiering-secret-0123456789';
@@ -74,6 +76,22 @@ class MemoryColdState implements ColdStatePort {
   async newestVersion(partition: number): Promise<number> {
     return Math.max(0, ...this.rows.filter((r) => r.partition === partition).map((r) => r.version));
   }
+  compactions: { landed: number; voided: VoidRanges }[] = [];
+  /** Every row up to `landed` goes but each learner's newest outside `voided`. */
+  async compact(partition: number, landed: number, voided: VoidRanges = []): Promise<number> {
+    this.compactions.push({ landed, voided: structuredClone(voided) });
+    const keep = new Map<string, number>();
+    for (const r of this.rows) {
+      if (r.partition !== partition || r.version > landed || isVoid(r.version, voided)) continue;
+      keep.set(r.learner.key, Math.max(keep.get(r.learner.key) ?? 0, r.version));
+    }
+    const before = this.rows.length;
+    const left = this.rows.filter(
+      (r) => r.partition !== partition || r.version > landed || keep.get(r.learner.key) === r.version,
+    );
+    this.rows.splice(0, this.rows.length, ...left);
+    return before - left.length;
+  }
 }
 
 /** A checkpoint store whose saves never land (as when the fence drops a stale owner's checkpoints). */
@@ -106,6 +124,7 @@ function pipeline(
   source: ReturnType<typeof createInProcessSource>,
   checkpoints: CheckpointStore,
   coldState?: ColdStatePort,
+  coldCompactIntervalMs = 0,
 ) {
   return new Pipeline({
     source,
@@ -118,7 +137,7 @@ function pipeline(
     checkpointIntervalMs: 60_000,
     tickIntervalMs: 0,
     eventClock: () => Date.now(),
-    ...(coldState ? { coldState, stateIdleHorizonMs: 14 * DAY } : {}),
+    ...(coldState ? { coldState, stateIdleHorizonMs: 14 * DAY, coldCompactIntervalMs } : {}),
   });
 }
 
@@ -162,7 +181,10 @@ describe('Pipeline with tiered state', () => {
     expect(july.map((r) => (r.result as { attempts: number }).attempts)).toEqual([5]);
   });
 
-  it('never brings a learner back from a cold row whose checkpoint did not land', async () => {
+  it.each([
+    ['without compaction', 0],
+    ['with the cold tier compacted at every landed checkpoint', 1],
+  ])('never brings a learner back from a cold row whose checkpoint did not land (%s)', async (_, compactMs) => {
     const all = events();
     const split = all.findIndex((e) => e.occurredAt >= Date.UTC(2026, 5, 30));
     const refSink = new ListSink();
@@ -183,9 +205,18 @@ describe('Pipeline with tiered state', () => {
     expect(cold.rows[1]!.version).toBeGreaterThan(cold.rows[0]!.version);
     // The owner that continues from the June checkpoint must thaw 'a' from June's row, not the newer one
     // (which already holds July's attempts): every result as in the run that kept everyone in memory.
-    await runUntil(pipeline(sink, source, checkpoints, cold), source, all.slice(split), all.length);
+    const [june, stray] = cold.rows.map((r) => r.version);
+    await sleep(2); // the compaction interval (1 ms) passes between the restore and the landing
+    await runUntil(pipeline(sink, source, checkpoints, cold, compactMs), source, all.slice(split), all.length);
     const json = (r: StampedResult) => JSON.stringify(r);
     expect(sink.written.map(json)).toEqual(refSink.written.map(json));
+    if (compactMs === 0) return;
+    // Its final checkpoint (version past the stray row's) took 'a' out again and landed; compaction then kept
+    // only that newest valid row: June's is superseded, the stray one void.
+    expect(cold.compactions).toHaveLength(1);
+    const { landed, voided } = cold.compactions[0]!;
+    expect(voided).toEqual([[june! + 1, stray!]]);
+    expect(cold.rows.map((r) => r.version)).toEqual([landed]);
   });
 
   it('writes the cold row as evicted even when the learner returns before it is written', async () => {
