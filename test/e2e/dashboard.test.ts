@@ -472,7 +472,7 @@ describe('live dashboard in headless Chromium', () => {
           isDeepStrictEqual(shown.heatmap, matrixCells(oracleMatrix(sessions)))
         );
       },
-      { timeoutMs: 120_000, intervalMs: 1000, message: 'learner page equals the API and the oracle' },
+      { timeoutMs: 180_000, intervalMs: 1000, message: 'learner page equals the API and the oracle' },
     ).catch((err) => {
       expect(shown, String(err)).toEqual(expected);
       expect(shown?.calendar, `calendar of ${raw} (oracle)`).toEqual(oracleDays);
@@ -500,7 +500,31 @@ describe('live dashboard in headless Chromium', () => {
     });
     await page.screenshot({ path: `${artifacts}learner-390-full.png`, fullPage: true });
     await page.close();
-  }, 240_000);
+
+    // Staff read their own tenant's learners; another tenant's staff get the answer an unknown learner gets.
+    for (const [staffTenant, reads] of [
+      [tenant, true],
+      ['tenant-02', false],
+    ] as const) {
+      const staff = await signToken(jwtSecret, {
+        sub: `staff-${staffTenant}`,
+        role: 'tenant_staff',
+        tenant_id: staffTenant,
+      });
+      const p = await browser.newPage();
+      await p.goto(`${engine.baseUrl}/?token=${staff}&learner=${learner}`);
+      await waitFor(
+        async () =>
+          reads
+            ? (await p.locator('body').getAttribute('data-loaded-learner')) === learner
+            : /No results for learner/.test((await p.getByTestId('learner-message').textContent()) ?? ''),
+        { timeoutMs: 30_000, message: `staff of ${staffTenant} ${reads ? 'read' : 'do not read'} the learner` },
+      );
+      expect(await p.locator('#learner-body').isVisible()).toBe(reads);
+      if (reads) expect(await p.getByTestId('learner-sessions').getAttribute('data-value')).toBe(got.sessions);
+      await p.close();
+    }
+  }, 300_000);
 
   it('without ?tenant= an admin page picks a tenant it found through the live feed', async () => {
     const page = await browser.newPage();
