@@ -41,6 +41,9 @@ export const learnerPatternsResponse = z.object({
     lastActiveDay: day.nullable(),
     consistency: z.number().nullable().describe('Active days / days from the first active day to asOf'),
   }),
+  calendar: z
+    .array(day)
+    .describe('The UTC days of the period with at least one session, oldest first (a streak calendar)'),
   patterns: z.object({
     sessions: z.number().int(),
     reported: z.boolean().describe('False below minimums.patternSessions sessions: every pattern is then null'),

@@ -1,8 +1,10 @@
 // The live dashboard at `/` in real headless Chromium (Debian's chromium,
 // driven by playwright-core) against a real engine process with simulated
 // traffic: the page shows the same figures the REST API returns, counts
-// windows as they close without a reload, and renders at desktop and phone
-// width (screenshots in test-artifacts/).
+// windows as they close without a reload, opens a learner's page whose figures
+// equal the learner routes' answers (and, for the calendar and the time-of-day
+// matrix, the sessions worked out from the simulator's own events), and
+// renders at desktop and phone width (screenshots in test-artifacts/).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
@@ -10,14 +12,22 @@ import { isDeepStrictEqual } from 'node:util';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/api/index.js';
-import { type EngineProcess, spawnEngine } from '../support/engine-process.js';
+import type { LearningEvent } from '../../src/ingest/event.js';
+import { pseudonymize } from '../../src/ingest/pseudonym.js';
+import { simulate } from '../../src/ingest/simulator/index.js';
+import { type EngineProcess, spawnEngine, testSecrets } from '../support/engine-process.js';
 import { tempDir, waitFor } from '../support/index.js';
+import { type OracleSession, oracleSessions } from '../support/oracle.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
 const root = new URL('../../', import.meta.url).pathname;
 const jwtSecret = 'dashboard-test-secret-0123456789abcdef';
 const tenant = 'tenant-01';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+// The engine's simulator settings (env below, seed and malformed share as src/engine/engine.ts sets them).
+const sim = { seed: 7, learners: 90, days: 14, malformedShare: 0.002 };
 
 interface Shown {
   activeLearners: string | null;
@@ -39,6 +49,65 @@ async function valuesByTestId(page: Page, prefix: string): Promise<Record<string
     out[id.slice(prefix.length)] = await el.getAttribute('data-value');
   }
   return out;
+}
+
+/** What the learner page shows, from the data-value of its figures. */
+interface LearnerShown {
+  streakCurrent: string | null;
+  streakLongest: string | null;
+  sessions: string | null;
+  hours: string | null;
+  topicsMastered: string | null;
+  calendarDays: string | null;
+  calendar: string[];
+  heatmap: Record<string, string | null>;
+  history: Record<string, string | null>;
+  projections: Record<string, string | null>;
+  gapSeverity: Record<string, string | null>;
+  gapPriority: Record<string, string | null>;
+  reviewDue: Record<string, string | null>;
+  reviewOverdue: Record<string, string | null>;
+}
+
+async function shownLearner(page: Page): Promise<LearnerShown> {
+  const value = (id: string) => page.getByTestId(id).getAttribute('data-value');
+  const calendar: string[] = [];
+  for (const el of await page.locator('[data-testid^="cal-"][data-value="1"]').all()) {
+    calendar.push(((await el.getAttribute('data-testid')) ?? '').slice('cal-'.length));
+  }
+  return {
+    streakCurrent: await value('learner-streak-current'),
+    streakLongest: await value('learner-streak-longest'),
+    sessions: await value('learner-sessions'),
+    hours: await value('learner-hours'),
+    topicsMastered: await value('learner-topics-mastered'),
+    calendarDays: await value('learner-calendar-days'),
+    calendar,
+    heatmap: await valuesByTestId(page, 'heat-'),
+    history: await valuesByTestId(page, 'history-series-'),
+    projections: await valuesByTestId(page, 'history-projection-'),
+    gapSeverity: await valuesByTestId(page, 'gap-severity-'),
+    gapPriority: await valuesByTestId(page, 'gap-priority-'),
+    reviewDue: await valuesByTestId(page, 'review-due-'),
+    reviewOverdue: await valuesByTestId(page, 'review-overdue-'),
+  };
+}
+
+/** Every cell of a weekday × hour matrix as `d-h` → count, as the heatmap's data-value holds it. */
+function matrixCells(matrix: number[][] | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [d, row] of (matrix ?? []).entries()) for (const [h, c] of row.entries()) out[`${d}-${h}`] = String(c);
+  return out;
+}
+
+function oracleMatrix(sessions: readonly OracleSession[]): number[][] {
+  const m = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+  for (const s of sessions) {
+    const d = new Date(s.startMs);
+    const row = m[(d.getUTCDay() + 6) % 7] as number[];
+    row[d.getUTCHours()] = (row[d.getUTCHours()] ?? 0) + 1;
+  }
+  return m;
 }
 
 async function shownFigures(page: Page): Promise<Shown> {
@@ -92,19 +161,26 @@ describe('live dashboard in headless Chromium', () => {
     };
   };
 
+  /** The first day the engine's simulator plays, computed as the engine does when it starts. */
+  const simulationStart = () => Math.floor((Date.now() - sim.days * DAY) / DAY) * DAY;
+  let simStartMs = 0;
+
   beforeAll(async () => {
     expect(existsSync(chromiumPath), 'Debian chromium at /usr/bin/chromium (apt-get install chromium)').toBe(true);
     // The page under test is built from the current sources, as `npm run build` does.
     execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-web.ts'], { cwd: root, stdio: 'pipe' });
     mkdirSync(artifacts, { recursive: true });
+    simStartMs = simulationStart();
     engine = await spawnEngine({
       LEARNSTREAM_CLICKHOUSE_CHDB_PATH: `${tempDir()}/chdb`,
       LEARNSTREAM_AUTH_JWT_SECRET: jwtSecret,
       // 14 simulated days at 20000x: about a minute of traffic, windows closing every second.
       LEARNSTREAM_SOURCE_SIMULATE_SPEEDUP: '20000',
-      LEARNSTREAM_SOURCE_SIMULATE_DAYS: '14',
-      LEARNSTREAM_SOURCE_SIMULATE_LEARNERS: '90',
+      LEARNSTREAM_SOURCE_SIMULATE_DAYS: String(sim.days),
+      LEARNSTREAM_SOURCE_SIMULATE_LEARNERS: String(sim.learners),
     });
+    // Started across a UTC midnight, the engine may have played another day range: the oracle would not match.
+    expect(simulationStart(), 'engine started within one UTC day').toBe(simStartMs);
     token = await signToken(jwtSecret, { sub: 'dashboard-test', role: 'admin' });
     browser = await chromium.launchPersistentContext(tempDir('learnstream-chromium-'), {
       executablePath: chromiumPath,
@@ -191,6 +267,29 @@ describe('live dashboard in headless Chromium', () => {
     expect(await page.locator('[data-testid="recent-windows"] li').count()).toBeGreaterThan(0);
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
 
+    // A session or mastery window names its learner: the link opens their page in place, "back" returns.
+    // The list moves as windows close, so the link is held and clicked as one element (retried if it leaves).
+    const linked = await waitFor(
+      async () => {
+        const link = await page.getByTestId('recent-learner').first().elementHandle({ timeout: 1000 });
+        const id = await link?.getAttribute('data-learner');
+        if (!link || !id) return undefined;
+        await link.click({ timeout: 1000 });
+        return id;
+      },
+      { timeoutMs: 60_000, message: 'a learner link in the closed windows, clicked' },
+    );
+    await waitFor(async () => (await page.getByTestId('learner-id').textContent()) === linked, {
+      message: 'learner page of the clicked learner',
+    });
+    expect(await page.getByTestId('learner-page').isVisible()).toBe(true);
+    expect(await page.locator('#main').isVisible()).toBe(false);
+    expect(new URL(page.url()).searchParams.get('learner')).toBe(linked);
+    await page.getByTestId('learner-back').click();
+    await waitFor(() => page.locator('#main').isVisible(), { message: 'back on the tenant page' });
+    expect(new URL(page.url()).searchParams.get('learner')).toBeNull();
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+
     // The figures equal what the API says for the same URLs (re-read after each burst of windows).
     let expected: Shown | undefined;
     let shown: Shown | undefined;
@@ -246,6 +345,185 @@ describe('live dashboard in headless Chromium', () => {
     await page.screenshot({ path: `${artifacts}dashboard-390x844.png` });
     await page.screenshot({ path: `${artifacts}dashboard-390-full.png`, fullPage: true });
     await page.close();
+  }, 300_000);
+
+  it("opens a learner's page from the tenant page, with the learner routes' figures and the simulator's sessions", async () => {
+    // The oracle's sessions of a learner of the tenant, from the simulator's events. Malformed records never
+    // reach the operators. An event delivered at most 15 minutes after it happened cannot be late (every
+    // event read before it happened before its delivery, so the watermark trails it by less than the
+    // 5 min bound + 10 min lateness); one delivered later may be. The learner chosen is one whose session
+    // starts are the same with and without those doubtful events, whose last event is two hours old (all
+    // their sessions have closed), with the most sessions.
+    const events = new Map<string, LearningEvent[]>();
+    for (const r of simulate({ ...sim, startMs: simStartMs })) {
+      if (r.type === 'event' && r.event.tenantId === tenant)
+        events.set(r.event.learnerId, [...(events.get(r.event.learnerId) ?? []), r.event]);
+    }
+    const sessionsOf = (list: LearningEvent[]) => oracleSessions(list, 30 * 60_000, 4 * HOUR, 5 * 60_000);
+    let chosen: { raw: string; sessions: OracleSession[] } | undefined;
+    for (const [raw, list] of events) {
+      if (Math.max(...list.map((e) => e.occurredAt)) > Date.now() - 2 * HOUR) continue;
+      const sessions = sessionsOf(list);
+      const sure = sessionsOf(list.filter((e) => e.receivedAt - e.occurredAt <= 15 * 60_000));
+      if (
+        !isDeepStrictEqual(
+          sessions.map((x) => x.startMs),
+          sure.map((x) => x.startMs),
+        )
+      )
+        continue;
+      if (!chosen || sessions.length > chosen.sessions.length) chosen = { raw, sessions };
+    }
+    expect(chosen, 'a learner of tenant-01 whose sessions do not depend on doubtful events').toBeDefined();
+    const { raw, sessions } = chosen as { raw: string; sessions: OracleSession[] };
+    expect(sessions.length, `${raw}: enough sessions for the time-of-day pattern (5)`).toBeGreaterThanOrEqual(5);
+    const learner = pseudonymize(testSecrets.LEARNSTREAM_PRIVACY_PSEUDONYM_SECRET, tenant, raw);
+    const oracleDays = [...new Set(sessions.map((x) => new Date(x.startMs).toISOString().slice(0, 10)))].sort();
+
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${engine.baseUrl}/?token=${token}&tenant=${tenant}`);
+    await waitFor(async () => (await page.locator('body').getAttribute('data-loaded-tenant')) === tenant, {
+      timeoutMs: 60_000,
+      message: 'tenant page loaded',
+    });
+
+    // An id that is not a pseudonym is refused in the form, before any request.
+    await page.getByTestId('learner-input').fill('not a pseudonym!');
+    await page.getByTestId('learner-form').getByRole('button', { name: 'Open' }).click();
+    await waitFor(() => page.locator('#learner-form-error').isVisible(), { message: 'form error shown' });
+    expect(await page.locator('#main').isVisible()).toBe(true);
+
+    // A learner without results: a clear message, no figures.
+    await page.getByTestId('learner-input').fill('no-such-learner-0000');
+    await page.getByTestId('learner-form').getByRole('button', { name: 'Open' }).click();
+    await waitFor(
+      async () =>
+        /No results for learner no-such-learner-0000/.test(
+          (await page.getByTestId('learner-message').textContent()) ?? '',
+        ),
+      { timeoutMs: 20_000, message: 'no-results message' },
+    );
+    expect(await page.locator('#learner-body').isVisible()).toBe(false);
+    await page.getByTestId('learner-back').click();
+    await waitFor(() => page.locator('#main').isVisible(), { message: 'back on the tenant page' });
+
+    // The chosen learner, by their pseudonym typed on the tenant page.
+    await page.getByTestId('learner-input').fill(learner);
+    await page.getByTestId('learner-form').getByRole('button', { name: 'Open' }).click();
+    await waitFor(async () => (await page.locator('body').getAttribute('data-loaded-learner')) === learner, {
+      timeoutMs: 30_000,
+      message: 'learner page loaded',
+    });
+    expect(new URL(page.url()).searchParams.get('learner')).toBe(learner);
+
+    const q = `tenant_id=${tenant}`;
+    const expectedLearner = async (): Promise<LearnerShown> => {
+      type Patterns = {
+        streaks: { current: number; longest: number };
+        calendar: string[];
+        patterns: { activityMatrix: number[][] | null };
+      };
+      type History = {
+        topics: { topicId: string; points: { day: string; masteryScore: number }[]; projection: { status: string } }[];
+      };
+      type Gaps = { gaps: { topicId: string; severity: string; priority: number }[] };
+      type Reviews = { reviews: { topicId: string; nextReviewAt: string; overdueDays: number }[] };
+      // The reviews due at the instant the page asked about: the same answer for the same question.
+      const dueBefore = await page.getByTestId('learner-reviews').getAttribute('data-due-before');
+      const [s, p, h, g, r] = await Promise.all([
+        api<{ sessions: number; totalHours: number; topicsMastered: number }>(`/v1/learners/${learner}/summary?${q}`),
+        api<Patterns>(`/v1/learners/${learner}/patterns?${q}`),
+        api<History>(`/v1/learners/${learner}/mastery/history?${q}`),
+        api<Gaps>(`/v1/learners/${learner}/gaps?${q}`),
+        api<Reviews>(`/v1/learners/${learner}/reviews?${q}&due_before=${encodeURIComponent(dueBefore ?? '')}`),
+      ]);
+      return {
+        streakCurrent: String(p.streaks.current),
+        streakLongest: String(p.streaks.longest),
+        sessions: String(s.sessions),
+        hours: String(s.totalHours),
+        topicsMastered: String(s.topicsMastered),
+        calendarDays: String(p.calendar.length),
+        calendar: p.calendar,
+        heatmap: matrixCells(p.patterns.activityMatrix),
+        history: Object.fromEntries(
+          h.topics.map((t) => [t.topicId, JSON.stringify(t.points.map((x) => [x.day, x.masteryScore]))]),
+        ),
+        projections: Object.fromEntries(h.topics.map((t) => [t.topicId, t.projection.status])),
+        gapSeverity: Object.fromEntries(g.gaps.map((x) => [x.topicId, x.severity])),
+        gapPriority: Object.fromEntries(g.gaps.map((x) => [x.topicId, String(x.priority)])),
+        reviewDue: Object.fromEntries(r.reviews.map((x) => [x.topicId, x.nextReviewAt])),
+        reviewOverdue: Object.fromEntries(r.reviews.map((x) => [x.topicId, String(x.overdueDays)])),
+      };
+    };
+
+    // The page equals the API; and the calendar and the time-of-day matrix equal the oracle's sessions.
+    let expected: LearnerShown | undefined;
+    let shown: LearnerShown | undefined;
+    await waitFor(
+      async () => {
+        shown = await shownLearner(page);
+        expected = await expectedLearner();
+        return (
+          isDeepStrictEqual(shown, expected) &&
+          isDeepStrictEqual(shown.calendar, oracleDays) &&
+          isDeepStrictEqual(shown.heatmap, matrixCells(oracleMatrix(sessions)))
+        );
+      },
+      { timeoutMs: 180_000, intervalMs: 1000, message: 'learner page equals the API and the oracle' },
+    ).catch((err) => {
+      expect(shown, String(err)).toEqual(expected);
+      expect(shown?.calendar, `calendar of ${raw} (oracle)`).toEqual(oracleDays);
+      expect(shown?.heatmap, `time of day of ${raw} (oracle)`).toEqual(matrixCells(oracleMatrix(sessions)));
+      throw err;
+    });
+    const got = shown as LearnerShown;
+    expect(got.sessions).toBe(String(sessions.length));
+    expect(Object.keys(got.history).length, 'mastery history of at least one topic').toBeGreaterThan(0);
+    expect(Object.keys(got.gapSeverity).sort()).toEqual(Object.keys(got.history).sort());
+    // What a person reads is the same number.
+    for (const id of ['learner-streak-current', 'learner-streak-longest', 'learner-sessions', 'learner-hours']) {
+      const [text, value] = (await page
+        .getByTestId(id)
+        .evaluate((el) => [el.textContent, el.getAttribute('data-value')])) as [string | null, string | null];
+      expect(Number(text?.replace(/,/g, '')), id).toBe(Number(value));
+    }
+    expect(pageErrors).toEqual([]);
+
+    await page.screenshot({ path: `${artifacts}learner-1280-full.png`, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitFor(async () => Number(await page.evaluate('document.documentElement.scrollWidth')) <= 390, {
+      timeoutMs: 5000,
+      message: 'no horizontal scrolling at phone width',
+    });
+    await page.screenshot({ path: `${artifacts}learner-390-full.png`, fullPage: true });
+    await page.close();
+
+    // Staff read their own tenant's learners; another tenant's staff get the answer an unknown learner gets.
+    for (const [staffTenant, reads] of [
+      [tenant, true],
+      ['tenant-02', false],
+    ] as const) {
+      const staff = await signToken(jwtSecret, {
+        sub: `staff-${staffTenant}`,
+        role: 'tenant_staff',
+        tenant_id: staffTenant,
+      });
+      const p = await browser.newPage();
+      await p.goto(`${engine.baseUrl}/?token=${staff}&learner=${learner}`);
+      await waitFor(
+        async () =>
+          reads
+            ? (await p.locator('body').getAttribute('data-loaded-learner')) === learner
+            : /No results for learner/.test((await p.getByTestId('learner-message').textContent()) ?? ''),
+        { timeoutMs: 30_000, message: `staff of ${staffTenant} ${reads ? 'read' : 'do not read'} the learner` },
+      );
+      expect(await p.locator('#learner-body').isVisible()).toBe(reads);
+      if (reads) expect(await p.getByTestId('learner-sessions').getAttribute('data-value')).toBe(got.sessions);
+      await p.close();
+    }
   }, 300_000);
 
   it('without ?tenant= an admin page picks a tenant it found through the live feed', async () => {

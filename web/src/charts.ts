@@ -1,6 +1,7 @@
-// The dashboard's three charts, drawn with Chart.js (bundled, tree-shaken to
-// the bar and line controllers). Suppressed figures are gaps, never zeros:
-// a zero would claim a small cohort had no activity.
+// The dashboard's charts, drawn with Chart.js (bundled, tree-shaken to the bar
+// and line controllers): three on the tenant page, the mastery history on the
+// learner page. Suppressed figures are gaps, never zeros: a zero would claim a
+// small cohort had no activity.
 import {
   BarController,
   BarElement,
@@ -16,7 +17,7 @@ import {
   PointElement,
   Tooltip,
 } from 'chart.js';
-import type { DayPoint, TopicMastery, WeekPoint } from './types.js';
+import type { DayPoint, MasteryHistory, TopicMastery, WeekPoint } from './types.js';
 
 Chart.register(
   BarController,
@@ -204,6 +205,63 @@ export function createCharts(): DashboardCharts {
       if (parent) parent.style.height = topics.length ? `${Math.max(220, 48 + topics.length * 34)}px` : '120px';
       mastery.resize();
       mastery.update('none');
+    },
+  };
+}
+
+/** One colour per topic line, in the order the API lists the topics. */
+const topicColours = [
+  palette.teal,
+  palette.amber,
+  palette.sky,
+  palette.violet,
+  palette.rose,
+  '#65a30d',
+  '#0891b2',
+  '#c026d3',
+  '#475569',
+  '#ea580c',
+];
+
+export interface MasteryHistoryChart {
+  update(history: MasteryHistory): void;
+}
+
+/**
+ * The learner page's mastery history: one line per topic over the days with a
+ * snapshot. A day without a snapshot of a topic is a gap in its line (spanned,
+ * since snapshots are written only for days with practice), never a zero.
+ */
+export function createMasteryHistoryChart(): MasteryHistoryChart {
+  const chart = new Chart(canvas('chart-learner-mastery'), {
+    type: 'line',
+    data: { labels: [] as string[], datasets: [] },
+    options: {
+      interaction: { mode: 'nearest', intersect: false },
+      scales: {
+        x: { ...gridScale, grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
+        y: { ...gridScale, min: 0, max: 1, ticks: { stepSize: 0.2 }, title: { display: true, text: 'mastery' } },
+      },
+    },
+  });
+  return {
+    update(history) {
+      const days = [...new Set(history.topics.flatMap((t) => t.points.map((p) => p.day)))].sort();
+      chart.data.labels = days.map((d) => d.slice(5));
+      chart.data.datasets = history.topics.map((t, i) => {
+        const byDay = new Map(t.points.map((p) => [p.day, p.masteryScore]));
+        const colour = topicColours[i % topicColours.length] as string;
+        return {
+          label: t.topicId,
+          data: days.map((d) => byDay.get(d) ?? null),
+          borderColor: colour,
+          backgroundColor: colour,
+          tension: 0.25,
+          pointRadius: 2,
+          spanGaps: true,
+        };
+      });
+      chart.update('none');
     },
   };
 }

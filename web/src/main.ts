@@ -1,9 +1,11 @@
 // Entry of the live dashboard page. Finds a token, picks a tenant, loads the
 // tenant's figures over REST, follows the live feed for that tenant, and
 // re-reads the REST figures shortly after each closed window (the API applies
-// k-anonymity, so the page never recomputes figures itself).
+// k-anonymity, so the page never recomputes figures itself). `&learner=ID`
+// switches to one learner's page (learner-page.ts), without a reload.
 import { createCharts, type DashboardCharts } from './charts.js';
 import { clock } from './format.js';
+import { createLearnerPage, learnerIdPattern } from './learner-page.js';
 import { createLiveFeedClient, discoverTenants, type LiveFeedClient } from './live.js';
 import { ApiError, createRestClient } from './rest.js';
 import { claimsOf, devToken, storedToken, storeToken, tokenFromAddress } from './token.js';
@@ -36,6 +38,15 @@ let lastConsumed: { at: number; count: number } | undefined;
 const rest = createRestClient(() => token);
 const select = document.getElementById('tenant') as HTMLSelectElement;
 const form = document.getElementById('token-form') as HTMLFormElement;
+const tenantPage = document.getElementById('main') as HTMLElement;
+const learnerPageEl = document.getElementById('learner-page') as HTMLElement;
+const learnerPage = createLearnerPage({
+  rest,
+  onAuthError: (err) => {
+    // A staff token of another tenant is refused for this learner: say so, the token may still be right.
+    if (err.status === 401) showTokenForm(`${err.message} (${err.code})`);
+  },
+});
 
 function showTokenForm(message?: string): void {
   form.hidden = false;
@@ -57,7 +68,8 @@ function handleError(err: unknown): void {
 async function refreshTenant(): Promise<void> {
   refreshTimer = undefined;
   const t = tenant;
-  if (!t || !token) return;
+  // The tenant page is hidden behind a learner's: its figures are re-read when it is shown again.
+  if (!t || !token || learnerPage.learnerId) return;
   const mine = ++generation;
   try {
     const [metrics, weekly, mastery] = await Promise.all([rest.metrics(t), rest.weeklyActive(t), rest.mastery(t)]);
@@ -105,7 +117,33 @@ async function refreshHealth(): Promise<void> {
 function onWindow(m: WindowMessage): void {
   if (m.tenantId !== tenant) return;
   if (!m.replay) noteWindow(m);
-  scheduleRefresh();
+  if (learnerPage.learnerId) learnerPage.onWindow(m);
+  else scheduleRefresh();
+}
+
+/** Shows the learner page for `id`, or the tenant page (no id); `push` adds a history entry. */
+function showLearner(id: string | undefined, push: boolean): void {
+  const url = new URL(window.location.href);
+  if (id) url.searchParams.set('learner', id);
+  else url.searchParams.delete('learner');
+  const next = url.pathname + url.search;
+  if (next !== window.location.pathname + window.location.search) {
+    if (push) window.history.pushState(null, '', next);
+    else window.history.replaceState(null, '', next);
+  }
+  tenantPage.hidden = Boolean(id);
+  learnerPageEl.hidden = !id;
+  window.scrollTo(0, 0);
+  if (id) {
+    learnerPage.open(tenant, id);
+  } else if (learnerPage.learnerId) {
+    learnerPage.close();
+    void refreshTenant();
+  }
+}
+
+function learnerFromAddress(): string | undefined {
+  return new URL(window.location.href).searchParams.get('learner') || undefined;
 }
 
 function setTenants(list: string[]): void {
@@ -162,6 +200,9 @@ async function begin(): Promise<void> {
     },
   });
   tenant = undefined;
+  const learner = learnerFromAddress();
+  // A new token: the learner page (if any) reads again with it.
+  learnerPage.close();
   const wanted = new URL(window.location.href).searchParams.get('tenant') ?? undefined;
   let remembered: string | undefined;
   try {
@@ -175,10 +216,44 @@ async function begin(): Promise<void> {
   const first = wanted ?? (remembered && found.includes(remembered) ? remembered : found[0]);
   if (first) chooseTenant(first);
   else setUpdated('no tenant has results yet — waiting for the first weekly window (or open /?tenant=ID)');
+  if (learner) showLearner(learner, false);
 }
 
 function wire(): void {
-  select.addEventListener('change', () => chooseTenant(select.value));
+  select.addEventListener('change', () => {
+    // A learner belongs to one tenant: picking another shows that tenant's page.
+    const open = learnerPage.learnerId;
+    chooseTenant(select.value);
+    if (open) showLearner(undefined, true);
+  });
+  const learnerForm = document.getElementById('learner-form') as HTMLFormElement;
+  learnerForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const input = document.getElementById('learner-input') as HTMLInputElement;
+    const err = document.getElementById('learner-form-error') as HTMLElement;
+    const id = input.value.trim();
+    const valid = learnerIdPattern.test(id);
+    err.hidden = valid;
+    err.textContent = valid ? '' : 'A learner id is the pseudonym the API returns: 1–128 of A–Z a–z 0–9 _ . : -';
+    if (valid) showLearner(id, true);
+  });
+  // Learner links in the closed-windows list open the learner page in place.
+  document.getElementById('recent')?.addEventListener('click', (ev) => {
+    const link = (ev.target as HTMLElement).closest<HTMLAnchorElement>('a[data-learner]');
+    if (!link || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    ev.preventDefault();
+    showLearner(link.dataset.learner, true);
+  });
+  document.getElementById('learner-back')?.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    showLearner(undefined, true);
+  });
+  window.addEventListener('popstate', () => {
+    const learner = learnerFromAddress();
+    const wanted = new URL(window.location.href).searchParams.get('tenant');
+    if (wanted && wanted !== tenant) chooseTenant(wanted);
+    showLearner(learner, false);
+  });
   document.getElementById('token-button')?.addEventListener('click', () => {
     form.hidden = !form.hidden;
   });

@@ -1,7 +1,7 @@
 // The REST calls of the dashboard, each with the bearer token. The same
 // defaults as the API (30 days ending today, anonymized level), so the page
 // shows exactly what a client asking the same URL gets.
-import type { MasteryByTopic, PipelineStatus, TenantMetrics, WeeklyActive } from './types.js';
+import type { LearnerInsights, MasteryByTopic, PipelineStatus, TenantMetrics, WeeklyActive } from './types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -18,6 +18,8 @@ export interface RestClient {
   weeklyActive(tenant: string): Promise<WeeklyActive>;
   mastery(tenant: string): Promise<MasteryByTopic>;
   pipelineStatus(): Promise<PipelineStatus>;
+  /** One learner's page: summary, streaks and patterns, mastery history, gaps, reviews due now (all audited reads). */
+  learner(tenant: string, learnerId: string): Promise<LearnerInsights>;
   /** Records consumed so far, from the Prometheus endpoint; undefined if unreadable. */
   recordsConsumed(): Promise<number | undefined>;
 }
@@ -43,11 +45,24 @@ export function createRestClient(token: () => string | undefined): RestClient {
     return (await res.json()) as T;
   };
   const tenantPath = (tenant: string, route: string) => `/v1/tenants/${encodeURIComponent(tenant)}/${route}`;
+  // tenant_id names the tenant for an admin; a staff token's own tenant wins on the server anyway.
+  const learnerPath = (tenant: string, id: string, route: string) =>
+    `/v1/learners/${encodeURIComponent(id)}/${route}?tenant_id=${encodeURIComponent(tenant)}`;
   return {
     metrics: (tenant) => get(tenantPath(tenant, 'metrics')),
     weeklyActive: (tenant) => get(tenantPath(tenant, 'weekly-active')),
     mastery: (tenant) => get(tenantPath(tenant, 'mastery?limit=100')),
     pipelineStatus: () => get('/v1/pipeline/status'),
+    async learner(tenant, id) {
+      const [summary, patterns, history, gaps, reviews] = await Promise.all([
+        get<LearnerInsights['summary']>(learnerPath(tenant, id, 'summary')),
+        get<LearnerInsights['patterns']>(learnerPath(tenant, id, 'patterns')),
+        get<LearnerInsights['history']>(learnerPath(tenant, id, 'mastery/history')),
+        get<LearnerInsights['gaps']>(learnerPath(tenant, id, 'gaps')),
+        get<LearnerInsights['reviews']>(learnerPath(tenant, id, 'reviews')),
+      ]);
+      return { summary, patterns, history, gaps, reviews };
+    },
     async recordsConsumed() {
       try {
         const res = await fetch('/metrics', { cache: 'no-store' });

@@ -107,3 +107,101 @@ export type ServerMessage =
   | { type: 'replay_complete'; replayed: number; resume: string }
   | { type: 'pong'; at: number }
   | { type: 'error'; status: number; code: string; message: string };
+
+// Learner page: /v1/learners/:id/summary, /patterns, /mastery/history, /gaps, /reviews.
+
+export interface LearnerSummary {
+  learnerId: string;
+  tenantId: string;
+  firstActivityAt: string | null;
+  lastActiveDay: string | null;
+  currentStreakDays: number;
+  longestStreakDays: number;
+  sessions: number;
+  totalHours: number;
+  activeHours: number;
+  topicsTracked: number;
+  topicsMastered: number;
+}
+
+export interface LearnerPatterns {
+  learnerId: string;
+  tenantId: string;
+  period: { from: string; to: string };
+  asOf: string;
+  streaks: {
+    current: number;
+    longest: number;
+    activeDays: number;
+    firstActiveDay: string | null;
+    lastActiveDay: string | null;
+    consistency: number | null;
+  };
+  calendar: string[];
+  patterns: {
+    sessions: number;
+    reported: boolean;
+    /** Sessions by UTC weekday (Monday first) × hour of their start; null below the minimum. */
+    activityMatrix: number[][] | null;
+  };
+  minimums: { patternSessions: number };
+}
+
+export interface MasteryProjection {
+  status: 'mastered' | 'projected' | 'not_improving' | 'too_few_points';
+  since?: string;
+  day?: string;
+  earliest?: string;
+  latest?: string | null;
+}
+
+export interface MasteryHistory {
+  learnerId: string;
+  tenantId: string;
+  topics: {
+    topicId: string;
+    points: { day: string; masteryScore: number; pKnown: number; attempts: number; trend: string }[];
+    projection: MasteryProjection;
+  }[];
+}
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+
+export interface LearnerGaps {
+  learnerId: string;
+  tenantId: string;
+  catalogVersion: number;
+  gaps: {
+    topicId: string;
+    name: string | null;
+    severity: Severity;
+    priority: number;
+    gap: number;
+    masteryScore: number;
+    recentFailureRate: number;
+    recentAttempts: number;
+    estimatedHoursToClose: number;
+    inCatalog: boolean;
+  }[];
+}
+
+export interface LearnerReviews {
+  learnerId: string;
+  tenantId: string;
+  dueBefore: string;
+  reviews: {
+    topicId: string;
+    nextReviewAt: string;
+    overdueDays: number;
+    masteryScore: number;
+    retrievalStrength: number;
+  }[];
+}
+
+export interface LearnerInsights {
+  summary: LearnerSummary;
+  patterns: LearnerPatterns;
+  history: MasteryHistory;
+  gaps: LearnerGaps;
+  reviews: LearnerReviews;
+}

@@ -15,7 +15,7 @@ import type {
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 
-function setFigure(el: HTMLElement, value: number | null, text: string, suppressed = false): void {
+export function setFigure(el: HTMLElement, value: number | null, text: string, suppressed = false): void {
   el.dataset.value = suppressed ? 'suppressed' : value === null ? '' : String(value);
   el.textContent = suppressed ? 'suppressed' : text;
   el.classList.toggle('suppressed', suppressed);
@@ -23,7 +23,7 @@ function setFigure(el: HTMLElement, value: number | null, text: string, suppress
   else el.removeAttribute('title');
 }
 
-function cell(row: HTMLTableRowElement, value: number | null | string, text: string, testid?: string): void {
+export function cell(row: HTMLTableRowElement, value: number | null | string, text: string, testid?: string): void {
   const td = row.insertCell();
   td.textContent = text;
   if (testid) td.dataset.testid = testid;
@@ -167,7 +167,19 @@ export function noteWindow(m: WindowMessage): void {
   badge.textContent = kindLabels[m.kind] ?? m.kind;
   const text = document.createElement('span');
   text.className = 'recent-text';
-  text.textContent = describe(m);
+  const learner = m.data.learnerId;
+  if ((m.kind === 'sessions' || m.kind === 'mastery') && typeof learner === 'string' && learner) {
+    // The learner's page, one click away (main.ts follows the link without a reload).
+    const link = document.createElement('a');
+    link.className = 'recent-learner';
+    link.href = `/?tenant=${encodeURIComponent(m.tenantId)}&learner=${encodeURIComponent(learner)}`;
+    link.dataset.learner = learner;
+    link.dataset.testid = 'recent-learner';
+    link.title = `Open learner ${learner}`;
+    link.textContent = `${learner.slice(0, 8)}…`;
+    text.append(link, ' · ');
+  }
+  text.append(describe(m));
   const when = document.createElement('time');
   when.textContent = m.windowEndMs === null ? '' : utcDateTime(m.windowEndMs);
   li.append(badge, text, when);

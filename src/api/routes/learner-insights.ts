@@ -83,6 +83,7 @@ export function registerLearnerInsightRoutes(app: FastifyInstance, ctx: ApiConte
         period: { from: iso(period.fromMs), to: iso(period.toMs) },
         asOf,
         streaks: streaksOf(active.days, asOf),
+        calendar: active.days.filter((d) => d >= period.fromDay),
         patterns: patternsOf(sessions),
         minimums: {
           patternSessions: MIN_PATTERN_SESSIONS,

@@ -89,6 +89,11 @@ forEachStore('learner insights', ({ engine }) => {
       lastActiveDay: '2026-11-07',
       consistency: 5 / 6,
     });
+    // The calendar lists the period's active days; the streaks count from the first session ever.
+    expect(body.calendar).toEqual(['2026-11-02', '2026-11-03', '2026-11-04', '2026-11-06', '2026-11-07']);
+    const later = await get('/v1/learners/p-S1/patterns?from=2026-11-04&to=2026-11-08', await tokens.staff());
+    expect(later.body.calendar).toEqual(['2026-11-04', '2026-11-06', '2026-11-07']);
+    expect(later.body.streaks).toMatchObject({ longest: 3, activeDays: 5, firstActiveDay: '2026-11-02' });
     const p = body.patterns;
     expect(p.reported).toBe(true);
     const cells: number[][] = [];
