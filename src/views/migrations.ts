@@ -103,13 +103,23 @@ export async function runMigrations(
       report.alreadyApplied.push(m.name);
       continue;
     }
+    const droppedLater = droppedTables(m.statements);
     for (const [i, stmt] of m.statements.entries()) {
+      // A statement reading a table this migration drops further on (a copy into its successor): when
+      // the table is gone, another engine running the migration at once got past the drop — its copy
+      // is the one that counts.
+      const source = readsDropped(stmt, droppedLater.slice(i + 1));
+      if (source && !(await tableExists(store, source))) {
+        log.info({ migration: m.name, statement: i + 1, table: source }, 'table already dropped by a concurrent run');
+        continue;
+      }
       try {
         await store.command(stmt);
       } catch (err) {
         // Two engines starting on a fresh database run a migration at once; an ADD COLUMN the
         // other already made is done (the 18.16 server has no ADD COLUMN IF NOT EXISTS).
         if (addsExistingColumn(stmt, err)) continue;
+        if (source && !(await tableExists(store, source))) continue; // dropped while the copy ran
         throw new LearnstreamError(MigrationFailed, `${m.name}, statement ${i + 1}: ${(err as Error).message}`, {
           cause: err,
           retriable: (err as LearnstreamError).retriable === true,
@@ -124,6 +134,24 @@ export async function runMigrations(
     log.info({ migration: m.name, statements: m.statements.length }, 'migration applied');
   }
   return report;
+}
+
+/** Per statement, the table it drops (`DROP TABLE IF EXISTS t`), or undefined. */
+function droppedTables(statements: readonly string[]): (string | undefined)[] {
+  return statements.map((s) => /^DROP TABLE IF EXISTS (\w+)$/.exec(s)?.[1]);
+}
+
+/** The table an `INSERT INTO … SELECT … FROM t` reads, when `t` is one of `dropped`. */
+function readsDropped(stmt: string, dropped: readonly (string | undefined)[]): string | undefined {
+  const from = /^INSERT INTO \w+ SELECT [\s\S]* FROM (\w+)$/.exec(stmt)?.[1];
+  return from !== undefined && dropped.includes(from) ? from : undefined;
+}
+
+async function tableExists(store: ClickHouseStore, table: string): Promise<boolean> {
+  const rows = await store.query<{ n: number | string }>(
+    `SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = '${table.replace(/[^\w]/g, '')}'`,
+  );
+  return Number(rows[0]?.n ?? 0) > 0;
 }
 
 /**

@@ -225,22 +225,42 @@ describe('fault suite: exactly once under faults, against the clean run', () => 
           // (`tenant_daily_sessions_in`, …); each is one target whose landing the retry must work out.
           const results =
             /^(sessions|mastery_snapshots|weekly_active_partials|late_events|tenant_daily_sessions|topic_popularity_daily|tenant_topic_mastery_daily|tenant_weekly_active)(_in)?$/;
-          const caught = () => proxy.stats().insertsUnanswered.some((t) => results.test(t.split('.').pop() as string));
-          // The first insert a window catches may be another table's (a checkpoint's rows): open windows,
-          // while events still flow, until a result insert lost its answer.
-          for (let window = 0; window < 4 && !caught(); window++) {
-            if (window > 0) await sleep(3000); // the engine recovers between windows
-            ctx.fault('ClickHouse answers swallowed for 6 s (requests still reach the server; client timeout 1.5 s)');
-            proxy.blackhole(6000);
+          // The cold tier's input: an eviction whose outcome is unknown, then a restore that voids its row.
+          const coldTier = /^learner_cold_evictions_in$/;
+          const caught = (tables: RegExp) => proxy.stats().insertsUnanswered.some((t) => tables.test(t));
+          const tiered = Number(IDLE_HORIZON_MS) > 0;
+          // Windows aimed at each kind of insert (other requests answered), while events still flow: result
+          // inserts (flushed every 300 ms, caught at once), then the cold tier's (evictions come at some
+          // checkpoints: up to 3 tries), then one that swallows every answer, whatever it catches together.
+          const windows: { what: string; inserts?: RegExp; until: () => boolean }[] = [
+            { what: 'answers to result-table INSERTs', inserts: results, until: () => caught(results) },
+            ...(tiered
+              ? [0, 1, 2].map(() => ({
+                  what: 'answers to cold-tier INSERTs',
+                  inserts: coldTier,
+                  until: () => caught(coldTier),
+                }))
+              : []),
+            { what: 'every answer', until: () => false },
+          ];
+          let opened = 0;
+          for (const w of windows) {
+            if (w.inserts && w.until()) continue; // this kind was caught already
+            if (opened++ > 0) await sleep(2500); // the engine recovers between windows
+            ctx.fault(`ClickHouse ${w.what} swallowed for 6 s (requests still reach the server; client timeout 1.5 s)`);
+            proxy.blackhole(6000, w.inserts);
             await sleep(6000);
           }
           const s = proxy.stats();
           ctx.figures.push(
             `proxy: ${s.connections} connections, ${s.droppedConnections} with answers swallowed (${s.droppedBytes} bytes); INSERTs left unanswered: ${s.insertsUnanswered.join(', ') || 'none'}`,
           );
-          // Without an unanswered result insert the fault was not injected and the scenario proves nothing.
-          if (!caught()) {
-            ctx.problems.push('no insert into a result table lost its answer in the windows: fault not injected');
+          // Without an unanswered insert of each kind the fault was not injected and the scenario proves nothing.
+          if (!caught(results)) {
+            ctx.problems.push('no insert into a result table lost its answer: fault not injected');
+          }
+          if (tiered && !caught(coldTier)) {
+            ctx.problems.push('no insert into the cold tier lost its answer: fault not injected');
           }
           await production.done;
         });

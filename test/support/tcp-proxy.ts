@@ -2,13 +2,17 @@
 // server, and from server to client except during a "blackhole" window, when
 // the server's answers are swallowed. A request sent in that window reaches
 // the server (and an insert commits there) while the client hears nothing and
-// times out — the outcome it cannot know.
+// times out — the outcome it cannot know. A window can aim at the INSERTs of
+// some tables only: other requests are answered as usual.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface TcpProxy {
   port: number;
-  /** Swallows server→client bytes for the next `ms` milliseconds. */
-  blackhole(ms: number): void;
+  /**
+   * Swallows server→client bytes for the next `ms` milliseconds: every answer, or with `inserts` only
+   * the answers to INSERTs into a table it matches (the table name without its database).
+   */
+  blackhole(ms: number, inserts?: RegExp): void;
   /** Connections whose answers were (partly) swallowed, the bytes dropped, and the tables of INSERTs among them. */
   stats(): { connections: number; droppedConnections: number; droppedBytes: number; insertsUnanswered: string[] };
   close(): Promise<void>;
@@ -16,6 +20,7 @@ export interface TcpProxy {
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let dropUntil = 0;
+  let dropOnly: RegExp | undefined;
   let connections = 0;
   let droppedBytes = 0;
   const dropped = new WeakSet<Socket>();
@@ -30,6 +35,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     // The request line of the latest HTTP request on this connection, and whether its answer was dropped.
     let request = '';
     let requestDropped = false;
+    /** The table of the request's INSERT (without its database), if it is one. */
+    const insertTable = () =>
+      /query=INSERT(?:%20|\+| )+INTO(?:%20|\+| )+([A-Za-z0-9_.]+)/i.exec(request)?.[1]?.split('.').pop();
     client.on('data', (chunk) => {
       const head = Buffer.from(chunk).subarray(0, 512).toString('latin1');
       if (/^(GET|POST|PUT|DELETE|HEAD) /.test(head)) {
@@ -40,12 +48,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     });
     upstream.on('drain', () => client.resume());
     upstream.on('data', (chunk) => {
-      if (Date.now() < dropUntil) {
+      const table = insertTable();
+      if (Date.now() < dropUntil && (!dropOnly || (table !== undefined && dropOnly.test(table)))) {
         droppedBytes += chunk.length;
         if (!requestDropped) {
           requestDropped = true;
-          const insert = /query=INSERT(?:%20|\+| )+INTO(?:%20|\+| )+([A-Za-z0-9_.]+)/i.exec(request);
-          if (insert) insertsUnanswered.push(insert[1] as string);
+          if (table !== undefined) insertsUnanswered.push(table);
         }
         if (!dropped.has(client)) {
           dropped.add(client);
@@ -75,8 +83,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     port,
-    blackhole(ms) {
+    blackhole(ms, inserts) {
       dropUntil = Date.now() + ms;
+      dropOnly = inserts;
     },
     stats: () => ({ connections, droppedConnections, droppedBytes, insertsUnanswered: [...insertsUnanswered] }),
     close: () =>

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { LearnstreamError } from '../../../src/core/errors.js';
 import { defaultMigrationsDir, runMigrations, tableColumns } from '../../../src/views/index.js';
+import { splitStatements } from '../../../src/views/migrations.js';
 import { forEachStore, tempDir } from '../../support/index.js';
 
 const files = [
@@ -91,5 +92,26 @@ forEachStore('migrations', ({ newStore }) => {
       "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'learner_cold_state%'",
     );
     expect(old).toEqual([]);
+  });
+
+  it('011 run by a second engine after the first got past its drop still applies', async () => {
+    // Two engines starting at once: one has run all of 011 (copied, dropped the old table) but not yet
+    // recorded it when the other starts 011 — whose copy then finds no old table.
+    const store = await newStore();
+    const dir = tempDir('learnstream-migrations-');
+    cpSync(defaultMigrationsDir, dir, { recursive: true });
+    rmSync(join(dir, '011_learner_cold_evictions.sql'));
+    await runMigrations(store, { dir });
+    await store.command(
+      `INSERT INTO learner_cold_state (deployment, source_topic, source_partition, learner_key, version, last_active_ms, data, owner_epoch, owner, created_at, created_at_ms)
+       VALUES ('d', 'events', 2, 't1\\0a', 4, 1000, '[]', 0, '', '2026-01-05 00:00:00', 1767571200000)`,
+    );
+    const text = readFileSync(join(defaultMigrationsDir, '011_learner_cold_evictions.sql'), 'utf8');
+    for (const stmt of splitStatements(text)) await store.command(stmt);
+    const report = await runMigrations(store);
+    expect(report.applied).toEqual(['011_learner_cold_evictions.sql']);
+    expect(await store.query('SELECT learner_key, version FROM learner_cold_evictions')).toEqual([
+      { learner_key: 't1\u0000a', version: 4 },
+    ]);
   });
 });
