@@ -73,7 +73,7 @@ async function runStart(argv: string[]): Promise<number> {
   }
   if (positionals.length) throw new LearnstreamError(CliUsage, `start takes no arguments (got ${positionals[0]})`);
   const config = loadConfig();
-  const logger = createRootLogger(config.log.level);
+  const logger = createRootLogger(config.log.level, config.log.format);
   const { startEngine } = await import('./engine/engine.js');
   let fatal: ((code: number) => void) | undefined;
   const engine = await startEngine(config, logger, { onFatal: () => fatal?.(1) });

@@ -58,6 +58,12 @@ export const configSchema = z.object({
         .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info')
         .describe('pino log level.'),
+      format: z
+        .enum(['auto', 'json', 'pretty'])
+        .default('auto')
+        .describe(
+          'Log lines: `json` (one pino JSON object per line), `pretty` (time, level, component, message, fields), or `auto`: pretty on a terminal, JSON otherwise (files, pipes, log shippers).',
+        ),
     })
     .prefault({}),
   source: z
@@ -81,6 +87,13 @@ export const configSchema = z.object({
         .positive()
         .default(28)
         .describe('Days of simulated activity the embedded simulator plays, ending now.'),
+      simulateLiveHours: z.coerce
+        .number()
+        .nonnegative()
+        .default(48)
+        .describe(
+          'The last hours of the simulated days that play at source.simulateSpeedup (windows close visibly); everything before is history, handed over at once. After them the simulator goes on live in real time.',
+        ),
       simulateLearners: int().positive().default(120).describe('Learners of the embedded simulator.'),
       partitions: int().positive().default(4).describe('Partitions of the in-process log in embedded mode.'),
       collectorMaxEvents: int().positive().default(1000).describe('Most events in one POST /v1/events batch.'),

@@ -30,10 +30,11 @@ import {
   type InProcessSource,
   inProcessIntake,
   kafkaIntake,
+  type LearningEvent,
   pseudonymize,
   registerCollectorRoutes,
 } from '../ingest/index.js';
-import { paceRecords, simulate } from '../ingest/simulator/index.js';
+import { type PacedFeed, paceRecords, playHistory, simulate } from '../ingest/simulator/index.js';
 import type { StampedResult } from '../processors/index.js';
 import {
   ClickHouseCheckpointStore,
@@ -295,11 +296,14 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
   listeners.push((results) => liveFeed.publish(results, { finalAtMs: Date.now() }));
   const address = await http.listen(config.server.host, config.server.port);
 
-  // Embedded demo traffic: the last N days of simulated activity, played at
-  // `simulateSpeedup`× so sessions close within seconds of wall time.
+  // Embedded demo traffic: the last N days of simulated activity. Everything before the last
+  // `simulateLiveHours` is history, handed over as fast as the engine takes it (the dashboard fills
+  // within seconds); the last hours play at `simulateSpeedup`× so windows close visibly; then the
+  // simulator goes on live, in real time.
   if (inProcess && config.source.simulate) {
     const days = config.source.simulateDays;
-    const startMs = Math.floor((Date.now() - days * 24 * HOUR) / (24 * HOUR)) * 24 * HOUR;
+    const now = Date.now();
+    const startMs = Math.floor((now - days * 24 * HOUR) / (24 * HOUR)) * 24 * HOUR;
     const records = simulate({
       seed: config.source.simulateSeed,
       learners: config.source.simulateLearners,
@@ -308,16 +312,58 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
       malformedShare: 0.002,
     });
     const speedup = config.source.simulateSpeedup;
-    const origin = records[0]?.event.receivedAt ?? startMs;
-    const wallStart = Date.now();
-    eventClock = () => Math.min(Date.now(), origin + (Date.now() - wallStart) * speedup);
+    const liveFrom = Math.max(startMs, now - config.source.simulateLiveHours * HOUR);
+    const firstLive = records.findIndex((r) => r.event.receivedAt >= liveFrom);
+    const history = firstLive < 0 ? records : records.slice(0, firstLive);
+    const tail = firstLive < 0 ? [] : records.slice(firstLive);
     const target = inProcess;
-    const feed = paceRecords(records, { speedup, deliver: (events) => target.push(events) });
-    stopFeed = () => feed.stop();
-    feed.done.then(() => log.info('simulated traffic finished'));
+    // The event clock (wall-clock ticks) never runs ahead of what was handed over: a partition quiet
+    // while its history waits behind other partitions' would otherwise get a tick past that history,
+    // and make it late. Through the history it is the last record's receipt; then the paced clock.
+    let delivered = Number.NEGATIVE_INFINITY;
+    let tailStart: number | undefined;
+    const deliver = (events: LearningEvent[]) => {
+      target.push(events);
+      // (A malformed record's receipt may be anything: only a plausible one moves the clock.)
+      for (const e of events) if (e.receivedAt > delivered && e.receivedAt <= Date.now()) delivered = e.receivedAt;
+    };
+    eventClock = () =>
+      Math.min(
+        Date.now(),
+        tailStart === undefined ? delivered : Math.max(delivered, liveFrom + (Date.now() - tailStart) * speedup),
+      );
+    const played = playHistory(history, deliver);
+    const feeds: PacedFeed[] = [played];
+    let feedsStopped = false;
+    stopFeed = () => {
+      feedsStopped = true;
+      for (const f of feeds) f.stop();
+    };
+    const live = async () => {
+      await played.done;
+      if (feedsStopped) return;
+      log.info({ records: history.length }, 'simulated history handed over');
+      tailStart = Date.now();
+      const paced = paceRecords(tail, { speedup, deliver, originMs: liveFrom });
+      feeds.push(paced);
+      await paced.done;
+      if (feedsStopped) return;
+      // Live from here: the next week of the simulated platform, from the wall clock on, in real time.
+      const from = Date.now();
+      const next = simulate({
+        seed: config.source.simulateSeed + 1,
+        learners: config.source.simulateLearners,
+        days: 8,
+        startMs: Math.floor(from / (24 * HOUR)) * 24 * HOUR,
+        malformedShare: 0.002,
+      }).filter((r) => r.event.receivedAt > from);
+      feeds.push(paceRecords(next, { speedup: 1, deliver, originMs: from }));
+      log.info({ records: next.length }, 'simulated traffic caught up with the clock; continuing live');
+    };
+    void live();
     log.info(
-      { records: records.length, days, speedup },
-      `embedded simulator: ${records.length} events over ${days} simulated days at ${speedup}x`,
+      { records: records.length, days, speedup, history: history.length, liveHours: config.source.simulateLiveHours },
+      `embedded simulator: ${history.length} events of history at once, then ${tail.length} over the last ${config.source.simulateLiveHours} h at ${speedup}x, then live`,
     );
   }
 

@@ -11,7 +11,7 @@ import { type ClickHouseStore, openStore } from './store.js';
 
 async function withStore<T>(fn: (store: ClickHouseStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  createRootLogger(config.log.level);
+  createRootLogger(config.log.level, config.log.format);
   const store = await openStore(storeSettingsFromConfig(config));
   try {
     return await fn(store);

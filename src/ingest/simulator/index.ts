@@ -17,6 +17,7 @@ export {
   ndjsonLine,
   type PacedFeed,
   paceRecords,
+  playHistory,
   pushToSource,
   sendToKafka,
   writeAvroContainer,

@@ -131,14 +131,20 @@ export interface PacedFeed {
  */
 export function paceRecords(
   records: SimulatedRecord[],
-  opts: { speedup: number; deliver: (events: LearningEvent[]) => void; tickMs?: number },
+  opts: {
+    speedup: number;
+    deliver: (events: LearningEvent[]) => void;
+    tickMs?: number;
+    /** Simulated time at the start (default: the first record's receipt). */
+    originMs?: number;
+  },
 ): PacedFeed {
   const tickMs = opts.tickMs ?? 50;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((r) => (resolveDone = r));
-  const origin = records[0]?.event.receivedAt ?? 0;
+  const origin = opts.originMs ?? records[0]?.event.receivedAt ?? 0;
   const wallStart = performance.now();
   let i = 0;
   const step = () => {
@@ -159,6 +165,39 @@ export function paceRecords(
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      resolveDone();
+    },
+  };
+}
+
+/** Records per synchronous step of `playHistory` (the event loop is free between steps). */
+const HISTORY_STEP = 2_000;
+
+/**
+ * Hands records over as fast as the receiver takes them, in steps with the
+ * event loop free between them: a demo's history, before it continues paced.
+ */
+export function playHistory(records: SimulatedRecord[], deliver: (events: LearningEvent[]) => void): PacedFeed {
+  let stopped = false;
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let i = 0;
+  const step = () => {
+    if (stopped) return resolveDone();
+    const batch: LearningEvent[] = [];
+    for (const r of records.slice(i, i + HISTORY_STEP)) {
+      batch.push(r.type === 'event' ? r.event : brokenEvent(r.event, r.defect));
+    }
+    i += HISTORY_STEP;
+    if (batch.length > 0) deliver(batch);
+    if (i >= records.length) return resolveDone();
+    setImmediate(step);
+  };
+  step();
+  return {
+    done,
+    stop() {
+      stopped = true;
       resolveDone();
     },
   };
