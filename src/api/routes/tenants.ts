@@ -146,14 +146,15 @@ export type TenantMetrics = z.infer<typeof tenantMetricsResponse>;
  * The figures of GET /v1/tenants/:tenantId/metrics for one caller: read, released
  * at the requested privacy level (one budget charge per distinct query) and
  * shaped. The drop-in route (/api/v1/metrics/tenant) reshapes the same answer.
- * Also returns the released cohort of learners with IEP goal measurements.
+ * Also returns the released cohorts of learners with IEP goal measurements and
+ * of learners known by the period's end.
  */
 export async function tenantMetricsReport(
   ctx: ApiContext,
   who: Principal,
   tenantId: string,
   q: { from?: string | undefined; to?: string | undefined; privacy_level: PrivacyLevelName; top: number },
-): Promise<{ metrics: TenantMetrics; iepGoalCohort: ReleasedCohort }> {
+): Promise<{ metrics: TenantMetrics; iepGoalCohort: ReleasedCohort; knownCohort: ReleasedCohort }> {
   const period = parsePeriod(q, { maxRangeDays: ctx.config.api.maxRangeDays });
   const prev = previousPeriod(period);
   await authorizeTenant(ctx, who, tenantId);
@@ -325,7 +326,12 @@ export async function tenantMetricsReport(
       onTrack: dp ? null : fig('iepOnTrack'),
     },
   };
-  return { metrics, iepGoalCohort: cohort('iepGoals') ?? { size: null, suppressed: true } };
+  // Under DP the IEP goal cohort is not released at all.
+  return {
+    metrics,
+    iepGoalCohort: released.cohorts.get('iepGoals') ?? { size: null, suppressed: true },
+    knownCohort: cohort('known'),
+  };
 }
 
 /**
