@@ -32,11 +32,11 @@ export function createHttpServer(opts: { logger: Logger; bodyLimitBytes?: number
   });
   const readiness = new Map<string, ReadinessCheck>();
   // Every route this server gets, as registered (the OpenAPI coverage test compares them with /docs/json).
-  const routes: RouteSummary[] = [];
+  // Kept as the route options themselves: a later onRoute hook may still change them
+  // (@fastify/websocket hides WebSocket routes from the document).
+  const routes: { method: string; url: string; options: { schema?: unknown } }[] = [];
   app.addHook('onRoute', (r) => {
-    for (const method of [r.method].flat()) {
-      routes.push({ method, url: r.url, hidden: (r.schema as { hide?: boolean } | undefined)?.hide === true });
-    }
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, options: r });
   });
   // First, so the document sees every route; everything after registers as a plugin (queued behind it).
   registerOpenApi(app);
@@ -46,7 +46,12 @@ export function createHttpServer(opts: { logger: Logger; bodyLimitBytes?: number
     app,
     readiness,
     readinessReport: () => readinessReport(health),
-    routes: () => [...routes],
+    routes: () =>
+      routes.map((r) => ({
+        method: r.method,
+        url: r.url,
+        hidden: (r.options.schema as { hide?: boolean } | undefined)?.hide === true,
+      })),
     async listen(host, port) {
       return app.listen({ host, port });
     },
