@@ -35,3 +35,9 @@ export const ApiCatalogPublishFailed = defineErrorCode(
   503,
   true,
 );
+export const ApiEtlFailed = defineErrorCode(
+  'LS_API_ETL_FAILED',
+  'Rollup rebuild failed (recorded in the job history; trigger again)',
+  503,
+  true,
+);
