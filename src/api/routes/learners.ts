@@ -3,6 +3,8 @@
 // is written to the audit log before the data leaves.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { Principal } from '../auth/principal.js';
 import type { ApiContext } from '../context.js';
 import { learnerIepGoals } from '../queries/iep.js';
 import { learnerMastery, learnerSessionTotals } from '../queries/learner-metrics.js';
@@ -11,8 +13,80 @@ import { errorResponses, learnerMetricsQuery, learnerMetricsResponse, learnerPar
 import { learnerTenantFor } from './learner-access.js';
 import { trendOf } from './tenants.js';
 
+export type LearnerMetricsQuery = z.output<typeof learnerMetricsQuery>;
+
 const round = (v: number, digits = 2) => Number(v.toFixed(digits));
 const iso = (ms: number | null) => (ms === null || ms <= 0 ? null : new Date(ms).toISOString());
+
+/** GET /v1/learners/:learnerId/metrics as JSON, for REST and GraphQL alike (audited). */
+export async function learnerMetrics(ctx: ApiContext, who: Principal, learnerId: string, q: LearnerMetricsQuery) {
+  const period = parsePeriod(q, { maxRangeDays: ctx.config.api.maxRangeDays });
+  const tenantId = await learnerTenantFor(ctx, who, learnerId, q.tenant_id);
+  await ctx.audit.record(who, {
+    action: 'read_learner_metrics',
+    resource: `/v1/learners/${learnerId}/metrics?from=${period.fromDay}&to=${period.toDay}`,
+    tenantId,
+    learnerId,
+  });
+  const [now, before, mastery, goals] = await Promise.all([
+    learnerSessionTotals(ctx.store, tenantId, learnerId, period),
+    learnerSessionTotals(ctx.store, tenantId, learnerId, previousPeriod(period)),
+    learnerMastery(ctx.store, tenantId, learnerId, period),
+    learnerIepGoals(ctx.store, tenantId, learnerId, period),
+  ]);
+  const daysInPeriod = Math.ceil((period.toMs - period.fromMs) / 86_400_000);
+  return {
+    learnerId,
+    tenantId,
+    period: { from: new Date(period.fromMs).toISOString(), to: new Date(period.toMs).toISOString() },
+    sessions: {
+      count: now.sessions,
+      avgDurationMinutes: now.sessions ? round(now.durationMs / now.sessions / 60_000) : null,
+      medianDurationMinutes: now.medianDurationMs === null ? null : round(now.medianDurationMs / 60_000),
+      totalHours: round(now.durationMs / 3_600_000),
+      activeHours: round(now.activeSeconds / 3600),
+      trend: trendOf(now.sessions, before.sessions) ?? 'flat',
+      previousCount: before.sessions,
+      lastSessionAt: iso(now.lastSessionEndMs),
+    },
+    mastery: mastery.map((m) => ({
+      topicId: m.topicId,
+      day: m.day,
+      masteryScore: round(m.masteryScore, 4),
+      pKnown: round(m.pKnown, 4),
+      accuracy: round(m.accuracy, 4),
+      firstAttemptAccuracy: round(m.firstAttemptAccuracy, 4),
+      retrievalStrength: round(m.retrievalStrength, 4),
+      materialCompletion: round(m.materialCompletion, 4),
+      attempts: m.attempts,
+      nextReviewAt: iso(m.nextReviewMs),
+      trend: m.trend,
+      change: round(m.change, 4),
+    })),
+    iep: {
+      updates: now.iepUpdates,
+      sessionsWithUpdates: now.sessionsWithIep,
+      goals: goals.map((g) => ({
+        goalId: g.goalId,
+        category: g.category,
+        baseline: g.baseline,
+        current: g.current,
+        target: g.target,
+        progress: round(g.progress, 4),
+        onTrack: g.onTrack,
+        measuredAt: iso(g.measuredAtMs),
+        measurements: g.measurements,
+      })),
+    },
+    dataCompleteness: {
+      daysWithData: now.daysWithData,
+      daysInPeriod,
+      ratio: round(Math.min(1, now.daysWithData / daysInPeriod), 4),
+      topicsWithMastery: mastery.length,
+      questionAttempts: now.questionAttempts,
+    },
+  };
+}
 
 export function registerLearnerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -29,74 +103,7 @@ export function registerLearnerRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
     async (req) => {
       const who = await ctx.authenticate(req);
-      const { learnerId } = req.params;
-      const q = req.query;
-      const period = parsePeriod(q, { maxRangeDays: ctx.config.api.maxRangeDays });
-      const tenantId = await learnerTenantFor(ctx, who, learnerId, q.tenant_id);
-      await ctx.audit.record(who, {
-        action: 'read_learner_metrics',
-        resource: `/v1/learners/${learnerId}/metrics?from=${period.fromDay}&to=${period.toDay}`,
-        tenantId,
-        learnerId,
-      });
-      const [now, before, mastery, goals] = await Promise.all([
-        learnerSessionTotals(ctx.store, tenantId, learnerId, period),
-        learnerSessionTotals(ctx.store, tenantId, learnerId, previousPeriod(period)),
-        learnerMastery(ctx.store, tenantId, learnerId, period),
-        learnerIepGoals(ctx.store, tenantId, learnerId, period),
-      ]);
-      const daysInPeriod = Math.ceil((period.toMs - period.fromMs) / 86_400_000);
-      return {
-        learnerId,
-        tenantId,
-        period: { from: new Date(period.fromMs).toISOString(), to: new Date(period.toMs).toISOString() },
-        sessions: {
-          count: now.sessions,
-          avgDurationMinutes: now.sessions ? round(now.durationMs / now.sessions / 60_000) : null,
-          medianDurationMinutes: now.medianDurationMs === null ? null : round(now.medianDurationMs / 60_000),
-          totalHours: round(now.durationMs / 3_600_000),
-          activeHours: round(now.activeSeconds / 3600),
-          trend: trendOf(now.sessions, before.sessions) ?? 'flat',
-          previousCount: before.sessions,
-          lastSessionAt: iso(now.lastSessionEndMs),
-        },
-        mastery: mastery.map((m) => ({
-          topicId: m.topicId,
-          day: m.day,
-          masteryScore: round(m.masteryScore, 4),
-          pKnown: round(m.pKnown, 4),
-          accuracy: round(m.accuracy, 4),
-          firstAttemptAccuracy: round(m.firstAttemptAccuracy, 4),
-          retrievalStrength: round(m.retrievalStrength, 4),
-          materialCompletion: round(m.materialCompletion, 4),
-          attempts: m.attempts,
-          nextReviewAt: iso(m.nextReviewMs),
-          trend: m.trend,
-          change: round(m.change, 4),
-        })),
-        iep: {
-          updates: now.iepUpdates,
-          sessionsWithUpdates: now.sessionsWithIep,
-          goals: goals.map((g) => ({
-            goalId: g.goalId,
-            category: g.category,
-            baseline: g.baseline,
-            current: g.current,
-            target: g.target,
-            progress: round(g.progress, 4),
-            onTrack: g.onTrack,
-            measuredAt: iso(g.measuredAtMs),
-            measurements: g.measurements,
-          })),
-        },
-        dataCompleteness: {
-          daysWithData: now.daysWithData,
-          daysInPeriod,
-          ratio: round(Math.min(1, now.daysWithData / daysInPeriod), 4),
-          topicsWithMastery: mastery.length,
-          questionAttempts: now.questionAttempts,
-        },
-      };
+      return learnerMetrics(ctx, who, req.params.learnerId, req.query);
     },
   );
 }
