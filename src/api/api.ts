@@ -11,14 +11,17 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { OpenAPIV3 } from 'openapi-types';
 import { z } from 'zod';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
+import { defaultSecretsTolerated } from '../core/secrets.js';
 import type { ClickHouseStore } from '../views/store.js';
 import { createAuditLog } from './audit.js';
 import { createTokenVerifier } from './auth/tokens.js';
 import { createApiContext } from './context.js';
 import { installErrorHandling } from './error-handler.js';
+import { registerGraphql } from './graphql/index.js';
 import { createLiveFeed, type LiveFeed } from './live-feed.js';
 import { httpRequestDuration } from './metrics.js';
 import { emptyPipelineStatus, type PipelineStatus } from './pipeline-status.js';
@@ -115,6 +118,8 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
           version: '1',
         },
         components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+        // Served by mercurius outside this context, so described here rather than from a route schema.
+        paths: { '/graphql': graphqlOpenApiPath() },
       },
       transform: jsonSchemaTransform,
     });
@@ -146,6 +151,57 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
       api.addHook('onClose', async () => feed.close());
     }
   });
+  await registerGraphql(app, ctx, { development: defaultSecretsTolerated(config) });
+}
+
+/** POST and GET /graphql in the OpenAPI document: the GraphQL schema itself is in README ("GraphQL"). */
+function graphqlOpenApiPath(): OpenAPIV3.PathItemObject {
+  const request: OpenAPIV3.SchemaObject = {
+    type: 'object',
+    required: ['query'],
+    properties: {
+      query: { type: 'string', description: 'The GraphQL document' },
+      variables: { type: 'object', nullable: true, additionalProperties: true },
+      operationName: { type: 'string', nullable: true },
+    },
+  };
+  const response: OpenAPIV3.ResponseObject = {
+    description:
+      'GraphQL result: `data`, and `errors` whose `extensions.code` is an API error code (LS_API_FORBIDDEN, LS_API_PRIVACY_BUDGET_SPENT, LS_API_GRAPHQL_TOO_DEEP, …); 400 when the query is refused before it runs',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          properties: {
+            data: { type: 'object', nullable: true, additionalProperties: true },
+            errors: { type: 'array', items: { type: 'object', additionalProperties: true } },
+          },
+        },
+      },
+    },
+  };
+  const operation = (method: string): OpenAPIV3.OperationObject => ({
+    tags: ['graphql'],
+    summary: `GraphQL (${method}): tenant(id) and learner(id) with the same roles, privacy levels, budget and audit as the REST routes; depth and cost limits; introspection and /graphiql in development only`,
+    security: [{ bearerAuth: [] }],
+    responses: { 200: response, 400: response },
+  });
+  return {
+    post: {
+      ...operation('POST'),
+      requestBody: { required: true, content: { 'application/json': { schema: request } } },
+    },
+    get: {
+      ...operation('GET'),
+      parameters: ['query', 'variables', 'operationName'].map((name) => ({
+        name,
+        in: 'query' as const,
+        required: name === 'query',
+        schema: { type: 'string' as const },
+        description: name === 'variables' ? 'JSON object' : undefined,
+      })),
+    },
+  };
 }
 
 /** `registerApiRoutes` with a live feed built from the configuration; the pipeline publishes to `liveFeed`. */

@@ -44,7 +44,7 @@ const auditResponse = z.object({
   page: z.object({ limit: z.number(), offset: z.number(), nextOffset: z.number().nullable() }),
 });
 
-const budgetResponse = z.object({
+export const budgetResponse = z.object({
   tenantId: z.string(),
   period: z.string().describe('The budget period the ledger charges now (e.g. 2026-11 or 2026-W49)'),
   budgetEpsilon: z.number(),
