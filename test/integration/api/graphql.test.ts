@@ -357,6 +357,15 @@ forEachStore('graphql', ({ engine }) => {
       },
     );
     expect(wrongVariable.errors?.[0]?.extensions.code).toBe('LS_API_GRAPHQL_INVALID');
+    // A batch (a JSON array of operations) would escape the cost limit: refused.
+    const batch = await api.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { authorization: `Bearer ${staff}` },
+      payload: [{ query: '{ privacyLevels { k } }' }, { query: '{ privacyLevels { k } }' }],
+    });
+    expect(batch.statusCode).toBe(400);
+    expect(batch.json().errors[0].extensions.code).toBe('LS_API_GRAPHQL_INVALID');
   });
 
   it('development: introspection and GraphiQL; the OpenAPI document lists /graphql', async () => {
