@@ -9,11 +9,13 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { z } from 'zod';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
+import { defaultSecretsTolerated } from '../core/secrets.js';
 import type { ClickHouseStore } from '../views/store.js';
 import { createAuditLog } from './audit.js';
 import { createTokenVerifier } from './auth/tokens.js';
 import { createApiContext } from './context.js';
 import { installErrorHandling } from './error-handler.js';
+import { registerGraphql } from './graphql/index.js';
 import { type ReadinessReport, readinessReport } from './health.js';
 import { createLiveFeed, type LiveFeed } from './live-feed.js';
 import { httpRequestDuration } from './metrics.js';
@@ -139,6 +141,7 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
       api.addHook('onClose', async () => feed.close());
     }
   });
+  await registerGraphql(app, ctx, { development: defaultSecretsTolerated(config) });
 }
 
 /** `registerApiRoutes` with a live feed built from the configuration; the pipeline publishes to `liveFeed`. */

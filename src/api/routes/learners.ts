@@ -13,6 +13,8 @@ import { errorResponses, learnerMetricsQuery, learnerMetricsResponse, learnerPar
 import { learnerTenantFor } from './learner-access.js';
 import { trendOf } from './tenants.js';
 
+export type LearnerMetricsQuery = z.output<typeof learnerMetricsQuery>;
+
 const round = (v: number, digits = 2) => Number(v.toFixed(digits));
 const iso = (ms: number | null) => (ms === null || ms <= 0 ? null : new Date(ms).toISOString());
 
@@ -20,7 +22,8 @@ export type LearnerMetrics = z.infer<typeof learnerMetricsResponse>;
 
 /**
  * The figures of GET /v1/learners/:learnerId/metrics, after the access check
- * and the audit row (written before any data is read out). The drop-in route
+ * and the audit row (written before any data is read out). REST and GraphQL
+ * read them through `learnerMetrics`; the drop-in route
  * (/api/v1/metrics/learner) reshapes the same answer; `goals` are the IEP
  * goals as the query layer returns them.
  */
@@ -100,6 +103,19 @@ export async function learnerMetricsReport(
   return { metrics, goals };
 }
 
+/** GET /v1/learners/:learnerId/metrics as JSON, for REST and GraphQL alike (audited as the REST read). */
+export async function learnerMetrics(
+  ctx: ApiContext,
+  who: Principal,
+  learnerId: string,
+  q: LearnerMetricsQuery,
+): Promise<LearnerMetrics> {
+  const { metrics } = await learnerMetricsReport(ctx, who, learnerId, q, {
+    resource: (period) => `/v1/learners/${learnerId}/metrics?from=${period.fromDay}&to=${period.toDay}`,
+  });
+  return metrics;
+}
+
 export function registerLearnerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/v1/learners/:learnerId/metrics',
@@ -115,11 +131,7 @@ export function registerLearnerRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
     async (req) => {
       const who = await ctx.authenticate(req);
-      const { learnerId } = req.params;
-      const { metrics } = await learnerMetricsReport(ctx, who, learnerId, req.query, {
-        resource: (period) => `/v1/learners/${learnerId}/metrics?from=${period.fromDay}&to=${period.toDay}`,
-      });
-      return metrics;
+      return learnerMetrics(ctx, who, req.params.learnerId, req.query);
     },
   );
 }

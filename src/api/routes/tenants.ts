@@ -34,6 +34,10 @@ import {
   weeklyActiveResponse,
 } from '../schemas.js';
 
+export type TenantMetricsQuery = z.output<typeof tenantMetricsQuery>;
+export type WeeklyActiveQuery = z.output<typeof weeklyActiveQuery>;
+export type MasteryQuery = z.output<typeof masteryQuery>;
+
 const round = (v: number | null | undefined, digits = 2): number | null =>
   v === null || v === undefined || !Number.isFinite(v) ? null : Number(v.toFixed(digits));
 
@@ -145,7 +149,8 @@ export type TenantMetrics = z.infer<typeof tenantMetricsResponse>;
 /**
  * The figures of GET /v1/tenants/:tenantId/metrics for one caller: read, released
  * at the requested privacy level (one budget charge per distinct query) and
- * shaped. The drop-in route (/api/v1/metrics/tenant) reshapes the same answer.
+ * shaped. REST and GraphQL read it through `tenantMetrics`; the drop-in route
+ * (/api/v1/metrics/tenant) reshapes the same answer.
  * Also returns the released cohorts of learners with IEP goal measurements and
  * of learners known by the period's end.
  */
@@ -334,10 +339,48 @@ export async function tenantMetricsReport(
   };
 }
 
+/** GET /v1/tenants/:tenantId/metrics as JSON, for REST and GraphQL alike: same checks, same budget charge. */
+export async function tenantMetrics(
+  ctx: ApiContext,
+  who: Principal,
+  tenantId: string,
+  q: TenantMetricsQuery,
+): Promise<TenantMetrics> {
+  return (await tenantMetricsReport(ctx, who, tenantId, q)).metrics;
+}
+
+/** GET /v1/tenants/:tenantId/weekly-active as JSON, for REST and GraphQL alike. */
+export async function weeklyActive(ctx: ApiContext, who: Principal, tenantId: string, q: WeeklyActiveQuery) {
+  const endMs = q.to ? parseInstant(q.to, 'to') : Date.now();
+  await authorizeTenant(ctx, who, tenantId);
+  const toWeek = mondayOf(endMs);
+  const fromWeek = addDays(toWeek, -7 * (q.weeks - 1));
+  if (fromWeek < '1970-01-05') {
+    throw new LearnstreamError(ApiRangeInvalid, `${q.weeks} weeks back from ${q.to} starts before 1970`);
+  }
+  const dp = privacyLevels[q.privacy_level].epsilon !== undefined;
+  const weeks = fillWeeks(await weeklyRows(ctx.store, tenantId, fromWeek, toWeek), fromWeek, toWeek);
+  const inputs = weeks.map((w) => weekInputs(w, dp));
+  const released = await ctx.privacy.release({
+    tenantId,
+    level: q.privacy_level,
+    period: `${fromWeek}..${toWeek}`,
+    actor: who.subject,
+    query: { route: 'weekly-active' },
+    cohorts: inputs.map((i) => i.cohort),
+    figures: inputs.flatMap((i) => i.figures),
+  });
+  const points = weeks.map((w) => weekPoint(w, released, dp));
+  if (q.order === 'desc') points.reverse();
+  return { tenantId, privacy: privacyInfo(ctx, released, ['sessions', 'learningMinutes']), weeks: points };
+}
+
 /**
  * Mastery by topic as GET /v1/tenants/:tenantId/mastery releases it (same query
  * identity, so the same noise and one budget charge): per topic the learners
- * with a snapshot in the period and the means of their newest scores.
+ * with a snapshot in the period and the means of their newest scores. Checks
+ * the caller's access to the tenant first. REST and GraphQL read it through
+ * `tenantMastery`; the drop-in tenant route ranks its top subjects on it.
  */
 export async function releasedTopicMastery(
   ctx: ApiContext,
@@ -347,6 +390,7 @@ export async function releasedTopicMastery(
   level: PrivacyLevelName,
   opts: { topic?: string | undefined; sort: MasterySort; order: 'asc' | 'desc'; limit: number; offset: number },
 ) {
+  await authorizeTenant(ctx, who, tenantId);
   const dp = privacyLevels[level].epsilon !== undefined;
   // Ordering by exact values would leak them past the noise: under DP the order is by topic.
   const sort = dp ? 'topic' : opts.sort;
@@ -405,9 +449,28 @@ export async function releasedTopicMastery(
   return { topics, total, released, rows };
 }
 
+/** GET /v1/tenants/:tenantId/mastery as JSON, for REST and GraphQL alike. */
+export async function tenantMastery(ctx: ApiContext, who: Principal, tenantId: string, q: MasteryQuery) {
+  const period = parsePeriod(q, { maxRangeDays: ctx.config.api.maxRangeDays });
+  const { topics, total, released, rows } = await releasedTopicMastery(ctx, who, tenantId, period, q.privacy_level, {
+    topic: q.topic,
+    sort: q.sort,
+    order: q.order,
+    limit: q.limit,
+    offset: q.offset,
+  });
+  const nextOffset = q.offset + rows.length < total ? q.offset + rows.length : null;
+  return {
+    tenantId,
+    period: { from: new Date(period.fromMs).toISOString(), to: new Date(period.toMs).toISOString() },
+    privacy: privacyInfo(ctx, released, []),
+    topics,
+    page: { limit: q.limit, offset: q.offset, total, nextOffset },
+  };
+}
+
 export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const maxRangeDays = ctx.config.api.maxRangeDays;
 
   r.get(
     '/v1/tenants/:tenantId/metrics',
@@ -423,17 +486,16 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
     async (req, reply) => {
       const who = await ctx.authenticate(req);
-      const { tenantId } = req.params;
-      const { metrics } = await tenantMetricsReport(ctx, who, tenantId, req.query);
+      const body = await tenantMetrics(ctx, who, req.params.tenantId, req.query);
       if (req.query.format === 'csv') {
         return sendCsv(
           reply,
-          `${tenantId}-daily`,
+          `${req.params.tenantId}-daily`,
           ['day', 'suppressed', 'learners', 'sessions', 'learningHours'],
-          metrics.sessions.dataPoints,
+          body.sessions.dataPoints,
         );
       }
-      return metrics;
+      return body;
     },
   );
 
@@ -451,30 +513,8 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
     async (req, reply) => {
       const who = await ctx.authenticate(req);
-      const { tenantId } = req.params;
-      const q = req.query;
-      const endMs = q.to ? parseInstant(q.to, 'to') : Date.now();
-      await authorizeTenant(ctx, who, tenantId);
-      const toWeek = mondayOf(endMs);
-      const fromWeek = addDays(toWeek, -7 * (q.weeks - 1));
-      if (fromWeek < '1970-01-05') {
-        throw new LearnstreamError(ApiRangeInvalid, `${q.weeks} weeks back from ${q.to} starts before 1970`);
-      }
-      const dp = privacyLevels[q.privacy_level].epsilon !== undefined;
-      const weeks = fillWeeks(await weeklyRows(ctx.store, tenantId, fromWeek, toWeek), fromWeek, toWeek);
-      const inputs = weeks.map((w) => weekInputs(w, dp));
-      const released = await ctx.privacy.release({
-        tenantId,
-        level: q.privacy_level,
-        period: `${fromWeek}..${toWeek}`,
-        actor: who.subject,
-        query: { route: 'weekly-active' },
-        cohorts: inputs.map((i) => i.cohort),
-        figures: inputs.flatMap((i) => i.figures),
-      });
-      const points = weeks.map((w) => weekPoint(w, released, dp));
-      if (q.order === 'desc') points.reverse();
-      if (q.format === 'csv') {
+      const body = await weeklyActive(ctx, who, req.params.tenantId, req.query);
+      if (req.query.format === 'csv') {
         const cols = [
           'weekStart',
           'isoWeek',
@@ -487,9 +527,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
           'sessions',
           'learningMinutes',
         ];
-        return sendCsv(reply, `${tenantId}-weekly-active`, cols, points);
+        return sendCsv(reply, `${req.params.tenantId}-weekly-active`, cols, body.weeks);
       }
-      return { tenantId, privacy: privacyInfo(ctx, released, ['sessions', 'learningMinutes']), weeks: points };
+      return body;
     },
   );
 
@@ -507,25 +547,8 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
     async (req, reply) => {
       const who = await ctx.authenticate(req);
-      const { tenantId } = req.params;
-      const q = req.query;
-      const period = parsePeriod(q, { maxRangeDays });
-      await authorizeTenant(ctx, who, tenantId);
-      const { topics, total, released, rows } = await releasedTopicMastery(
-        ctx,
-        who,
-        tenantId,
-        period,
-        q.privacy_level,
-        {
-          topic: q.topic,
-          sort: q.sort,
-          order: q.order,
-          limit: q.limit,
-          offset: q.offset,
-        },
-      );
-      if (q.format === 'csv') {
+      const body = await tenantMastery(ctx, who, req.params.tenantId, req.query);
+      if (req.query.format === 'csv') {
         const cols = [
           'topicId',
           'suppressed',
@@ -536,16 +559,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
           'stable',
           'declining',
         ];
-        return sendCsv(reply, `${tenantId}-mastery`, cols, topics);
+        return sendCsv(reply, `${req.params.tenantId}-mastery`, cols, body.topics);
       }
-      const nextOffset = q.offset + rows.length < total ? q.offset + rows.length : null;
-      return {
-        tenantId,
-        period: { from: new Date(period.fromMs).toISOString(), to: new Date(period.toMs).toISOString() },
-        privacy: privacyInfo(ctx, released, []),
-        topics,
-        page: { limit: q.limit, offset: q.offset, total, nextOffset },
-      };
+      return body;
     },
   );
 }
