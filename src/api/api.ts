@@ -5,28 +5,28 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
+import { defaultSecretsTolerated } from '../core/secrets.js';
 import type { ClickHouseStore } from '../views/store.js';
 import { createAuditLog } from './audit.js';
 import { createTokenVerifier } from './auth/tokens.js';
 import { createApiContext } from './context.js';
 import { installErrorHandling } from './error-handler.js';
+import { registerGraphql } from './graphql/index.js';
+import { type ReadinessReport, readinessReport } from './health.js';
 import { createLiveFeed, type LiveFeed } from './live-feed.js';
 import { httpRequestDuration } from './metrics.js';
+import { openApiOptions } from './openapi.js';
 import { emptyPipelineStatus, type PipelineStatus } from './pipeline-status.js';
 import { createPrivacyBudget } from './privacy/budget.js';
 import { createPrivacyGuard, type PrivacyGuard } from './privacy/release.js';
 import { type EraseLearner, registerAdminRoutes } from './routes/admin.js';
 import { type CatalogPublisher, registerCatalogRoutes } from './routes/catalog.js';
 import { registerCohortInsightRoutes } from './routes/cohort-insights.js';
+import { registerDropInRoutes } from './routes/drop-in.js';
 import { registerLearnerInsightRoutes } from './routes/learner-insights.js';
 import { registerLearnerRoutes } from './routes/learners.js';
 import { registerMetaRoutes } from './routes/meta.js';
@@ -47,6 +47,8 @@ export interface ApiDeps {
   eraseLearner?: EraseLearner;
   /** Publishes each stored catalog version to the catalog topic (Kafka mode); absent: ClickHouse only. */
   publishCatalog?: CatalogPublisher;
+  /** The process's readiness (what /readyz answers); absent: the store's ping alone. */
+  readiness?: () => Promise<ReadinessReport>;
 }
 
 /** The privacy guard of one process: k-anonymity, noise, and the budget ledger in ClickHouse. */
@@ -94,6 +96,9 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
     audit: createAuditLog(store),
     liveFeed: deps.liveFeed,
     pipelineStatus: deps.pipelineStatus ?? emptyPipelineStatus,
+    readiness:
+      deps.readiness ??
+      (() => readinessReport({ readiness: new Map([['store', () => store.ping()]]), isShuttingDown: () => false })),
   });
   await app.register(async (api) => {
     api.setValidatorCompiler(validatorCompiler);
@@ -105,19 +110,8 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
         reply.elapsedTime / 1000,
       );
     });
-    await api.register(fastifySwagger, {
-      openapi: {
-        openapi: '3.0.3',
-        info: {
-          title: 'learnstream API',
-          description:
-            'Learning analytics from closed windows: tenant and learner metrics, weekly activity, mastery, privacy levels, pipeline status. Live feed: WebSocket /v1/live.',
-          version: '1',
-        },
-        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      },
-      transform: jsonSchemaTransform,
-    });
+    // createHttpServer registers the document on the root; a bare fastify instance gets it here.
+    if (!api.hasDecorator('swagger')) await api.register(fastifySwagger, openApiOptions);
     await api.register(fastifySwaggerUi, { routePrefix: '/docs' });
     await api.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
     registerTenantRoutes(api, ctx);
@@ -128,6 +122,7 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
     registerAdminRoutes(api, ctx, deps.eraseLearner);
     registerCatalogRoutes(api, ctx, deps.publishCatalog);
     registerOversightRoutes(api, ctx);
+    registerDropInRoutes(api, ctx);
     const feed = deps.liveFeed;
     if (feed) {
       api.withTypeProvider<ZodTypeProvider>().get(
@@ -146,6 +141,7 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
       api.addHook('onClose', async () => feed.close());
     }
   });
+  await registerGraphql(app, ctx, { development: defaultSecretsTolerated(config) });
 }
 
 /** `registerApiRoutes` with a live feed built from the configuration; the pipeline publishes to `liveFeed`. */

@@ -10,6 +10,7 @@ import type { AuditLog } from './audit.js';
 import { canReadResults, type Principal, producerReadsNothing } from './auth/principal.js';
 import { bearerToken, type TokenVerifier } from './auth/tokens.js';
 import { ApiForbidden, ApiNotFound, ApiUnauthenticated } from './errors.js';
+import type { ReadinessReport } from './health.js';
 import type { LiveFeed } from './live-feed.js';
 import type { PipelineStatus } from './pipeline-status.js';
 import type { PrivacyGuard } from './privacy/release.js';
@@ -24,6 +25,8 @@ export interface ApiContext {
   audit: AuditLog;
   liveFeed: LiveFeed | undefined;
   pipelineStatus: () => PipelineStatus | Promise<PipelineStatus>;
+  /** The process's readiness checks, as /readyz reports them. */
+  readiness: () => Promise<ReadinessReport>;
   authenticate(req: FastifyRequest): Promise<Principal>;
   /** 404 unless the tenant has results. */
   requireTenant(tenantId: string): Promise<void>;

@@ -49,16 +49,19 @@ export function installErrorHandling(app: FastifyInstance): void {
     req.log.error({ err }, 'unexpected error');
     return reply.code(500).send({ code: ApiInternal.code, message: ApiInternal.message });
   });
-  // Only under /v1: the process's other routes (health, collector) keep their own 404s,
+  // Only under /v1 and /api/v1: the process's other routes (health, collector) keep their own 404s,
   // and the engine may set a root not-found handler without a conflict.
-  app.register(
-    async (v1) => {
-      v1.setNotFoundHandler((req, reply) =>
-        reply
-          .code(404)
-          .send({ code: ApiNotFound.code, message: `${ApiNotFound.message}: ${req.method} ${req.url.split('?')[0]}` }),
-      );
-    },
-    { prefix: '/v1' },
-  );
+  for (const prefix of ['/v1', '/api/v1']) {
+    app.register(
+      async (scope) => {
+        scope.setNotFoundHandler((req, reply) =>
+          reply.code(404).send({
+            code: ApiNotFound.code,
+            message: `${ApiNotFound.message}: ${req.method} ${req.url.split('?')[0]}`,
+          }),
+        );
+      },
+      { prefix },
+    );
+  }
 }

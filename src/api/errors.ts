@@ -35,3 +35,21 @@ export const ApiCatalogPublishFailed = defineErrorCode(
   503,
   true,
 );
+export const ApiEtlFailed = defineErrorCode(
+  'LS_API_ETL_FAILED',
+  'Rollup rebuild failed (recorded in the job history; trigger again)',
+  503,
+  true,
+);
+export const ApiGraphqlInvalid = defineErrorCode(
+  'LS_API_GRAPHQL_INVALID',
+  'GraphQL request invalid (syntax, unknown field or argument, wrong variable type)',
+  400,
+);
+export const ApiGraphqlTooDeep = defineErrorCode('LS_API_GRAPHQL_TOO_DEEP', 'GraphQL query too deep', 400);
+export const ApiGraphqlTooCostly = defineErrorCode('LS_API_GRAPHQL_TOO_COSTLY', 'GraphQL query too costly', 400);
+export const ApiGraphqlIntrospectionOff = defineErrorCode(
+  'LS_API_GRAPHQL_INTROSPECTION_OFF',
+  'GraphQL introspection is available in development only',
+  400,
+);

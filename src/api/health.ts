@@ -10,23 +10,35 @@ export interface HealthOptions {
   isShuttingDown: () => boolean;
 }
 
+export interface ReadinessReport {
+  ready: boolean;
+  /** Each check's answer: `ok`, `not ready`, or what it said went wrong. */
+  checks: Record<string, string>;
+}
+
+/** Asks every readiness check (what /readyz answers, and the drop-in /api/v1/health). */
+export async function readinessReport(opts: HealthOptions): Promise<ReadinessReport> {
+  const checks: Record<string, string> = {};
+  let ready = !opts.isShuttingDown();
+  if (!ready) checks.shutdown = 'shutting down';
+  for (const [name, check] of opts.readiness) {
+    try {
+      const r = await check();
+      checks[name] = r === true ? 'ok' : r === false ? 'not ready' : r;
+      if (r !== true) ready = false;
+    } catch (err) {
+      checks[name] = (err as Error).message;
+      ready = false;
+    }
+  }
+  return { ready, checks };
+}
+
 export function registerHealthRoutes(app: FastifyInstance, opts: HealthOptions): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
-    const checks: Record<string, string> = {};
-    let ready = !opts.isShuttingDown();
-    if (!ready) checks.shutdown = 'shutting down';
-    for (const [name, check] of opts.readiness) {
-      try {
-        const r = await check();
-        checks[name] = r === true ? 'ok' : r === false ? 'not ready' : r;
-        if (r !== true) ready = false;
-      } catch (err) {
-        checks[name] = (err as Error).message;
-        ready = false;
-      }
-    }
+    const { ready, checks } = await readinessReport(opts);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 

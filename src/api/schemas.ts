@@ -77,7 +77,7 @@ export const privacyInfo = z.object({
   withheld: z.array(z.string()).describe('Figures not released at this level'),
 });
 
-const periodInfo = z.object({ from: z.string(), to: z.string() });
+export const periodInfo = z.object({ from: z.string(), to: z.string() });
 
 export const weekPoint = z.object({
   weekStart: z.string(),

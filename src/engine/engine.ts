@@ -5,16 +5,7 @@
 // Owns graceful shutdown: stop intake, flush, checkpoint, commit, close.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  createApi,
-  createCollectorAuthorizer,
-  createHttpServer,
-  createTokenVerifier,
-  type EraseLearner,
-  issueDevToken,
-  type PipelineStatus,
-  registerDashboard,
-} from '../api/index.js';
+import { type EraseLearner, issueDevToken, type PipelineStatus } from '../api/index.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { enableDefaultMetrics } from '../core/metrics.js';
@@ -32,7 +23,6 @@ import {
   kafkaIntake,
   type LearningEvent,
   pseudonymize,
-  registerCollectorRoutes,
 } from '../ingest/index.js';
 import { type PacedFeed, paceRecords, playHistory, simulate } from '../ingest/simulator/index.js';
 import type { StampedResult } from '../processors/index.js';
@@ -52,6 +42,7 @@ import {
   tableColumns,
 } from '../views/index.js';
 import { type CatalogFeed, createCatalogFeed } from './catalog-feed.js';
+import { createHttpSurface } from './http-surface.js';
 import { Pipeline } from './pipeline.js';
 import { restorePartitionProcessor } from './processor-adapter.js';
 import { deadLettersWiring, rawEventsWiring } from './raw-events.js';
@@ -249,17 +240,6 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
   );
   const supervised = supervisor.start();
 
-  // HTTP: health, metrics, collector (the API and live feed register here too).
-  const http = createHttpServer({ logger, bodyLimitBytes: config.source.collectorMaxBytes });
-  http.readiness.set('store', () => store.ping());
-  http.readiness.set('pipeline', async () => (current ? true : 'starting'));
-  registerCollectorRoutes(http.app, {
-    intake: inProcess ? inProcessIntake(inProcess) : kafkaIntake(producer as EventProducer),
-    authorize: createCollectorAuthorizer(createTokenVerifier(config.auth)),
-    maxEvents: config.source.collectorMaxEvents,
-    maxBytes: config.source.collectorMaxBytes,
-    contract: codec.contract,
-  });
   const pipelineStatus = (): PipelineStatus => {
     const p = current;
     if (!p) return { engineWatermarkMs: null, partitions: [] };
@@ -282,15 +262,18 @@ export async function startEngine(config: Config, logger: Logger, hooks: EngineH
     log.info({ tenantId, stateCleared, mutations: mutations.length }, 'learner erased');
     return { tenantId, pseudonym, stateCleared, mutations: mutations.length };
   };
-  const { liveFeed } = await createApi(http.app, {
-    store,
+  // HTTP: health, metrics, collector, REST API, live feed and dashboard on one port.
+  const { http, liveFeed } = await createHttpSurface({
     config,
     logger,
+    store,
+    intake: inProcess ? inProcessIntake(inProcess) : kafkaIntake(producer as EventProducer),
+    ...(codec.contract ? { contract: codec.contract } : {}),
+    pipelineReady: async () => (current ? true : 'starting'),
     pipelineStatus,
     eraseLearner: eraseLearnerEverywhere,
     ...(catalogFeed ? { publishCatalog: catalogFeed.publish } : {}),
   });
-  registerDashboard(http.app, { config, logger });
   // Pushed the moment a window is final (before the insert is durable) so the
   // feed is not held back by sink batching; a resume reads ClickHouse by seq.
   listeners.push((results) => liveFeed.publish(results, { finalAtMs: Date.now() }));

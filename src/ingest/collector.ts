@@ -5,11 +5,12 @@
 // request carries a bearer token (checked before the body is read); an event
 // of a tenant the token may not post for is rejected as `tenant_mismatch`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { type ErrorCodeSpec, LearnstreamError } from '../core/errors.js';
 import type { CollectorIntake } from './collector-intake.js';
 import type { ContractOptions } from './contract.js';
 import { CollectorBadRequest, CollectorFailed, CollectorPayloadTooLarge, CollectorTooManyEvents } from './errors.js';
-import { parseJsonEvent } from './json-event.js';
+import { jsonEventSchema, parseJsonEvent } from './json-event.js';
 import { collectorEvents } from './metrics.js';
 import { type Rejection, reject } from './rejection.js';
 import { eventSchemas } from './schema-registry.js';
@@ -58,6 +59,57 @@ export interface CollectorResponse {
   results: CollectorEventResult[];
 }
 
+const collectorError = z
+  .object({
+    code: z.string().describe('Stable error code, e.g. LS_COLLECTOR_TOO_MANY_EVENTS'),
+    error: z
+      .string()
+      .describe('Short name: unauthenticated, forbidden, bad_request, payload_too_large, too_many_events'),
+    message: z.string(),
+  })
+  .describe('A refused request: nothing of the batch was taken');
+
+const collectorResult = z
+  .object({
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+    results: z.array(
+      z.object({
+        index: z.number().int().describe('Position of the event in the batch'),
+        event_id: z.string().nullable(),
+        status: z.enum(['accepted', 'rejected']),
+        errors: z
+          .array(z.object({ reason: z.string(), field: z.string().nullable(), message: z.string() }))
+          .optional()
+          .describe('Why the event was rejected (e.g. missing_field, invalid_field, tenant_mismatch, produce_failed)'),
+      }),
+    ),
+  })
+  .describe('One result per event, in order; 503 when some valid event could not be stored (retry the batch)');
+
+/**
+ * The route's request and responses for the OpenAPI document. Documentation
+ * only: the batch is not validated as a whole (one bad event must not refuse
+ * the others); each event is checked on its own and answered in `results`.
+ */
+export const collectorRouteSchema = {
+  tags: ['events'],
+  summary: 'Collector: a JSON batch of events (mobile offline sync); per-event accept / reject',
+  description:
+    'Send a JSON array of events, or {"events":[...]}, with a producer token of the events\' tenant (or an admin token). Each event is validated on its own with the contract\'s rules; accepted events go to the pipeline. Limits: source.collectorMaxEvents events and source.collectorMaxBytes bytes per request.',
+  security: [{ bearerAuth: [] }],
+  body: z.union([z.array(jsonEventSchema), z.object({ events: z.array(jsonEventSchema) })]),
+  response: {
+    200: collectorResult,
+    503: collectorResult,
+    400: collectorError,
+    401: collectorError,
+    403: collectorError,
+    413: collectorError,
+    500: collectorError,
+  },
+};
+
 /** An error answer: the stable `code` every API error body has, plus the collector's short `error` name. */
 function problem(reply: FastifyReply, spec: ErrorCodeSpec, error: string, message: string, status = spec.status) {
   return reply.code(status).send({ code: spec.code, error, message });
@@ -72,6 +124,10 @@ export function registerCollectorRoutes(app: FastifyInstance, opts: CollectorOpt
     path,
     {
       bodyLimit: maxBytes,
+      schema: collectorRouteSchema,
+      // The schema documents the route; the handler validates each event itself, and answers as documented.
+      validatorCompiler: () => (data) => ({ value: data }),
+      serializerCompiler: () => (data) => JSON.stringify(data),
       // Before the body is read: an anonymous client cannot make the collector parse a megabyte.
       onRequest: async (request, reply) => {
         try {

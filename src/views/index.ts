@@ -49,6 +49,17 @@ export {
   type WeeklyActiveRow,
 } from './read.js';
 export {
+  type EtlJob,
+  type EtlJobStatus,
+  etlJobStatuses,
+  listEtlJobs,
+  type RematerialiseRange,
+  type RematerialiseReport,
+  rematerialiseJobName,
+  rematerialiseTenantRollups,
+  runRematerialiseJob,
+} from './rematerialise.js';
+export {
   anonymiseExpiredIdentifiers,
   defaultRetentionPolicy,
   deleteExpired,

@@ -293,6 +293,24 @@ export const tableColumns = {
     'exam_id',
     'exam_section',
   ],
+  etl_jobs: [
+    'job_id',
+    'job_name',
+    'tenant_id',
+    'status',
+    'version',
+    'started_at',
+    'started_at_ms',
+    'completed_at_ms',
+    'range_from',
+    'range_to',
+    'records_processed',
+    'records_created',
+    'days_skipped',
+    'attempts',
+    'error_message',
+    'actor',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TableName = keyof typeof tableColumns;

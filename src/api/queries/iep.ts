@@ -11,7 +11,7 @@ const n = (v: unknown): number => Number(v ?? 0);
 /** Latest state per (learner, goal) over the period's measurements. */
 const perGoal = (where: Sql) => sql`
   SELECT learner_id, goal, any(category) AS cat, argMax(cur, t) AS c, argMax(base, t) AS b, argMax(tgt, t) AS tg,
-    argMin(cur, t) AS c0, max(t) AS last_t, count() AS measurements,
+    argMin(cur, t) AS c0, min(t) AS first_t, max(t) AS last_t, count() AS measurements,
     if(tg = b, 0, (c - b) / (tg - b)) AS progress, if(tg = b, 0, (c0 - b) / (tg - b)) AS first_progress
   FROM (
     SELECT learner_id, visitParamExtractString(body, 'goalId') AS goal, visitParamExtractString(body, 'category') AS category,
@@ -31,6 +31,8 @@ export interface IepGoalProgress {
   progress: number;
   onTrack: boolean;
   measuredAtMs: number;
+  /** The goal's first measurement in the period. */
+  firstMeasuredAtMs: number;
   measurements: number;
 }
 
@@ -54,6 +56,7 @@ export async function learnerIepGoals(
     progress: n(r.progress),
     onTrack: n(r.progress) > 0 && n(r.progress) >= n(r.first_progress),
     measuredAtMs: n(r.last_t),
+    firstMeasuredAtMs: n(r.first_t),
     measurements: n(r.measurements),
   }));
 }

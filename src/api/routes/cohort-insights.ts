@@ -8,6 +8,8 @@
 // released (possibly noisy) counts.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { Principal } from '../auth/principal.js';
 import type { ApiContext } from '../context.js';
 import {
   percentilesQuery,
@@ -22,6 +24,9 @@ import { parsePeriod } from '../queries/period.js';
 import { errorResponses, learnerParams, tenantParams } from '../schemas.js';
 import { learnerTenantFor } from './learner-access.js';
 import { authorizeTenant, privacyInfo } from './tenants.js';
+
+export type PercentilesQuery = z.output<typeof percentilesQuery>;
+export type TopicDifficultyQuery = z.output<typeof topicDifficultyQuery>;
 
 const round = (v: number, digits = 4) => Number(v.toFixed(digits));
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -44,6 +49,101 @@ function standing(key: string, released: Released) {
   return { percentile: percentileRank(below, ties, c.size), cohort: c.size, suppressed: false };
 }
 
+/** GET /v1/learners/:learnerId/percentiles as JSON, for REST and GraphQL alike (audited; DP levels charge the budget). */
+export async function learnerPercentiles(ctx: ApiContext, who: Principal, learnerId: string, q: PercentilesQuery) {
+  const period = parsePeriod(q, { maxRangeDays: ctx.config.api.maxRangeDays });
+  const tenantId = await learnerTenantFor(ctx, who, learnerId, q.tenant_id);
+  await ctx.audit.record(who, {
+    action: 'read_learner_percentiles',
+    resource: `/v1/learners/${learnerId}/percentiles?from=${period.fromDay}&to=${period.toDay}&privacy_level=${q.privacy_level}`,
+    tenantId,
+    learnerId,
+  });
+  const [topics, sessions] = await Promise.all([
+    topicMasteryRanks(ctx.store, tenantId, learnerId, period),
+    sessionRanks(ctx.store, tenantId, learnerId, period),
+  ]);
+  const cohorts: CohortInput[] = [];
+  const figures: FigureInput[] = [];
+  for (const t of topics) rankInputs(`topic:${t.topicId}`, t, cohorts, figures);
+  if (sessions.studyTime) rankInputs('studyTime', sessions.studyTime, cohorts, figures);
+  if (sessions.accuracy) rankInputs('accuracy', sessions.accuracy, cohorts, figures);
+  const released = await ctx.privacy.release({
+    tenantId,
+    level: q.privacy_level,
+    period: period.label,
+    actor: who.subject,
+    query: { route: 'learner-percentiles', learnerId },
+    cohorts,
+    figures,
+  });
+  const { studyTime, accuracy } = sessions;
+  return {
+    learnerId,
+    tenantId,
+    period: { from: iso(period.fromMs), to: iso(period.toMs) },
+    privacy: privacyInfo(ctx, released, []),
+    mastery: topics.map((t) => ({
+      topicId: t.topicId,
+      masteryScore: round(t.mine),
+      ...standing(`topic:${t.topicId}`, released),
+    })),
+    studyTime: studyTime ? { activeHours: round(studyTime.mine / 3600, 2), ...standing('studyTime', released) } : null,
+    accuracy: accuracy ? { accuracy: round(accuracy.mine), ...standing('accuracy', released) } : null,
+  };
+}
+
+/** GET /v1/tenants/:tenantId/topics/difficulty as JSON, for REST and GraphQL alike. */
+export async function topicDifficultyOf(ctx: ApiContext, who: Principal, tenantId: string, q: TopicDifficultyQuery) {
+  const period = parsePeriod(q, { maxRangeDays: ctx.config.api.maxRangeDays });
+  await authorizeTenant(ctx, who, tenantId);
+  const rows = await topicDifficulty(ctx.store, tenantId, period);
+  const cohorts: CohortInput[] = [];
+  const figures: FigureInput[] = [];
+  for (const t of rows) {
+    const key = `topic:${t.topicId}`;
+    cohorts.push({ key, size: t.learners });
+    figures.push(
+      { key: `${key}:struggling`, value: t.struggling, sensitivity: 1, cohort: key },
+      { key: `${key}:accuracy`, value: t.accuracySumPct, sensitivity: 100, cohort: key },
+      { key: `${key}:score`, value: t.scoreSumPct, sensitivity: 100, cohort: key },
+    );
+  }
+  const released = await ctx.privacy.release({
+    tenantId,
+    level: q.privacy_level,
+    period: period.label,
+    actor: who.subject,
+    query: { route: 'topic-difficulty' },
+    cohorts,
+    figures,
+  });
+  return {
+    tenantId,
+    period: { from: iso(period.fromMs), to: iso(period.toMs) },
+    privacy: privacyInfo(ctx, released, []),
+    topics: rows.map((t) => {
+      const key = `topic:${t.topicId}`;
+      const c = released.cohorts.get(key)!;
+      const f = (name: string) => released.figures.get(`${key}:${name}`) ?? null;
+      const share = (v: number | null, scale = 1) =>
+        v === null || !c.size || c.suppressed ? null : round(Math.min(1, Math.max(0, v / scale / c.size)));
+      const avgAccuracy = share(f('accuracy'), 100);
+      const struggling = c.suppressed ? null : f('struggling');
+      return {
+        topicId: t.topicId,
+        suppressed: c.suppressed,
+        learners: c.size,
+        avgAccuracy,
+        difficulty: avgAccuracy === null ? null : round(1 - avgAccuracy),
+        avgMasteryScore: share(f('score'), 100),
+        struggling,
+        strugglingShare: share(struggling),
+      };
+    }),
+  };
+}
+
 export function registerCohortInsightRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -61,50 +161,7 @@ export function registerCohortInsightRoutes(app: FastifyInstance, ctx: ApiContex
     },
     async (req) => {
       const who = await ctx.authenticate(req);
-      const { learnerId } = req.params;
-      const q = req.query;
-      const period = parsePeriod(q, { maxRangeDays: ctx.config.api.maxRangeDays });
-      const tenantId = await learnerTenantFor(ctx, who, learnerId, q.tenant_id);
-      await ctx.audit.record(who, {
-        action: 'read_learner_percentiles',
-        resource: `/v1/learners/${learnerId}/percentiles?from=${period.fromDay}&to=${period.toDay}&privacy_level=${q.privacy_level}`,
-        tenantId,
-        learnerId,
-      });
-      const [topics, sessions] = await Promise.all([
-        topicMasteryRanks(ctx.store, tenantId, learnerId, period),
-        sessionRanks(ctx.store, tenantId, learnerId, period),
-      ]);
-      const cohorts: CohortInput[] = [];
-      const figures: FigureInput[] = [];
-      for (const t of topics) rankInputs(`topic:${t.topicId}`, t, cohorts, figures);
-      if (sessions.studyTime) rankInputs('studyTime', sessions.studyTime, cohorts, figures);
-      if (sessions.accuracy) rankInputs('accuracy', sessions.accuracy, cohorts, figures);
-      const released = await ctx.privacy.release({
-        tenantId,
-        level: q.privacy_level,
-        period: period.label,
-        actor: who.subject,
-        query: { route: 'learner-percentiles', learnerId },
-        cohorts,
-        figures,
-      });
-      const { studyTime, accuracy } = sessions;
-      return {
-        learnerId,
-        tenantId,
-        period: { from: iso(period.fromMs), to: iso(period.toMs) },
-        privacy: privacyInfo(ctx, released, []),
-        mastery: topics.map((t) => ({
-          topicId: t.topicId,
-          masteryScore: round(t.mine),
-          ...standing(`topic:${t.topicId}`, released),
-        })),
-        studyTime: studyTime
-          ? { activeHours: round(studyTime.mine / 3600, 2), ...standing('studyTime', released) }
-          : null,
-        accuracy: accuracy ? { accuracy: round(accuracy.mine), ...standing('accuracy', released) } : null,
-      };
+      return learnerPercentiles(ctx, who, req.params.learnerId, req.query);
     },
   );
 
@@ -122,55 +179,7 @@ export function registerCohortInsightRoutes(app: FastifyInstance, ctx: ApiContex
     },
     async (req) => {
       const who = await ctx.authenticate(req);
-      const { tenantId } = req.params;
-      const q = req.query;
-      const period = parsePeriod(q, { maxRangeDays: ctx.config.api.maxRangeDays });
-      await authorizeTenant(ctx, who, tenantId);
-      const rows = await topicDifficulty(ctx.store, tenantId, period);
-      const cohorts: CohortInput[] = [];
-      const figures: FigureInput[] = [];
-      for (const t of rows) {
-        const key = `topic:${t.topicId}`;
-        cohorts.push({ key, size: t.learners });
-        figures.push(
-          { key: `${key}:struggling`, value: t.struggling, sensitivity: 1, cohort: key },
-          { key: `${key}:accuracy`, value: t.accuracySumPct, sensitivity: 100, cohort: key },
-          { key: `${key}:score`, value: t.scoreSumPct, sensitivity: 100, cohort: key },
-        );
-      }
-      const released = await ctx.privacy.release({
-        tenantId,
-        level: q.privacy_level,
-        period: period.label,
-        actor: who.subject,
-        query: { route: 'topic-difficulty' },
-        cohorts,
-        figures,
-      });
-      return {
-        tenantId,
-        period: { from: iso(period.fromMs), to: iso(period.toMs) },
-        privacy: privacyInfo(ctx, released, []),
-        topics: rows.map((t) => {
-          const key = `topic:${t.topicId}`;
-          const c = released.cohorts.get(key)!;
-          const f = (name: string) => released.figures.get(`${key}:${name}`) ?? null;
-          const share = (v: number | null, scale = 1) =>
-            v === null || !c.size || c.suppressed ? null : round(Math.min(1, Math.max(0, v / scale / c.size)));
-          const avgAccuracy = share(f('accuracy'), 100);
-          const struggling = c.suppressed ? null : f('struggling');
-          return {
-            topicId: t.topicId,
-            suppressed: c.suppressed,
-            learners: c.size,
-            avgAccuracy,
-            difficulty: avgAccuracy === null ? null : round(1 - avgAccuracy),
-            avgMasteryScore: share(f('score'), 100),
-            struggling,
-            strugglingShare: share(struggling),
-          };
-        }),
-      };
+      return topicDifficultyOf(ctx, who, req.params.tenantId, req.query);
     },
   );
 }

@@ -15,6 +15,19 @@ import { errorResponses, pipelineStatusResponse, privacyLevelsResponse } from '.
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
+/** GET /v1/privacy/levels as JSON (public), for REST and GraphQL alike. */
+export function privacyLevelsOf(ctx: ApiContext) {
+  return {
+    k: ctx.config.privacy.kAnonymity,
+    delta: DELTA,
+    budget: { epsilon: ctx.config.privacy.budgetEpsilon, period: ctx.config.privacy.budgetPeriod },
+    levels: privacyLevelNames.map((name) => {
+      const level = privacyLevels[name];
+      return { level: name, epsilon: level.epsilon ? epsilonValue(level) : null, description: level.description };
+    }),
+  };
+}
+
 export function registerMetaRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const asyncApi = JSON.stringify(asyncApiDocument());
@@ -33,15 +46,7 @@ export function registerMetaRoutes(app: FastifyInstance, ctx: ApiContext): void 
         response: { 200: privacyLevelsResponse },
       },
     },
-    async () => ({
-      k: ctx.config.privacy.kAnonymity,
-      delta: DELTA,
-      budget: { epsilon: ctx.config.privacy.budgetEpsilon, period: ctx.config.privacy.budgetPeriod },
-      levels: privacyLevelNames.map((name) => {
-        const level = privacyLevels[name];
-        return { level: name, epsilon: level.epsilon ? epsilonValue(level) : null, description: level.description };
-      }),
-    }),
+    async () => privacyLevelsOf(ctx),
   );
 
   r.get(

@@ -8,7 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LearnstreamError } from '../../core/errors.js';
 import { sql } from '../../views/sql.js';
-import { canReadOperations } from '../auth/principal.js';
+import { canReadOperations, type Principal } from '../auth/principal.js';
 import type { ApiContext } from '../context.js';
 import { ApiForbidden } from '../errors.js';
 import { parsePeriod } from '../queries/period.js';
@@ -44,13 +44,27 @@ const auditResponse = z.object({
   page: z.object({ limit: z.number(), offset: z.number(), nextOffset: z.number().nullable() }),
 });
 
-const budgetResponse = z.object({
+export const budgetResponse = z.object({
   tenantId: z.string(),
   period: z.string().describe('The budget period the ledger charges now (e.g. 2026-11 or 2026-W49)'),
   budgetEpsilon: z.number(),
   spentEpsilon: z.number(),
   remainingEpsilon: z.number(),
 });
+
+/** GET /v1/tenants/:tenantId/privacy/budget as JSON, for REST and GraphQL alike. */
+export async function privacyBudget(ctx: ApiContext, who: Principal, tenantId: string) {
+  await authorizeTenant(ctx, who, tenantId);
+  const status = await ctx.privacy.budgetStatus(tenantId);
+  const round = (v: number) => Number(v.toFixed(6));
+  return {
+    tenantId,
+    period: status.period,
+    budgetEpsilon: status.budget,
+    spentEpsilon: round(status.spent),
+    remainingEpsilon: round(Math.max(0, status.budget - status.spent)),
+  };
+}
 
 export function registerOversightRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -119,17 +133,7 @@ export function registerOversightRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
     async (req) => {
       const who = await ctx.authenticate(req);
-      const { tenantId } = req.params;
-      await authorizeTenant(ctx, who, tenantId);
-      const status = await ctx.privacy.budgetStatus(tenantId);
-      const round = (v: number) => Number(v.toFixed(6));
-      return {
-        tenantId,
-        period: status.period,
-        budgetEpsilon: status.budget,
-        spentEpsilon: round(status.spent),
-        remainingEpsilon: round(Math.max(0, status.budget - status.spent)),
-      };
+      return privacyBudget(ctx, who, req.params.tenantId);
     },
   );
 }

@@ -20,6 +20,7 @@ const files = [
   '009_topic_catalog.sql',
   '010_recent_outcomes.sql',
   '011_learner_cold_evictions.sql',
+  '012_etl_jobs.sql',
 ];
 
 forEachStore('migrations', ({ newStore }) => {
