@@ -2,7 +2,14 @@
 // (snake_case) with the body's kind spelled out. Validated with zod for types,
 // then with the shared contract rules, each problem reported per field.
 import { z } from 'zod';
-import { bodyFromAvro, bodyToAvro } from './avro-mapping.js';
+import {
+  bodyFromAvro,
+  bodyToAvro,
+  contextFromAvro,
+  contextToAvro,
+  detailsFromRecord,
+  detailsRecord,
+} from './avro-mapping.js';
 import { type ContractOptions, contractViolations } from './contract.js';
 import type { LearningEvent } from './event.js';
 import { type Rejection, reject } from './rejection.js';
@@ -10,13 +17,42 @@ import { type Rejection, reject } from './rejection.js';
 const nullableString = z.string().nullable().optional();
 const epochMs = z.number().int();
 
+const nullableInt = z.number().int().nullable().optional();
+
+/** v3 activity details: the Avro record's fields plus the branch as `kind`. */
+const detailsSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('page_view'),
+    path: z.string(),
+    referrer_path: nullableString,
+    load_time_ms: nullableInt,
+    time_on_page_ms: nullableInt,
+  }),
+  z.object({
+    kind: z.literal('error'),
+    error_type: z.string(),
+    component: z.string(),
+    http_status: nullableInt,
+    message_digest: nullableString,
+  }),
+]);
+
+/** v3 envelope context; every field optional. */
+const contextSchema = z.object({
+  course_id: nullableString,
+  class_id: nullableString,
+  platform: nullableString,
+  device_kind: nullableString,
+});
+
 const bodySchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('activity'),
     category: z.string(),
     action: z.string(),
     object_id: nullableString,
-    duration_ms: z.number().int().nullable().optional(),
+    duration_ms: nullableInt,
+    details: detailsSchema.nullable().optional(),
   }),
   z.object({
     kind: z.literal('question_attempt'),
@@ -45,6 +81,13 @@ const bodySchema = z.discriminatedUnion('kind', [
     target: z.number(),
     measured_at: epochMs,
   }),
+  z.object({
+    kind: z.literal('exam_result'),
+    exam_id: z.string(),
+    score: z.number(),
+    passed: z.boolean(),
+    taken_at: epochMs,
+  }),
 ]);
 
 export const jsonEventSchema = z.object({
@@ -59,6 +102,7 @@ export const jsonEventSchema = z.object({
   schema_version: z.number().int().optional(),
   client_session_id: nullableString,
   body: bodySchema,
+  context: contextSchema.nullable().optional(),
 });
 
 export type JsonEvent = z.infer<typeof jsonEventSchema>;
@@ -112,6 +156,9 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
 function fromJson(j: JsonEvent, opts: JsonEventOptions): LearningEvent {
   // The JSON body uses the Avro field names (snake_case) plus `kind`: one mapping serves both.
   const body = bodyFromAvro(j.body.kind, j.body);
+  if (body.kind === 'activity' && j.body.kind === 'activity') {
+    body.details = j.body.details ? detailsFromRecord(j.body.details.kind, j.body.details) : undefined;
+  }
   return {
     eventId: j.event_id,
     tenantId: j.tenant_id,
@@ -122,13 +169,17 @@ function fromJson(j: JsonEvent, opts: JsonEventOptions): LearningEvent {
     schemaVersion: j.schema_version ?? opts.currentSchemaVersion,
     clientSessionId: j.client_session_id ?? null,
     body,
+    context: contextFromAvro(j.context) ?? undefined,
   };
 }
 
 /** The JSON form of an event (what the simulator writes to NDJSON and the collector accepts). */
 export function eventToJson(e: LearningEvent): Record<string, unknown> {
-  const body = { kind: e.body.kind, ...bodyToAvro(e.body) };
-  return {
+  const body: Record<string, unknown> = { kind: e.body.kind, ...bodyToAvro(e.body) };
+  if (e.body.kind === 'activity' && e.body.details) {
+    body.details = { kind: e.body.details.kind, ...detailsRecord(e.body.details) };
+  }
+  const json: Record<string, unknown> = {
     event_id: e.eventId,
     tenant_id: e.tenantId,
     learner_id: e.learnerId,
@@ -139,4 +190,7 @@ export function eventToJson(e: LearningEvent): Record<string, unknown> {
     client_session_id: e.clientSessionId ?? null,
     body,
   };
+  // Only when present: the JSON of a v1/v2-shaped event stays as it was.
+  if (e.context) json.context = contextToAvro(e.context);
+  return json;
 }
