@@ -131,8 +131,14 @@ type Checks = {
 };
 
 function contextViolations(ctx: EventContext, out: Rejection[], c: Checks): void {
-  c.id(ctx.courseId, 'context.course_id', false);
-  c.id(ctx.classId, 'context.class_id', false);
+  // Blank is not absent here: it would become a course or class of its own in every rollup.
+  const optionalId = (value: string | null | undefined, field: string) => {
+    if (typeof value === 'string' && value.trim() === '') {
+      out.push(reject('invalid_field', `${field} must not be blank (send null when there is none)`, field));
+    } else c.id(value, field, false);
+  };
+  optionalId(ctx.courseId, 'context.course_id');
+  optionalId(ctx.classId, 'context.class_id');
   const member = (value: string | null | undefined, field: string, allowed: ReadonlySet<string>) => {
     if (value === null || value === undefined || allowed.has(value)) return;
     out.push(reject('invalid_field', `${field} must be one of ${[...allowed].join(', ')}`, field));
