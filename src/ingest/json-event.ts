@@ -16,43 +16,43 @@ import { type Rejection, reject } from './rejection.js';
 
 const nullableString = z.string().nullable().optional();
 const epochMs = z.number().int();
-
 const nullableInt = z.number().int().nullable().optional();
+// The descriptions document the collector's JSON (OpenAPI); the rules themselves live in contract.ts.
 
 /** v3 activity details: the Avro record's fields plus the branch as `kind`. */
 const detailsSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('page_view'),
-    path: z.string(),
-    referrer_path: nullableString,
-    load_time_ms: nullableInt,
-    time_on_page_ms: nullableInt,
+    path: z.string().describe('Route path: starts with /, no query string, fragment or spaces; at most 1024'),
+    referrer_path: nullableString.describe('Previous page path, same rules'),
+    load_time_ms: nullableInt.describe('0..600000'),
+    time_on_page_ms: nullableInt.describe('0..one year in ms'),
   }),
   z.object({
     kind: z.literal('error'),
-    error_type: z.string(),
-    component: z.string(),
-    http_status: nullableInt,
-    message_digest: nullableString,
+    error_type: z.string().describe('Code token [A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}, e.g. http, TypeError'),
+    component: z.string().describe('Code token naming where it happened, e.g. quest-player'),
+    http_status: nullableInt.describe('100..599'),
+    message_digest: nullableString.describe('SHA-256 of the message, 64 lowercase hex digits; never the text'),
   }),
 ]);
 
 /** v3 envelope context; every field optional. */
 const contextSchema = z.object({
-  course_id: nullableString,
-  class_id: nullableString,
-  platform: nullableString,
-  device_kind: nullableString,
+  course_id: nullableString.describe('Course id; null when none (not blank)'),
+  class_id: nullableString.describe('Class (section) id within the course; null when none'),
+  platform: nullableString.describe('web, ios, android, windows, macos, linux, chromeos or other'),
+  device_kind: nullableString.describe('desktop, tablet, phone or other'),
 });
 
 const bodySchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('activity'),
-    category: z.string(),
-    action: z.string(),
+    category: z.string().describe('Taxonomy category (README "Events") or a legacy one'),
+    action: z.string().describe("From schema_version 3, one of the taxonomy category's actions"),
     object_id: nullableString,
     duration_ms: nullableInt,
-    details: detailsSchema.nullable().optional(),
+    details: detailsSchema.nullable().optional().describe('v3: page view or error details, with their kind'),
   }),
   z.object({
     kind: z.literal('question_attempt'),
@@ -84,9 +84,9 @@ const bodySchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('exam_result'),
     exam_id: z.string(),
-    score: z.number(),
+    score: z.number().describe('0..1 fraction of the maximum score'),
     passed: z.boolean(),
-    taken_at: epochMs,
+    taken_at: epochMs.describe('When the exam was taken, epoch ms'),
   }),
 ]);
 
@@ -102,7 +102,7 @@ export const jsonEventSchema = z.object({
   schema_version: z.number().int().optional(),
   client_session_id: nullableString,
   body: bodySchema,
-  context: contextSchema.nullable().optional(),
+  context: contextSchema.nullable().optional().describe('v3: where the event happened; every field optional'),
 });
 
 export type JsonEvent = z.infer<typeof jsonEventSchema>;
