@@ -3,8 +3,9 @@
 // ClickHouse columns hold), event time plausible. Applied identically to
 // decoded Avro records, collector JSON and producer input, so every path
 // rejects alike.
-import type { EventBody, LearningEvent } from './event.js';
+import type { ActivityBody, EventBody, EventContext, LearningEvent } from './event.js';
 import { type Rejection, reject } from './rejection.js';
+import { contextPlatforms, deviceKinds, taxonomyActions } from './taxonomy.js';
 import { isWellFormedText } from './unicode.js';
 
 export interface ContractOptions {
@@ -30,7 +31,18 @@ export const maxUInt32 = 4_294_967_295;
 export const maxDurationMs = 365 * 24 * 3_600_000;
 /** Largest magnitude of an IEP measurement: differences and sums of any two stay finite. */
 export const maxMeasurement = 1e15;
+/** Longest page load time of a page view: ten minutes; longer is a unit mistake. */
+export const maxLoadTimeMs = 600_000;
+/** Longest page path (v3 page views). */
+export const maxPathLength = 1024;
+/** The first envelope version whose producers must follow the activity taxonomy. */
+export const taxonomyVersion = 3;
 const maxIdLength = 256;
+// A path of the product: no query string or fragment (they carry personal data), no whitespace or control characters.
+const pathPattern = /^\/[^\s?#\p{Cc}]*$/u;
+// Error types and components are code tokens, never sentences (free text may carry personal data).
+const codeTokenPattern = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/;
+const sha256HexPattern = /^[0-9a-f]{64}$/;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(s: string): boolean {
@@ -104,18 +116,102 @@ export function contractViolations(
       out.push(reject('future_occurred_at', `occurred_at is more than ${skew} ms after received_at`, 'occurred_at'));
     }
   }
-  bodyViolations(event.body, out, { id, range, integer, time });
+  const checks: Checks = { id, text, range, integer, time };
+  if (event.context) contextViolations(event.context, out, checks);
+  bodyViolations(event, out, checks, opts.maxFutureMs ?? defaultMaxFutureMs);
   return out;
 }
 
 type Checks = {
   id: (value: string | null | undefined, field: string, required?: boolean) => void;
+  text: (value: string, field: string) => boolean;
   range: (value: number, field: string, min: number, max?: number) => void;
   integer: (value: number, field: string, min: number, max?: number) => void;
   time: (value: number, field: string) => void;
 };
 
-function bodyViolations(body: EventBody, out: Rejection[], c: Checks): void {
+function contextViolations(ctx: EventContext, out: Rejection[], c: Checks): void {
+  // Blank is not absent here: it would become a course or class of its own in every rollup.
+  const optionalId = (value: string | null | undefined, field: string) => {
+    if (typeof value === 'string' && value.trim() === '') {
+      out.push(reject('invalid_field', `${field} must not be blank (send null when there is none)`, field));
+    } else c.id(value, field, false);
+  };
+  optionalId(ctx.courseId, 'context.course_id');
+  optionalId(ctx.classId, 'context.class_id');
+  const member = (value: string | null | undefined, field: string, allowed: ReadonlySet<string>) => {
+    if (value === null || value === undefined || allowed.has(value)) return;
+    out.push(reject('invalid_field', `${field} must be one of ${[...allowed].join(', ')}`, field));
+  };
+  member(ctx.platform, 'context.platform', contextPlatforms);
+  member(ctx.deviceKind, 'context.device_kind', deviceKinds);
+}
+
+function activityViolations(body: ActivityBody, schemaVersion: number, out: Rejection[], c: Checks): void {
+  c.id(body.category, 'body.category');
+  c.id(body.action, 'body.action');
+  c.id(body.objectId, 'body.object_id', false);
+  if (body.durationMs !== null) c.integer(body.durationMs, 'body.duration_ms', 0, maxDurationMs);
+  // v1/v2 producers keep their free-form actions; from v3 a taxonomy category names one of its actions.
+  const actions = taxonomyActions(body.category);
+  if (actions && schemaVersion >= taxonomyVersion && !actions.has(body.action)) {
+    out.push(
+      reject(
+        'invalid_field',
+        `body.action of category ${body.category} must be one of ${[...actions].join(', ')}`,
+        'body.action',
+      ),
+    );
+  }
+  const d = body.details;
+  if (!d) return;
+  const token = (value: string, field: string) => {
+    if (!c.text(value, field)) return;
+    if (!codeTokenPattern.test(value)) {
+      out.push(reject('invalid_field', `${field} must be a code token (letters, digits, _.:/-; at most 128)`, field));
+    }
+  };
+  const path = (value: string | null, field: string) => {
+    if (value === null || !c.text(value, field)) return;
+    if (value.length > maxPathLength) {
+      out.push(reject('invalid_field', `${field} is longer than ${maxPathLength} characters`, field));
+    } else if (!pathPattern.test(value)) {
+      out.push(
+        reject('invalid_field', `${field} must start with / and carry no query string, fragment or spaces`, field),
+      );
+    }
+  };
+  if (d.kind === 'page_view') {
+    if (body.category !== 'navigation' || body.action !== 'page_view') {
+      out.push(reject('invalid_field', 'page view details belong to navigation/page_view', 'body.details'));
+    }
+    path(d.path, 'body.details.path');
+    path(d.referrerPath, 'body.details.referrer_path');
+    if (d.loadTimeMs !== null) c.integer(d.loadTimeMs, 'body.details.load_time_ms', 0, maxLoadTimeMs);
+    if (d.timeOnPageMs !== null) c.integer(d.timeOnPageMs, 'body.details.time_on_page_ms', 0, maxDurationMs);
+  } else if (d.kind === 'error') {
+    if (body.category !== 'error') {
+      out.push(reject('invalid_field', 'error details belong to the error category', 'body.details'));
+    }
+    token(d.errorType, 'body.details.error_type');
+    token(d.component, 'body.details.component');
+    if (d.httpStatus !== null) c.integer(d.httpStatus, 'body.details.http_status', 100, 599);
+    if (d.messageDigest !== null && !sha256HexPattern.test(d.messageDigest)) {
+      out.push(
+        reject(
+          'invalid_field',
+          'body.details.message_digest must be a SHA-256 digest: 64 lowercase hex digits',
+          'body.details.message_digest',
+        ),
+      );
+    }
+  } else {
+    out.push(reject('invalid_field', `unknown details kind ${(d as { kind?: unknown }).kind}`, 'body.details'));
+  }
+}
+
+function bodyViolations(event: LearningEvent, out: Rejection[], c: Checks, skewMs: number): void {
+  const body: EventBody = event.body;
   const topics = (ids: string[], field: string, atLeastOne: boolean) => {
     if (atLeastOne && ids.length === 0) out.push(reject('missing_field', `${field} needs at least one topic`, field));
     ids.forEach((t, i) => {
@@ -124,10 +220,7 @@ function bodyViolations(body: EventBody, out: Rejection[], c: Checks): void {
   };
   switch (body.kind) {
     case 'activity':
-      c.id(body.category, 'body.category');
-      c.id(body.action, 'body.action');
-      c.id(body.objectId, 'body.object_id', false);
-      if (body.durationMs !== null) c.integer(body.durationMs, 'body.duration_ms', 0, maxDurationMs);
+      activityViolations(body, event.schemaVersion, out, c);
       return;
     case 'question_attempt':
       c.id(body.itemId, 'body.item_id');
@@ -151,6 +244,18 @@ function bodyViolations(body: EventBody, out: Rejection[], c: Checks): void {
       c.range(body.current, 'body.current', -maxMeasurement, maxMeasurement);
       c.range(body.target, 'body.target', -maxMeasurement, maxMeasurement);
       c.time(body.measuredAt, 'body.measured_at');
+      return;
+    case 'exam_result':
+      c.id(body.examId, 'body.exam_id');
+      c.range(body.score, 'body.score', 0, 1);
+      c.time(body.takenAt, 'body.taken_at');
+      if (Number.isSafeInteger(body.takenAt) && Number.isSafeInteger(event.occurredAt)) {
+        if (body.takenAt > event.occurredAt + skewMs) {
+          out.push(
+            reject('out_of_range', `body.taken_at is more than ${skewMs} ms after occurred_at`, 'body.taken_at'),
+          );
+        }
+      }
       return;
     default:
       out.push(reject('invalid_field', `unknown body kind ${(body as { kind?: unknown }).kind}`, 'body'));

@@ -2,16 +2,40 @@
 // Mirrors the Avro schemas in schemas/ (field names in camelCase here). After
 // ingest, `learnerId` is always the pseudonym (HMAC of the platform's id).
 
-export type EventKind = 'activity' | 'question_attempt' | 'content_interaction' | 'iep_goal_progress';
+export type EventKind = 'activity' | 'question_attempt' | 'content_interaction' | 'iep_goal_progress' | 'exam_result';
+
+/** v3 details of a `navigation` / `page_view` activity. */
+export interface PageViewDetails {
+  kind: 'page_view';
+  /** Route path, no query string or fragment (they carry personal data). */
+  path: string;
+  referrerPath: string | null;
+  loadTimeMs: number | null;
+  timeOnPageMs: number | null;
+}
+
+/** v3 details of an `error` activity: codes and a digest, never the message text. */
+export interface ErrorDetails {
+  kind: 'error';
+  errorType: string;
+  component: string;
+  httpStatus: number | null;
+  /** SHA-256 of the message, 64 lowercase hex digits. */
+  messageDigest: string | null;
+}
+
+export type ActivityDetails = PageViewDetails | ErrorDetails;
 
 export interface ActivityBody {
   kind: 'activity';
-  /** e.g. page_view, route_change, material, video, note, quest, badge, tutor, auth */
+  /** A taxonomy category (`activityTaxonomy` in taxonomy.ts), or a legacy one (page_view, video, note, ...). */
   category: string;
-  /** e.g. opened, closed, played, taken, login, logout */
+  /** One of the category's actions for a taxonomy category, e.g. page_view, started, earned, login. */
   action: string;
   objectId: string | null;
   durationMs: number | null;
+  /** v3: typed details of page views and errors; undefined when the record carries none (v1/v2, or null). */
+  details?: ActivityDetails | null;
 }
 
 export interface QuestionAttemptBody {
@@ -50,7 +74,34 @@ export interface IepGoalProgressBody {
   measuredAt: number;
 }
 
-export type EventBody = ActivityBody | QuestionAttemptBody | ContentInteractionBody | IepGoalProgressBody;
+/** v3: the outcome of an exam. Processors of sessions, mastery and weekly activity ignore it (src/processors/README.md). */
+export interface ExamResultBody {
+  kind: 'exam_result';
+  examId: string;
+  /** 0..1 fraction of the maximum score */
+  score: number;
+  passed: boolean;
+  /** epoch ms */
+  takenAt: number;
+}
+
+export type EventBody =
+  | ActivityBody
+  | QuestionAttemptBody
+  | ContentInteractionBody
+  | IepGoalProgressBody
+  | ExamResultBody;
+
+/** v3 envelope context (default null): where the event happened. Every field optional. */
+export interface EventContext {
+  courseId: string | null;
+  /** Class (section) id within the course. */
+  classId: string | null;
+  /** One of `contextPlatforms` (taxonomy.ts). */
+  platform: string | null;
+  /** One of `deviceKinds` (taxonomy.ts). */
+  deviceKind: string | null;
+}
 
 export interface LearningEvent<B extends EventBody = EventBody> {
   /** UUID, unique per event */
@@ -68,6 +119,8 @@ export interface LearningEvent<B extends EventBody = EventBody> {
   /** v2 envelope field (default null): the client's session hint, if any. */
   clientSessionId?: string | null;
   body: B;
+  /** v3 envelope field: course, class, platform, device kind; undefined when the record carries none (v1/v2, or null). */
+  context?: EventContext | null;
 }
 
 /**

@@ -35,11 +35,16 @@ export {
 } from './errors.js';
 export type {
   ActivityBody,
+  ActivityDetails,
   ContentInteractionBody,
+  ErrorDetails,
   EventBody,
+  EventContext,
   EventKind,
+  ExamResultBody,
   IepGoalProgressBody,
   LearningEvent,
+  PageViewDetails,
   QuestionAttemptBody,
   SourceRecord,
 } from './event.js';
@@ -63,4 +68,12 @@ export { codecOptionsFromConfig, parseConfluentSchemaIds } from './settings.js';
 export * as simulator from './simulator/index.js';
 export { generateEvents } from './simulator/index.js';
 export type { EventSource, PartitionLag, SourceBatch, SourceHandler } from './source.js';
+export {
+  type ActivityCategory,
+  activityTaxonomy,
+  contextPlatforms,
+  deviceKinds,
+  isTaxonomyCategory,
+  taxonomyActions,
+} from './taxonomy.js';
 export { tickHeader } from './tick.js';

@@ -2,21 +2,57 @@
 // (snake_case) with the body's kind spelled out. Validated with zod for types,
 // then with the shared contract rules, each problem reported per field.
 import { z } from 'zod';
-import { bodyFromAvro, bodyToAvro } from './avro-mapping.js';
+import {
+  bodyFromAvro,
+  bodyToAvro,
+  contextFromAvro,
+  contextToAvro,
+  detailsFromRecord,
+  detailsRecord,
+} from './avro-mapping.js';
 import { type ContractOptions, contractViolations } from './contract.js';
 import type { LearningEvent } from './event.js';
 import { type Rejection, reject } from './rejection.js';
 
 const nullableString = z.string().nullable().optional();
 const epochMs = z.number().int();
+const nullableInt = z.number().int().nullable().optional();
+// The descriptions document the collector's JSON (OpenAPI); the rules themselves live in contract.ts.
+
+/** v3 activity details: the Avro record's fields plus the branch as `kind`. */
+const detailsSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('page_view'),
+    path: z.string().describe('Route path: starts with /, no query string, fragment or spaces; at most 1024'),
+    referrer_path: nullableString.describe('Previous page path, same rules'),
+    load_time_ms: nullableInt.describe('0..600000'),
+    time_on_page_ms: nullableInt.describe('0..one year in ms'),
+  }),
+  z.object({
+    kind: z.literal('error'),
+    error_type: z.string().describe('Code token [A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}, e.g. http, TypeError'),
+    component: z.string().describe('Code token naming where it happened, e.g. quest-player'),
+    http_status: nullableInt.describe('100..599'),
+    message_digest: nullableString.describe('SHA-256 of the message, 64 lowercase hex digits; never the text'),
+  }),
+]);
+
+/** v3 envelope context; every field optional. */
+const contextSchema = z.object({
+  course_id: nullableString.describe('Course id; null when none (not blank)'),
+  class_id: nullableString.describe('Class (section) id within the course; null when none'),
+  platform: nullableString.describe('web, ios, android, windows, macos, linux, chromeos or other'),
+  device_kind: nullableString.describe('desktop, tablet, phone or other'),
+});
 
 const bodySchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('activity'),
-    category: z.string(),
-    action: z.string(),
+    category: z.string().describe('Taxonomy category (README "Events") or a legacy one'),
+    action: z.string().describe("From schema_version 3, one of the taxonomy category's actions"),
     object_id: nullableString,
-    duration_ms: z.number().int().nullable().optional(),
+    duration_ms: nullableInt,
+    details: detailsSchema.nullable().optional().describe('v3: page view or error details, with their kind'),
   }),
   z.object({
     kind: z.literal('question_attempt'),
@@ -45,6 +81,13 @@ const bodySchema = z.discriminatedUnion('kind', [
     target: z.number(),
     measured_at: epochMs,
   }),
+  z.object({
+    kind: z.literal('exam_result'),
+    exam_id: z.string(),
+    score: z.number().describe('0..1 fraction of the maximum score'),
+    passed: z.boolean(),
+    taken_at: epochMs.describe('When the exam was taken, epoch ms'),
+  }),
 ]);
 
 export const jsonEventSchema = z.object({
@@ -59,6 +102,7 @@ export const jsonEventSchema = z.object({
   schema_version: z.number().int().optional(),
   client_session_id: nullableString,
   body: bodySchema,
+  context: contextSchema.nullable().optional().describe('v3: where the event happened; every field optional'),
 });
 
 export type JsonEvent = z.infer<typeof jsonEventSchema>;
@@ -112,6 +156,9 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
 function fromJson(j: JsonEvent, opts: JsonEventOptions): LearningEvent {
   // The JSON body uses the Avro field names (snake_case) plus `kind`: one mapping serves both.
   const body = bodyFromAvro(j.body.kind, j.body);
+  if (body.kind === 'activity' && j.body.kind === 'activity') {
+    body.details = j.body.details ? detailsFromRecord(j.body.details.kind, j.body.details) : undefined;
+  }
   return {
     eventId: j.event_id,
     tenantId: j.tenant_id,
@@ -122,13 +169,17 @@ function fromJson(j: JsonEvent, opts: JsonEventOptions): LearningEvent {
     schemaVersion: j.schema_version ?? opts.currentSchemaVersion,
     clientSessionId: j.client_session_id ?? null,
     body,
+    context: contextFromAvro(j.context) ?? undefined,
   };
 }
 
 /** The JSON form of an event (what the simulator writes to NDJSON and the collector accepts). */
 export function eventToJson(e: LearningEvent): Record<string, unknown> {
-  const body = { kind: e.body.kind, ...bodyToAvro(e.body) };
-  return {
+  const body: Record<string, unknown> = { kind: e.body.kind, ...bodyToAvro(e.body) };
+  if (e.body.kind === 'activity' && e.body.details) {
+    body.details = { kind: e.body.details.kind, ...detailsRecord(e.body.details) };
+  }
+  const json: Record<string, unknown> = {
     event_id: e.eventId,
     tenant_id: e.tenantId,
     learner_id: e.learnerId,
@@ -139,4 +190,7 @@ export function eventToJson(e: LearningEvent): Record<string, unknown> {
     client_session_id: e.clientSessionId ?? null,
     body,
   };
+  // Only when present: the JSON of a v1/v2-shaped event stays as it was.
+  if (e.context) json.context = contextToAvro(e.context);
+  return json;
 }

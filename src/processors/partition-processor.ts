@@ -241,10 +241,14 @@ export class PartitionProcessor {
     const late: Emission[] = [];
     if (record.type === 'event') {
       const event = record.event;
-      const key = learnerKey(event.tenantId, event.learnerId);
-      this.touched.add(key);
-      this.activity.touch(key, event.occurredAt);
-      for (const operator of this.operators) for (const e of operator.process(event, before)) late.push(e);
+      // An exam result is an outcome, not activity: no session, no weekly activity, no mastery evidence
+      // (src/processors/README.md "Exam results"). It still moves event time like any record.
+      if (event.body.kind !== 'exam_result') {
+        const key = learnerKey(event.tenantId, event.learnerId);
+        this.touched.add(key);
+        this.activity.touch(key, event.occurredAt);
+        for (const operator of this.operators) for (const e of operator.process(event, before)) late.push(e);
+      }
       this.watermark.observe(watermarkContribution(record));
     } else {
       this.watermark.observe(record.eventTime);

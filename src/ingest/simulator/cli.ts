@@ -27,6 +27,8 @@ Options:
   --late F            share of events delivered hours late (default 0.01)
   --out-of-order F    share of events delivered minutes late (default 0.03)
   --malformed F       share of malformed records (default 0)
+  --contract-v3       emit event contract v3: context, page-view and error
+                      details, exam results (default: the v2 stream)
   -h, --help          this help
 
 Without --out or --kafka, NDJSON goes to stdout.`;
@@ -70,6 +72,7 @@ export async function runSimulate(argv: string[]): Promise<number> {
       late: { type: 'string' },
       'out-of-order': { type: 'string' },
       malformed: { type: 'string' },
+      'contract-v3': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -116,6 +119,7 @@ export async function runSimulate(argv: string[]): Promise<number> {
     lateShare: share('late', values.late, 0.01),
     outOfOrderShare: share('out-of-order', values['out-of-order'], 0.03),
     malformedShare: share('malformed', values.malformed, 0),
+    contractV3: values['contract-v3'] ?? false,
   });
   const progress = progressReporter(records.length);
 

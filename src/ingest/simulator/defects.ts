@@ -22,6 +22,7 @@ export function brokenEvent(event: LearningEvent, defect: Defect): LearningEvent
       if (b.kind === 'question_attempt') return { ...event, body: { ...b, score: 1.7 } };
       if (b.kind === 'content_interaction') return { ...event, body: { ...b, progress: 1.7 } };
       if (b.kind === 'activity') return { ...event, body: { ...b, durationMs: -1 } };
+      if (b.kind === 'exam_result') return { ...event, body: { ...b, score: 1.7 } };
       return { ...event, body: { ...b, measuredAt: 17 } };
     }
     default:
@@ -29,11 +30,20 @@ export function brokenEvent(event: LearningEvent, defect: Defect): LearningEvent
   }
 }
 
+/**
+ * The envelope version the simulator writes an event with: the one it names
+ * (2 by default, 3 with `contractV3`), so the default output keeps its bytes
+ * when the current schema moves on.
+ */
+export function simulatorWriterVersion(codec: EventCodec, event: LearningEvent): number | undefined {
+  return codec.schemas.version(event.schemaVersion) ? event.schemaVersion : undefined;
+}
+
 /** Wire bytes of a malformed record; every one of them must be rejected by the decoder. */
 export function malformedBytes(codec: EventCodec, event: LearningEvent, defect: Defect, salt: number): Buffer {
   const rng = new Prng(salt);
   if (defect === 'truncated_bytes' || defect === 'garbage_bytes') {
-    const good = codec.encode(event, { skipContract: true });
+    const good = codec.encode(event, { skipContract: true, version: simulatorWriterVersion(codec, event) });
     const bytes = good.ok ? good.bytes : Buffer.alloc(0);
     if (defect === 'truncated_bytes') return bytes.subarray(0, 1 + rng.int(Math.max(1, bytes.length - 2)));
     const garbage = Buffer.alloc(5 + rng.int(60));
@@ -41,7 +51,10 @@ export function malformedBytes(codec: EventCodec, event: LearningEvent, defect: 
     // Half keep a valid header so the damage is found inside the record, not at the door.
     return rng.chance(0.5) ? Buffer.concat([bytes.subarray(0, 10), garbage]) : garbage;
   }
-  const encoded = codec.encode(brokenEvent(event, defect), { skipContract: true });
+  const encoded = codec.encode(brokenEvent(event, defect), {
+    skipContract: true,
+    version: simulatorWriterVersion(codec, event),
+  });
   return encoded.ok ? encoded.bytes : Buffer.from([0xff]);
 }
 

@@ -23,6 +23,14 @@ export interface SimulationOptions {
   malformedShare?: number;
   /** Share of learners who disappear for a while at some point. */
   churnShare?: number;
+  /**
+   * Emit event contract v3 (default false: the v2 stream, byte for byte as
+   * before): every event gets a context (course, class, platform, device),
+   * page views and route changes become navigation/page_view with details,
+   * some activities become errors with details, and some sessions end with an
+   * exam_result. Drawn from its own stream: the v2 events stay as they are.
+   */
+  contractV3?: boolean;
 }
 
 export type Defect =
@@ -154,10 +162,13 @@ export function simulate(opts: SimulationOptions): SimulatedRecord[] {
   const emitted: { event: LearningEvent; seq: number }[] = [];
   let seq = 0;
 
+  // Its own stream, never forked from root: the default output must not move.
+  const v3 = opts.contractV3 ? new Prng((seed ^ 0x3c3c3c3c) >>> 0) : null;
   for (let i = 0; i < learnerCount; i++) {
     const tenant = tenants[i % tenants.length] as Tenant;
     const learner = makeLearner(root.fork(100 + i), tenant, i, days, churnShare);
-    for (const event of learnerTimeline(learner, startMs, days)) emitted.push({ event, seq: seq++ });
+    const timeline = learnerTimeline(learner, startMs, days);
+    for (const event of v3 ? contractV3Timeline(timeline, learner, v3) : timeline) emitted.push({ event, seq: seq++ });
   }
 
   // Delivery: most events arrive within seconds; some minutes late (out of order), some hours late (offline sync).
@@ -184,6 +195,73 @@ export function generateEvents(opts: SimulationOptions): LearningEvent[] {
   const out: LearningEvent[] = [];
   for (const r of simulate({ ...opts, malformedShare: 0 })) if (r.type === 'event') out.push(r.event);
   return out;
+}
+
+const platforms = ['web', 'ios', 'android', 'chromeos'] as const;
+const devices = ['desktop', 'tablet', 'phone'] as const;
+const components = ['quest-player', 'video-player', 'tutor-chat', 'dashboard'] as const;
+
+/** The learner's events in contract v3 (see `contractV3`); exam results follow some logouts. */
+function* contractV3Timeline(events: Iterable<LearningEvent>, l: Learner, rng: Prng): Generator<LearningEvent> {
+  const course = `course-${l.tenant.id}-${rng.int(3)}`;
+  const context = {
+    courseId: course,
+    classId: `${course}-class-${rng.int(4)}`,
+    platform: rng.pick(platforms),
+    deviceKind: rng.pick(devices),
+  };
+  let lastPath: string | null = null;
+  for (const e of events) {
+    const event: LearningEvent = { ...e, schemaVersion: 3, context };
+    const b = e.body;
+    if (b.kind === 'activity' && (b.category === 'page_view' || b.category === 'route_change')) {
+      const path = `/${b.objectId ?? 'home'}`;
+      event.body = {
+        ...b,
+        category: 'navigation',
+        action: 'page_view',
+        details: {
+          kind: 'page_view',
+          path,
+          referrerPath: lastPath,
+          loadTimeMs: 50 + rng.int(3000),
+          timeOnPageMs: b.durationMs,
+        },
+      };
+      lastPath = path;
+    } else if (b.kind === 'activity' && b.category !== 'auth' && rng.chance(0.1)) {
+      const http = rng.chance(0.5);
+      event.body = {
+        ...b,
+        category: 'error',
+        action: http ? 'server_error' : 'client_error',
+        details: {
+          kind: 'error',
+          errorType: http ? 'http' : 'TypeError',
+          component: rng.pick(components),
+          httpStatus: http ? rng.pick([500, 502, 503, 404]) : null,
+          messageDigest: Array.from({ length: 8 }, () => rng.nextUint32().toString(16).padStart(8, '0')).join(''),
+        },
+      };
+    }
+    yield event;
+    if (b.kind === 'activity' && b.action === 'logout' && rng.chance(0.1)) {
+      const score = Math.round(rng.next() * 100) / 100;
+      yield {
+        ...event,
+        eventId: rng.uuid(),
+        occurredAt: e.occurredAt + 1000,
+        receivedAt: e.occurredAt + 1000,
+        body: {
+          kind: 'exam_result',
+          examId: `exam-${l.tenant.id}-${rng.int(5)}`,
+          score,
+          passed: score >= 0.5,
+          takenAt: e.occurredAt - rng.int(3_600_000),
+        },
+      };
+    }
+  }
 }
 
 function* learnerTimeline(l: Learner, startMs: number, days: number): Generator<LearningEvent> {

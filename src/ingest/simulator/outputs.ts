@@ -13,7 +13,7 @@ import { eventToJson } from '../json-event.js';
 import { createKafkajsClient } from '../kafkajs-broker.js';
 import { learnerKey } from '../partitioner.js';
 import { eventSchemas } from '../schema-registry.js';
-import { brokenEvent, malformedBytes, malformedJsonLine } from './defects.js';
+import { brokenEvent, malformedBytes, malformedJsonLine, simulatorWriterVersion } from './defects.js';
 import type { SimulatedRecord } from './generator.js';
 import { Prng } from './prng.js';
 
@@ -53,7 +53,8 @@ export async function writeNdjson(path: string, records: SimulatedRecord[], prog
 }
 
 /**
- * Avro object container with the current envelope schema. Byte-level defects
+ * Avro object container with the envelope schema the events name: v2 for the
+ * default stream, v3 when any event is v3 (`contractV3`). Byte-level defects
  * cannot exist inside a container (it is schema-checked), so those records are
  * left out; contract violations stay in. The sync marker derives from the seed
  * so the file is byte-identical for a seed.
@@ -64,7 +65,9 @@ export async function writeAvroContainer(
   seed: number,
   progress?: Progress,
 ): Promise<void> {
-  const schema = eventSchemas().current;
+  const schemas = eventSchemas();
+  const v3 = records.some((r) => r.event.schemaVersion >= 3);
+  const schema = (v3 ? schemas.current : schemas.version(2)) ?? schemas.current;
   const rng = new Prng(seed ^ 0x5a5a5a5a);
   const syncMarker = Buffer.from(Array.from({ length: 16 }, () => rng.int(256)));
   const encoder = new avro.streams.BlockEncoder(schema.type, { syncMarker, codec: 'null' });
@@ -87,7 +90,7 @@ export function kafkaMessages(records: SimulatedRecord[], codec: EventCodec = cr
   return records.map((r) => {
     const key = learnerKey(r.event.tenantId, r.event.learnerId);
     if (r.type === 'malformed') return { key, value: malformedBytes(codec, r.event, r.defect, r.salt) };
-    const encoded = codec.encode(r.event, { skipContract: true });
+    const encoded = codec.encode(r.event, { skipContract: true, version: simulatorWriterVersion(codec, r.event) });
     return { key, value: encoded.ok ? encoded.bytes : Buffer.alloc(0) };
   });
 }

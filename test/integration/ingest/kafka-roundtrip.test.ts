@@ -50,7 +50,7 @@ describe('encode → Kafka → decode (real broker)', () => {
       const msg = raw.find((m) => m.partition === ok[i]?.partition && m.offset === ok[i]?.offset);
       expect(msg, `event ${i} at ${ok[i]?.partition}/${ok[i]?.offset}`).toBeDefined();
       expect(msg?.key?.toString()).toBe(`${event.tenantId}/${event.learnerId}`);
-      expect(codec.decode(msg?.value as Buffer)).toEqual({ ok: true, event, writerVersion: 2 });
+      expect(codec.decode(msg?.value as Buffer)).toEqual({ ok: true, event, writerVersion: 3 }); // the producer writes the current version
     }
 
     const records: SourceRecord[] = [];

@@ -22,11 +22,13 @@ function encoded(event: LearningEvent, opts?: Parameters<typeof codec.encode>[1]
 describe('event codec', () => {
   it.each(everyKind.map((e) => [e.body.kind, e] as const))('round-trips a %s event', (_kind, event) => {
     const decoded = codec.decode(encoded(event));
-    expect(decoded).toEqual({ ok: true, event, writerVersion: 2 });
+    expect(decoded).toEqual({ ok: true, event, writerVersion: 3 });
+    expect(codec.decode(encoded(event, { version: 2 }))).toEqual({ ok: true, event, writerVersion: 2 });
   });
 
   it('writes single-object encoding: C3 01, the v2 fingerprint, then the Avro record', () => {
-    const bytes = encoded(activity);
+    expect(encoded(activity).subarray(2, 10).toString('hex')).toBe('d4ec5e66910ab1ec'); // current: v3
+    const bytes = encoded(activity, { version: 2 });
     expect(bytes.subarray(0, 2).toString('hex')).toBe('c301');
     expect(bytes.subarray(2, 10).toString('hex')).toBe('ac3fafe4e39f5966'); // schemas/registry.json, v2
     // First field: event_id, a 36-char string → zig-zag varint 72 = 0x48, then the ASCII.
@@ -35,7 +37,7 @@ describe('event codec', () => {
   });
 
   it('writes Confluent framing: 00 and the big-endian schema id', () => {
-    const bytes = encoded(questionAttempt, { format: 'confluent' });
+    const bytes = encoded(questionAttempt, { format: 'confluent', version: 2 });
     expect(bytes.subarray(0, 5).toString('hex')).toBe('0000000012'); // id 18 = v2
     expect(codec.decode(bytes)).toEqual({ ok: true, event: questionAttempt, writerVersion: 2 });
     const v1 = encoded(questionAttempt, { format: 'confluent', version: 1 });
@@ -43,7 +45,7 @@ describe('event codec', () => {
   });
 
   it('rejects Confluent framing when no id mapping is configured', () => {
-    const bytes = encoded(questionAttempt, { format: 'confluent' });
+    const bytes = encoded(questionAttempt, { format: 'confluent', version: 2 });
     const plain = createEventCodec({ contract: { now: fixedNow } });
     expect(plain.decode(bytes)).toMatchObject({ ok: false, reason: 'unknown_schema_id' });
   });
@@ -69,7 +71,7 @@ describe('event codec', () => {
     it('v1 records are shorter by exactly the union index of the absent field', () => {
       // v2 adds ["null","string"] = null: one byte (branch 0) in the encoding.
       const event = { ...contentInteraction, clientSessionId: null };
-      expect(encoded(event).length - encoded(event, { version: 1 }).length).toBe(1);
+      expect(encoded(event, { version: 2 }).length - encoded(event, { version: 1 }).length).toBe(1);
     });
   });
 
@@ -93,7 +95,7 @@ describe('event codec', () => {
       expect(codec.decode(good.subarray(0, good.length - 3))).toMatchObject({ reason: 'truncated' });
       expect(codec.decode(Buffer.concat([good, Buffer.from([0])]))).toMatchObject({ reason: 'corrupt' });
       // The body union index sits right before the body; 9 is no branch (4 kinds).
-      const badUnion = encoded(activity);
+      const badUnion = encoded(activity, { version: 2 });
       // The activity body after its union index 0: "video" (1+5 bytes), "played" (1+6), union branch 1 +
       // "video-7" (1+1+7), union branch 1 + duration 95000 (zig-zag 190000 < 2^21: 1+3) = 26 bytes.
       const bodyIndexAt = badUnion.length - 27;

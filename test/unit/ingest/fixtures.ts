@@ -64,3 +64,72 @@ export const everyKind: LearningEvent[] = [activity, questionAttempt, contentInt
 
 /** A fixed clock for contract checks: 2026-01-06. */
 export const fixedNow = () => Date.UTC(2026, 0, 6);
+
+const v3Base = { ...base, schemaVersion: 3 };
+const context = { courseId: 'course-algebra-1', classId: 'class-7b', platform: 'web', deviceKind: 'tablet' };
+
+/** v3: a page view with every detail and a full context. */
+export const pageView: LearningEvent = {
+  ...v3Base,
+  eventId: '5e0c1b2a-3d4e-4f50-8a6b-7c8d9e0f1a2b',
+  context,
+  body: {
+    kind: 'activity',
+    category: 'navigation',
+    action: 'page_view',
+    objectId: 'quest-12',
+    durationMs: null,
+    details: {
+      kind: 'page_view',
+      path: '/quests/12',
+      referrerPath: '/dashboard',
+      loadTimeMs: 412,
+      timeOnPageMs: 63_000,
+    },
+  },
+};
+
+/** v3: a client error; the message travels only as its SHA-256. */
+export const clientError: LearningEvent = {
+  ...v3Base,
+  eventId: '5e0c1b2a-3d4e-4f50-8a6b-7c8d9e0f1a2c',
+  context: { courseId: null, classId: null, platform: 'android', deviceKind: 'phone' },
+  body: {
+    kind: 'activity',
+    category: 'error',
+    action: 'server_error',
+    objectId: null,
+    durationMs: null,
+    details: {
+      kind: 'error',
+      errorType: 'http',
+      component: 'quest-player',
+      httpStatus: 503,
+      messageDigest: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    },
+  },
+};
+
+/** v3: an exam result, with a context of its course only. */
+export const examResult: LearningEvent = {
+  ...v3Base,
+  eventId: '5e0c1b2a-3d4e-4f50-8a6b-7c8d9e0f1a2d',
+  context: { courseId: 'course-algebra-1', classId: null, platform: null, deviceKind: null },
+  body: {
+    kind: 'exam_result',
+    examId: 'exam-algebra-midterm',
+    score: 0.815,
+    passed: true,
+    takenAt: Date.UTC(2026, 0, 5, 8, 0),
+  },
+};
+
+/** v3: a taxonomy activity without details, with a context. */
+export const questCompleted: LearningEvent = {
+  ...v3Base,
+  eventId: '5e0c1b2a-3d4e-4f50-8a6b-7c8d9e0f1a2e',
+  context,
+  body: { kind: 'activity', category: 'quest', action: 'completed', objectId: 'quest-12', durationMs: 1_200_000 },
+};
+
+export const everyV3Shape: LearningEvent[] = [pageView, clientError, examResult, questCompleted];

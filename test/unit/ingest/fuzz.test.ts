@@ -14,8 +14,9 @@ import {
 import { Prng } from '../../../src/ingest/simulator/index.js';
 
 const now = () => Date.UTC(2027, 0, 1);
-const codec = createEventCodec({ contract: { now }, confluentSchemaIds: { 1: 1, 2: 2 } });
+const codec = createEventCodec({ contract: { now }, confluentSchemaIds: { 1: 1, 2: 2, 3: 3 } });
 const v2Header = Buffer.from('c301ac3fafe4e39f5966', 'hex');
+const v3Header = Buffer.from('c301d4ec5e66910ab1ec', 'hex');
 
 function decodeChecked(bytes: Buffer, stats: Map<string, number>): DecodeResult {
   let result: DecodeResult | undefined;
@@ -45,7 +46,7 @@ describe('decoder fuzzing', () => {
   it('gives every one of 4000 random byte strings a rejection reason', () => {
     const rng = new Prng(20260105);
     const stats = new Map<string, number>();
-    const prefixes = [Buffer.alloc(0), Buffer.from([0xc3, 0x01]), v2Header, Buffer.from([0, 0, 0, 0, 2])];
+    const prefixes = [Buffer.alloc(0), Buffer.from([0xc3, 0x01]), v2Header, v3Header, Buffer.from([0, 0, 0, 0, 2])];
     for (let i = 0; i < 4000; i++) {
       const prefix = prefixes[i % prefixes.length] as Buffer;
       const bytes = Buffer.concat([prefix, randomBytes(rng, rng.int(160))]);
@@ -59,7 +60,10 @@ describe('decoder fuzzing', () => {
 
   it('survives 6000 mutations of valid records, each ending valid or rejected with a reason', () => {
     const rng = new Prng(7);
-    const events = generateEvents({ seed: 11, learners: 6, days: 7 });
+    const events = [
+      ...generateEvents({ seed: 11, learners: 6, days: 7 }),
+      ...generateEvents({ seed: 11, learners: 6, days: 7, contractV3: true }),
+    ];
     const stats = new Map<string, number>();
     for (let i = 0; i < 6000; i++) {
       const event = events[i % events.length];

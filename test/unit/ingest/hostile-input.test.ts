@@ -245,7 +245,7 @@ describe('prototype-named ids are plain data', () => {
     ]);
     for (const event of events) {
       const decoded = codec.decode(encoded(event));
-      expect(decoded).toEqual({ ok: true, event, writerVersion: 2 });
+      expect(decoded).toEqual({ ok: true, event, writerVersion: 3 });
       const json = parseJsonEvent(JSON.parse(JSON.stringify(eventToJson(event))), jsonOpts);
       expect(json).toEqual({ ok: true, event });
     }
