@@ -141,7 +141,10 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
       api.addHook('onClose', async () => feed.close());
     }
   });
-  await registerGraphql(app, ctx, { development: defaultSecretsTolerated(config) });
+  await registerGraphql(app, ctx, {
+    development: defaultSecretsTolerated(config),
+    limits: { maxDepth: config.api.graphqlMaxDepth, maxCost: config.api.graphqlMaxCost },
+  });
 }
 
 /** `registerApiRoutes` with a live feed built from the configuration; the pipeline publishes to `liveFeed`. */

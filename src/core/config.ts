@@ -385,6 +385,19 @@ export const configSchema = z.object({
     .object({
       maxRangeDays: int().positive().default(366).describe('Longest period (days) one metrics request may cover.'),
       liveHeartbeatMs: int().positive().default(15000).describe('Interval of live feed heartbeats.'),
+      graphqlMaxDepth: int()
+        .positive()
+        .max(64)
+        .default(8)
+        .describe(
+          'Deepest selection a /graphql request may nest (the deepest answer without a Tenant ↔ Learner round trip is 6).',
+        ),
+      graphqlMaxCost: int()
+        .positive()
+        .default(500)
+        .describe(
+          'Largest cost of one /graphql operation: a field costs 1, a field that reads results 20 (a full tenant page costs 215, a learner page 229). Refused before anything is read.',
+        ),
       catalogMaxTopics: int()
         .positive()
         .default(10_000)

@@ -8,16 +8,24 @@ import type { ASTVisitor, DocumentNode, GraphQLSchema, ValidationContext } from 
 import { ApiGraphqlIntrospectionOff, ApiGraphqlTooCostly } from '../errors.js';
 import { graphqlJs, queryComplexity } from './graphql-js.js';
 
-export const graphqlLimits = {
-  /** Deepest selection: the deepest answer without going round the Tenant ↔ Learner cycle is 6. */
-  maxDepth: 8,
-  /** Largest cost of one operation. */
-  maxCost: 500,
+export interface GraphqlLimits {
+  /** Deepest selection (api.graphqlMaxDepth). */
+  maxDepth: number;
+  /** Largest cost of one operation (api.graphqlMaxCost). */
+  maxCost: number;
   /** Cost of a field that runs queries (a tenant or learner read, an access check). */
-  readCost: 20,
+  readCost: number;
   /** Cost of any other field. */
+  fieldCost: number;
+}
+
+/** The defaults: the deepest answer without going round the Tenant ↔ Learner cycle is 6; a full tenant page costs 215. */
+export const graphqlLimits: Readonly<GraphqlLimits> = {
+  maxDepth: 8,
+  maxCost: 500,
+  readCost: 20,
   fieldCost: 1,
-} as const;
+};
 
 /**
  * Cost of one operation of `document`. Each field costs 1, a field of `readFields` ("Type.field")
@@ -29,6 +37,7 @@ export function operationCost(
   readFields: ReadonlySet<string>,
   variables: Record<string, unknown> = {},
   operationName?: string,
+  limits: GraphqlLimits = graphqlLimits,
 ): number {
   return queryComplexity.getComplexity({
     schema,
@@ -37,16 +46,16 @@ export function operationCost(
     operationName,
     estimators: [
       ({ type, field, childComplexity }) =>
-        (readFields.has(`${type.name}.${field.name}`) ? graphqlLimits.readCost : graphqlLimits.fieldCost) +
-        childComplexity,
+        (readFields.has(`${type.name}.${field.name}`) ? limits.readCost : limits.fieldCost) + childComplexity,
     ],
   });
 }
 
-/** Refuses an operation costing more than `graphqlLimits.maxCost`, before anything runs. */
+/** Refuses an operation costing more than `limits.maxCost`, before anything runs. */
 export function costLimitRule(
   readFields: ReadonlySet<string>,
   request: { variables?: Record<string, unknown> | null; operationName?: string | null },
+  limits: GraphqlLimits = graphqlLimits,
 ) {
   return (context: ValidationContext): ASTVisitor => ({
     Document: {
@@ -59,16 +68,17 @@ export function costLimitRule(
             readFields,
             request.variables ?? {},
             request.operationName ?? undefined,
+            limits,
           );
         } catch {
           // Bad variables or an unknown operation name: execution reports those itself.
           return;
         }
-        if (cost > graphqlLimits.maxCost) {
+        if (cost > limits.maxCost) {
           context.reportError(
             new graphqlJs.GraphQLError(
-              `${ApiGraphqlTooCostly.message}: cost ${cost}, the limit is ${graphqlLimits.maxCost} (a field costs ${graphqlLimits.fieldCost}, a field that reads results ${graphqlLimits.readCost}); ask for fewer reads or split the query`,
-              { extensions: { code: ApiGraphqlTooCostly.code, cost, maxCost: graphqlLimits.maxCost } },
+              `${ApiGraphqlTooCostly.message}: cost ${cost}, the limit is ${limits.maxCost} (a field costs ${limits.fieldCost}, a field that reads results ${limits.readCost}); ask for fewer reads or split the query`,
+              { extensions: { code: ApiGraphqlTooCostly.code, cost, maxCost: limits.maxCost } },
             ),
           );
         }

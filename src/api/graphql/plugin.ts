@@ -12,7 +12,7 @@ import type { ApiContext } from '../context.js';
 import { ApiGraphqlInvalid, ApiGraphqlTooDeep, ApiInternal, ApiPrivacyBudgetSpent } from '../errors.js';
 import { httpRequestDuration, privacyBudgetRefusals } from '../metrics.js';
 import { graphqlJs } from './graphql-js.js';
-import { costLimitRule, graphqlLimits, noIntrospectionRule } from './limits.js';
+import { costLimitRule, type GraphqlLimits, graphqlLimits, noIntrospectionRule } from './limits.js';
 import { type GraphqlContext, readFields, resolvers, typeDefs } from './schema.js';
 
 declare module 'mercurius' {
@@ -23,10 +23,16 @@ declare module 'mercurius' {
 export interface GraphqlOptions {
   /** Introspection and GraphiQL: on in development (embedded mode bound to loopback) only. */
   development: boolean;
+  /** Depth and cost limits (api.graphqlMaxDepth, api.graphqlMaxCost); the defaults of `graphqlLimits` otherwise. */
+  limits?: Partial<GraphqlLimits>;
 }
 
 /** The API's `{ code, message, details? }` of one error, as GraphQL's `extensions`. */
-function apiError(err: GraphQLError, log: FastifyRequest['log'] | undefined): GraphQLFormattedError {
+function apiError(
+  err: GraphQLError,
+  log: FastifyRequest['log'] | undefined,
+  limits: GraphqlLimits,
+): GraphQLFormattedError {
   const base = err.toJSON();
   const original = err.originalError as (Error & { code?: string }) | undefined;
   if (original instanceof LearnstreamError) {
@@ -47,8 +53,8 @@ function apiError(err: GraphQLError, log: FastifyRequest['log'] | undefined): Gr
   if (original?.code === 'MER_ERR_GQL_QUERY_DEPTH') {
     const depth = /depth \((\d+)\)/.exec(original.message)?.[1];
     return {
-      message: `${ApiGraphqlTooDeep.message}: depth ${depth}, the limit is ${graphqlLimits.maxDepth}; nest fewer selections`,
-      extensions: { code: ApiGraphqlTooDeep.code, status: 400, depth: Number(depth), maxDepth: graphqlLimits.maxDepth },
+      message: `${ApiGraphqlTooDeep.message}: depth ${depth}, the limit is ${limits.maxDepth}; nest fewer selections`,
+      extensions: { code: ApiGraphqlTooDeep.code, status: 400, depth: Number(depth), maxDepth: limits.maxDepth },
     };
   }
   const code = err.extensions?.code;
@@ -68,6 +74,7 @@ function apiError(err: GraphQLError, log: FastifyRequest['log'] | undefined): Gr
 }
 
 export async function registerGraphql(app: FastifyInstance, ctx: ApiContext, opts: GraphqlOptions): Promise<void> {
+  const limits: GraphqlLimits = { ...graphqlLimits, ...opts.limits };
   await app.register(async (gql) => {
     // Out of the collected OpenAPI document: mercurius' JSON route schemas are not zod, and /graphql is
     // described by hand (src/api/openapi.ts); the GraphiQL page and its assets are a UI, like /docs.
@@ -85,11 +92,11 @@ export async function registerGraphql(app: FastifyInstance, ctx: ApiContext, opt
       resolvers,
       path: '/graphql',
       graphiql: opts.development,
-      queryDepth: graphqlLimits.maxDepth,
+      queryDepth: limits.maxDepth,
       // The cost rule reads the request's variables, so rules are built per request (no parse cache).
       cache: false,
       validationRules: ({ variables, operationName }) => [
-        costLimitRule(readFields, { variables, operationName }),
+        costLimitRule(readFields, { variables, operationName }, limits),
         ...(opts.development ? [] : [noIntrospectionRule]),
       ],
       context: (req): GraphqlContext => {
@@ -119,7 +126,7 @@ export async function registerGraphql(app: FastifyInstance, ctx: ApiContext, opt
         const refusedWith = execution.data ? undefined : first?.statusCode;
         return {
           statusCode: refusedWith && refusedWith >= 400 ? refusedWith : 200,
-          response: { data: execution.data ?? null, errors: errors.map((e) => apiError(e, log)) },
+          response: { data: execution.data ?? null, errors: errors.map((e) => apiError(e, log, limits)) },
         };
       },
     });

@@ -387,9 +387,11 @@ describe('graphql in production', () => {
     store = await openTestStore('server');
     await loadFixture(store);
     // Kafka mode (or any non-loopback bind) is production: no introspection, no GraphiQL.
+    // Its limits are set lower than the defaults (api.graphqlMaxDepth, api.graphqlMaxCost).
     const config = configSchema.parse({
       ...testConfig(),
       source: { kind: 'kafka' },
+      api: { ...testConfig().api, graphqlMaxDepth: 4, graphqlMaxCost: 100 },
     });
     api = await startApi(store, config);
     return async () => {
@@ -410,6 +412,26 @@ describe('graphql in production', () => {
     const token = await signToken(jwtSecret, { sub: 'admin-1', role: 'admin' });
     const ok = await gql('{ __typename tenant(id: "acme") { id } }', token);
     expect(ok.data).toEqual({ __typename: 'Query', tenant: { id: 'acme' } });
+  });
+
+  it('applies the configured depth and cost limits', async () => {
+    const token = await signToken(jwtSecret, { sub: 'admin-1', role: 'admin' });
+    // Depth 3 (learner → tenant → id) fits a limit of 4; depth 5 does not.
+    const shallow = await gql('{ learner(id: "p-L1") { tenant { id } } }', token);
+    expect(shallow.errors).toBeUndefined();
+    const deep = await gql('{ learner(id: "p-L1") { tenant { learner(id: "p-L1") { tenant { id } } } } }', token);
+    expect(deep.status).toBe(400);
+    expect(deep.errors?.[0]?.extensions).toMatchObject({ code: 'LS_API_GRAPHQL_TOO_DEEP', depth: 5, maxDepth: 4 });
+    // Tenant reads with an id each cost 21: four (84) fit 100; five (105) do not.
+    const reads = (n: number) =>
+      `{ ${Array.from({ length: n }, (_, i) => `t${i}: tenant(id: "acme") { id }`).join(' ')} }`;
+    const four = await gql(reads(4), token);
+    expect(four.errors).toBeUndefined();
+    const five = await gql(reads(5), token);
+    expect(five.status).toBe(400);
+    expect(five.errors?.map((e) => e.extensions)).toEqual([
+      { code: 'LS_API_GRAPHQL_TOO_COSTLY', cost: 105, maxCost: 100, status: 400 },
+    ]);
   });
 });
 
