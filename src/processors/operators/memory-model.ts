@@ -5,6 +5,7 @@
 import { type Card, createEmptyCard, type FSRS, forgetting_curve, fsrs, type Grade, Rating, State } from 'ts-fsrs';
 import type { QuestionAttemptBody } from '../../ingest/event.js';
 import { DAY_MS } from '../windows/calendar.js';
+import { FsrsLongTerm } from './fsrs-long-term.js';
 
 /** A ts-fsrs card with dates as epoch ms. */
 export interface StoredCard {
@@ -44,13 +45,24 @@ export function ratingFor(
 
 export class MemoryModel {
   private readonly scheduler: FSRS;
+  private readonly longTerm: FsrsLongTerm;
 
   constructor(requestRetention: number) {
     this.scheduler = fsrs({ request_retention: requestRetention, enable_fuzz: false, enable_short_term: false });
+    this.longTerm = new FsrsLongTerm({
+      w: Array.from(this.scheduler.parameters.w),
+      intervalModifier: this.scheduler.interval_modifier,
+      maximumInterval: this.scheduler.parameters.maximum_interval,
+    });
   }
 
-  /** The card after a review at `atMs` (a new card when `card` is null). */
+  /** The card after a review at `atMs` (a new card when `card` is null): ts-fsrs' arithmetic, on plain numbers. */
   review(card: StoredCard | null, atMs: number, rating: Grade): StoredCard {
+    return this.longTerm.review(card, atMs, rating);
+  }
+
+  /** The same review through ts-fsrs itself (its Card and Date objects): the reference `review` is tested against. */
+  reviewWithTsFsrs(card: StoredCard | null, atMs: number, rating: Grade): StoredCard {
     const current = card ? toCard(card) : createEmptyCard(new Date(atMs));
     return fromCard(this.scheduler.next(current, new Date(atMs), rating).card);
   }
