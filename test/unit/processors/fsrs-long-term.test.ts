@@ -32,7 +32,8 @@ describe('FsrsLongTerm (MemoryModel.review)', () => {
         }
         const gap = random();
         // Same minute, same day, next days, weeks, years apart.
-        at += gap < 0.2 ? 0 : gap < 0.5 ? Math.floor(random() * 8 * 3_600_000) : Math.floor(random() * 400 * 86_400_000);
+        at +=
+          gap < 0.2 ? 0 : gap < 0.5 ? Math.floor(random() * 8 * 3_600_000) : Math.floor(random() * 400 * 86_400_000);
         const grade = (1 + Math.floor(random() * 4)) as 1 | 2 | 3 | 4;
         lean = model.review(lean, at, grade);
         reference = model.reviewWithTsFsrs(reference, at, grade);
