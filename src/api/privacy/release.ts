@@ -23,6 +23,22 @@ export interface FigureInput {
   cohort: string;
 }
 
+/**
+ * One cohort and its figures for a release: each measure `[name, value, sensitivity]`
+ * becomes the figure `key:name` over the cohort `key`.
+ */
+export function addCohort(
+  cohorts: CohortInput[],
+  figures: FigureInput[],
+  key: string,
+  size: number,
+  measures: readonly (readonly [name: string, value: number, sensitivity: number])[],
+): void {
+  cohorts.push({ key, size });
+  for (const [name, value, sensitivity] of measures)
+    figures.push({ key: `${key}:${name}`, value, sensitivity, cohort: key });
+}
+
 export interface ReleaseRequest {
   tenantId: string;
   level: PrivacyLevelName;

@@ -18,7 +18,7 @@ import {
   topicDifficultyResponse,
 } from '../insight-schemas.js';
 import { percentileRank } from '../insights/percentiles.js';
-import type { CohortInput, FigureInput, Released } from '../privacy/release.js';
+import { addCohort, type CohortInput, type FigureInput, type Released } from '../privacy/release.js';
 import { type Rank, sessionRanks, topicDifficulty, topicMasteryRanks } from '../queries/cohort.js';
 import { parsePeriod } from '../queries/period.js';
 import { errorResponses, learnerParams, tenantParams } from '../schemas.js';
@@ -33,11 +33,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The cohort and the two counts of one comparison, for the privacy guard. */
 function rankInputs(key: string, r: Rank, cohorts: CohortInput[], figures: FigureInput[]): void {
-  cohorts.push({ key, size: r.cohort });
-  figures.push(
-    { key: `${key}:below`, value: r.below, sensitivity: 1, cohort: key },
-    { key: `${key}:ties`, value: r.ties, sensitivity: 1, cohort: key },
-  );
+  addCohort(cohorts, figures, key, r.cohort, [
+    ['below', r.below, 1],
+    ['ties', r.ties, 1],
+  ]);
 }
 
 /** A comparison as released: suppressed, or the percentile from the released counts. */
@@ -101,13 +100,11 @@ export async function topicDifficultyOf(ctx: ApiContext, who: Principal, tenantI
   const cohorts: CohortInput[] = [];
   const figures: FigureInput[] = [];
   for (const t of rows) {
-    const key = `topic:${t.topicId}`;
-    cohorts.push({ key, size: t.learners });
-    figures.push(
-      { key: `${key}:struggling`, value: t.struggling, sensitivity: 1, cohort: key },
-      { key: `${key}:accuracy`, value: t.accuracySumPct, sensitivity: 100, cohort: key },
-      { key: `${key}:score`, value: t.scoreSumPct, sensitivity: 100, cohort: key },
-    );
+    addCohort(cohorts, figures, `topic:${t.topicId}`, t.learners, [
+      ['struggling', t.struggling, 1],
+      ['accuracy', t.accuracySumPct, 100],
+      ['score', t.scoreSumPct, 100],
+    ]);
   }
   const released = await ctx.privacy.release({
     tenantId,

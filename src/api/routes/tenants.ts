@@ -10,7 +10,13 @@ import type { ApiContext } from '../context.js';
 import { toCsv } from '../csv.js';
 import { ApiForbidden, ApiRangeInvalid } from '../errors.js';
 import { contributionCaps, type PrivacyLevelName, privacyLevels } from '../privacy/levels.js';
-import type { CohortInput, FigureInput, Released, ReleasedCohort } from '../privacy/release.js';
+import {
+  addCohort,
+  type CohortInput,
+  type FigureInput,
+  type Released,
+  type ReleasedCohort,
+} from '../privacy/release.js';
 import { tenantIepTotals } from '../queries/iep.js';
 import { type MasterySort, topicMastery } from '../queries/mastery.js';
 import { addDays, mondayOf, type Period, parseInstant, parsePeriod, previousPeriod } from '../queries/period.js';
@@ -219,22 +225,10 @@ export async function tenantMetricsReport(
     );
   }
   for (const d of days) {
-    const key = `day:${d.day}`;
-    cohorts.push({ key, size: d.learners });
-    figures.push(
-      {
-        key: `${key}:sessions`,
-        value: dp ? d.sessionsCapped : d.sessions,
-        sensitivity: caps.sessionsPerDay,
-        cohort: key,
-      },
-      {
-        key: `${key}:minutes`,
-        value: dp ? d.activeMinutesCapped : d.activeMinutes,
-        sensitivity: caps.minutesPerDay,
-        cohort: key,
-      },
-    );
+    addCohort(cohorts, figures, `day:${d.day}`, d.learners, [
+      ['sessions', dp ? d.sessionsCapped : d.sessions, caps.sessionsPerDay],
+      ['minutes', dp ? d.activeMinutesCapped : d.activeMinutes, caps.minutesPerDay],
+    ]);
   }
   const weekList = fillWeeks(weeks, fromWeek, toWeek);
   for (const w of weekList) {
@@ -243,14 +237,9 @@ export async function tenantMetricsReport(
     for (const f of inputs.figures) figures.push(f);
   }
   for (const t of topics) {
-    const key = `topic:${t.topicId}`;
-    cohorts.push({ key, size: t.learners });
-    figures.push({
-      key: `${key}:sessions`,
-      value: dp ? t.sessionsCapped : t.sessions,
-      sensitivity: caps.sessionsPerPeriod,
-      cohort: key,
-    });
+    addCohort(cohorts, figures, `topic:${t.topicId}`, t.learners, [
+      ['sessions', dp ? t.sessionsCapped : t.sessions, caps.sessionsPerPeriod],
+    ]);
   }
   const released = await ctx.privacy.release({
     tenantId,
@@ -404,15 +393,13 @@ export async function releasedTopicMastery(
   const cohorts: CohortInput[] = [];
   const figures: FigureInput[] = [];
   for (const t of rows) {
-    const key = `topic:${t.topicId}`;
-    cohorts.push({ key, size: t.learners });
-    figures.push(
-      { key: `${key}:score`, value: t.scoreSumPct, sensitivity: 100, cohort: key },
-      { key: `${key}:pKnown`, value: t.pKnownSumPct, sensitivity: 100, cohort: key },
-      { key: `${key}:improving`, value: t.improving, sensitivity: 1, cohort: key },
-      { key: `${key}:stable`, value: t.stable, sensitivity: 1, cohort: key },
-      { key: `${key}:declining`, value: t.declining, sensitivity: 1, cohort: key },
-    );
+    addCohort(cohorts, figures, `topic:${t.topicId}`, t.learners, [
+      ['score', t.scoreSumPct, 100],
+      ['pKnown', t.pKnownSumPct, 100],
+      ['improving', t.improving, 1],
+      ['stable', t.stable, 1],
+      ['declining', t.declining, 1],
+    ]);
   }
   const released = await ctx.privacy.release({
     tenantId,

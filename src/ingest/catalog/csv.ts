@@ -60,7 +60,8 @@ export function parseCatalogCsv(text: string): CatalogCsvResult {
       });
       return;
     }
-    const topic: Record<string, unknown> = {};
+    // No prototype: the keys are the catalog's field names, and no cell can reach Object.prototype.
+    const topic = Object.create(null) as Record<string, unknown>;
     columns.forEach((column, i) => {
       const cell = (cells[i] as string).trim();
       if (cell === '') return;

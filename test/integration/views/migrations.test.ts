@@ -4,7 +4,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { LearnstreamError } from '../../../src/core/errors.js';
-import { defaultMigrationsDir, runMigrations, tableColumns } from '../../../src/views/index.js';
+import { type ClickHouseStore, defaultMigrationsDir, runMigrations, tableColumns } from '../../../src/views/index.js';
 import { splitStatements } from '../../../src/views/migrations.js';
 import { forEachStore, tempDir } from '../../support/index.js';
 
@@ -22,6 +22,20 @@ const files = [
   '011_learner_cold_evictions.sql',
   '012_etl_jobs.sql',
 ];
+
+/** A store migrated up to 010, with one learner in the old cold tier (learner_cold_state). */
+async function migratedBefore011(newStore: () => Promise<ClickHouseStore>): Promise<ClickHouseStore> {
+  const store = await newStore();
+  const dir = tempDir('learnstream-migrations-');
+  cpSync(defaultMigrationsDir, dir, { recursive: true });
+  for (const later of files.slice(files.indexOf('011_learner_cold_evictions.sql'))) rmSync(join(dir, later));
+  await runMigrations(store, { dir });
+  await store.command(
+    `INSERT INTO learner_cold_state (deployment, source_topic, source_partition, learner_key, version, last_active_ms, data, owner_epoch, owner, created_at, created_at_ms)
+       VALUES ('d', 'events', 2, 't1\\0a', 4, 1000, '[]', 0, '', '2026-01-05 00:00:00', 1767571200000)`,
+  );
+  return store;
+}
 
 forEachStore('migrations', ({ newStore }) => {
   it('applies every file once, in order, and a second run applies nothing', async () => {
@@ -75,17 +89,9 @@ forEachStore('migrations', ({ newStore }) => {
   });
 
   it('011 carries the old cold tier over, every eviction a row of its own', async () => {
-    const store = await newStore();
-    const dir = tempDir('learnstream-migrations-');
-    cpSync(defaultMigrationsDir, dir, { recursive: true });
-    rmSync(join(dir, '011_learner_cold_evictions.sql'));
-    await runMigrations(store, { dir });
-    await store.command(
-      `INSERT INTO learner_cold_state (deployment, source_topic, source_partition, learner_key, version, last_active_ms, data, owner_epoch, owner, created_at, created_at_ms)
-       VALUES ('d', 'events', 2, 't1\\0a', 4, 1000, '[]', 0, '', '2026-01-05 00:00:00', 1767571200000)`,
-    );
+    const store = await migratedBefore011(newStore);
     const report = await runMigrations(store);
-    expect(report.applied).toEqual(['011_learner_cold_evictions.sql']);
+    expect(report.applied).toEqual(files.slice(files.indexOf('011_learner_cold_evictions.sql')));
     expect(
       await store.query('SELECT source_partition, learner_key, version, data FROM learner_cold_evictions'),
     ).toEqual([{ source_partition: 2, learner_key: 't1\u0000a', version: 4, data: '[]' }]);
@@ -98,19 +104,11 @@ forEachStore('migrations', ({ newStore }) => {
   it('011 run by a second engine after the first got past its drop still applies', async () => {
     // Two engines starting at once: one has run all of 011 (copied, dropped the old table) but not yet
     // recorded it when the other starts 011 — whose copy then finds no old table.
-    const store = await newStore();
-    const dir = tempDir('learnstream-migrations-');
-    cpSync(defaultMigrationsDir, dir, { recursive: true });
-    rmSync(join(dir, '011_learner_cold_evictions.sql'));
-    await runMigrations(store, { dir });
-    await store.command(
-      `INSERT INTO learner_cold_state (deployment, source_topic, source_partition, learner_key, version, last_active_ms, data, owner_epoch, owner, created_at, created_at_ms)
-       VALUES ('d', 'events', 2, 't1\\0a', 4, 1000, '[]', 0, '', '2026-01-05 00:00:00', 1767571200000)`,
-    );
+    const store = await migratedBefore011(newStore);
     const text = readFileSync(join(defaultMigrationsDir, '011_learner_cold_evictions.sql'), 'utf8');
     for (const stmt of splitStatements(text)) await store.command(stmt);
     const report = await runMigrations(store);
-    expect(report.applied).toEqual(['011_learner_cold_evictions.sql']);
+    expect(report.applied).toEqual(files.slice(files.indexOf('011_learner_cold_evictions.sql')));
     expect(await store.query('SELECT learner_key, version FROM learner_cold_evictions')).toEqual([
       { learner_key: 't1\u0000a', version: 4 },
     ]);
