@@ -216,6 +216,10 @@ const m = {
     name: 'learnstream_state_cold_rows_compacted_total',
     help: 'Cold-tier rows deleted because no restore can need them (older evictions, rows of checkpoints that never landed).',
   }),
+  coldCompactSkipped: counter({
+    name: 'learnstream_state_cold_compact_skipped_total',
+    help: 'Cold-tier compactions not run because the checkpoint they follow is not in the store under this instance claim (fenced: the partition has a newer owner).',
+  }),
   coldCompactFailures: counter({
     name: 'learnstream_state_cold_compact_failures_total',
     help: 'Cold-tier compactions that failed (retried at the next checkpoint).',
@@ -775,12 +779,27 @@ export class Pipeline implements SupervisedTask {
     if (Date.now() - p.lastColdCompactWallMs < interval) return;
     p.lastColdCompactWallMs = Date.now();
     const voided = (p.processor.coldVoid?.() ?? []).map(([from, to]) => [from, to] as const);
-    this.coldCompaction = cold
-      .compact(p.partition, landed, voided)
-      .then((rows) => {
-        m.coldCompacted.inc(rows);
-        if (rows > 0) this.log.debug({ partition: p.partition, landed, rows }, 'cold tier compacted');
-      })
+    const compact = cold.compact.bind(cold);
+    this.coldCompaction = (async () => {
+      // A save under a claim gone stale returns like one that landed, but the fence dropped it: the
+      // next owner restores from an older checkpoint and may need the very rows this would delete (a
+      // learner's older eviction, superseded only by rows its restore voids). Only a checkpoint seen
+      // in the store under this instance's claim moves the line.
+      const landedHere = this.o.checkpoints.landed
+        ? await this.o.checkpoints.landed(this.o.group, this.o.topic, p.partition, landed, p.claim)
+        : true;
+      if (!landedHere || this.owned.get(p.partition) !== p) {
+        m.coldCompactSkipped.inc();
+        this.log.warn(
+          { partition: p.partition, landed },
+          'cold tier not compacted: the checkpoint is not in the store under this claim',
+        );
+        return;
+      }
+      const rows = await compact(p.partition, landed, voided);
+      m.coldCompacted.inc(rows);
+      if (rows > 0) this.log.debug({ partition: p.partition, landed, rows }, 'cold tier compacted');
+    })()
       .catch((err) => {
         m.coldCompactFailures.inc();
         p.lastColdCompactWallMs = 0;

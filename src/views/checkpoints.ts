@@ -18,7 +18,7 @@ import {
   emptySeqs,
   type PartitionCheckpoint,
 } from '../processors/state/checkpoint-store.js';
-import { unfencedClaim } from './ownership.js';
+import { type OwnerClaim, unfencedClaim } from './ownership.js';
 import { formatDateTime, ident, sql } from './sql.js';
 import type { ClickHouseStore } from './store.js';
 import { fencedInput } from './tables.js';
@@ -227,6 +227,24 @@ export class ClickHouseCheckpointStore implements CheckpointStore {
         ? cp.parts.map((data, part_no) => ({ ...common, part_no, data }))
         : [{ ...common, part_no: 0, data: '' }];
     await this.store.insert(fencedInput.engine_checkpoint_versions, rows);
+  }
+
+  /**
+   * Whether the fence let version `version` through under `claim` (its first
+   * part is in the table with that owner). A later version in the same slot
+   * replaces it on a merge: then this says false, which only ever makes a
+   * caller wait for a newer checkpoint.
+   */
+  async landed(group: string, topic: string, partition: number, version: number, claim?: OwnerClaim): Promise<boolean> {
+    const c = claim ?? unfencedClaim;
+    const rows = await this.store.query<{ n: number | string }>(
+      sql`SELECT count() AS n FROM ${ident('engine_checkpoint_versions')}
+          WHERE ${ident('deployment')} = ${group} AND ${ident('source_topic')} = ${topic}
+            AND ${ident('source_partition')} = ${partition} AND ${ident('slot')} = ${version % CHAIN_SLOTS}
+            AND ${ident('part_no')} = 0 AND ${ident('version')} = ${version}
+            AND ${ident('owner_epoch')} = ${c.epoch} AND ${ident('owner')} = ${c.owner}`.text,
+    );
+    return Number(rows[0]?.n ?? 0) > 0;
   }
 }
 

@@ -5,6 +5,8 @@
 // environment overrides them.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '../../src/services/ports.js';
 import { waitFor } from './helpers.js';
 
@@ -35,14 +37,19 @@ export async function spawnEngine(env: Record<string, string>): Promise<EnginePr
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      LEARNSTREAM_LOG_LEVEL: 'warn',
+      LEARNSTREAM_LOG_LEVEL: process.env.LEARNSTREAM_TEST_ENGINE_LOG_LEVEL ?? 'warn',
       LEARNSTREAM_PORT: String(port),
       ...testSecrets,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // LEARNSTREAM_TEST_ENGINE_LOG_DIR keeps each engine's whole output in a file of its own (debugging).
+  const logDir = process.env.LEARNSTREAM_TEST_ENGINE_LOG_DIR;
+  const logFile = logDir ? join(logDir, `engine-${Date.now()}-${port}.log`) : undefined;
+  if (logDir) mkdirSync(logDir, { recursive: true });
   const append = (d: Buffer) => {
+    if (logFile) appendFileSync(logFile, d);
     out += d.toString();
     if (out.length > 200_000) out = out.slice(-100_000);
   };

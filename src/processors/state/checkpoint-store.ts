@@ -42,8 +42,21 @@ export interface PartitionCheckpoint {
 
 export interface CheckpointStore {
   load(group: string, topic: string, partition: number): Promise<PartitionCheckpoint | undefined>;
-  /** Durable when the promise resolves. */
+  /** Durable when the promise resolves — unless the claim was stale: a fenced write is dropped without an error. */
   save(checkpoint: PartitionCheckpoint): Promise<void>;
+  /**
+   * Whether version `version` of the partition is stored as written under
+   * `claim`: a save whose claim went stale returns like any other, so what
+   * acts on a checkpoint having landed (deleting what only older states
+   * need) asks first. Absent: every save lands (no fence).
+   */
+  landed?(
+    group: string,
+    topic: string,
+    partition: number,
+    version: number,
+    claim?: { epoch: number; owner: string },
+  ): Promise<boolean>;
 }
 
 /**
@@ -96,5 +109,17 @@ export class InMemoryCheckpointStore implements CheckpointStore {
     }
     chain.set(checkpoint.version, structuredClone({ ...checkpoint, kind: delta ? 'delta' : 'full', base }));
     for (const v of chain.keys()) if (v < base) chain.delete(v); // no restore reads them any more
+  }
+
+  async landed(
+    group: string,
+    topic: string,
+    partition: number,
+    version: number,
+    claim?: { epoch: number; owner: string },
+  ): Promise<boolean> {
+    const cp = this.chains.get(`${group}/${topic}/${partition}`)?.get(version);
+    if (!cp) return false;
+    return (cp.claim?.epoch ?? 0) === (claim?.epoch ?? 0) && (cp.claim?.owner ?? '') === (claim?.owner ?? '');
   }
 }

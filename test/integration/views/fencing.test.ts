@@ -7,6 +7,7 @@ import {
   ClickHouseCheckpointStore,
   ClickHouseOwnership,
   ClickHouseSink,
+  type OwnerClaim,
   readDailySessions,
   runMigrations,
 } from '../../../src/views/index.js';
@@ -72,6 +73,11 @@ forEachStore('fenced writes', ({ newStore }) => {
     const cp = await checkpoints.load(identity.deployment, identity.topic, 0);
     expect(cp?.offset).toBe('30');
     expect(cp?.parts).toEqual(['{"a":1}']);
+    // A asks before it acts on a checkpoint having landed (compacting its cold tier): version 1 did, version 2
+    // did not; and neither is B's.
+    const landed = (version: number, claim: OwnerClaim | undefined) =>
+      checkpoints.landed(identity.deployment, identity.topic, 0, version, claim);
+    expect([await landed(1, claimA), await landed(2, claimA), await landed(1, claimB)]).toEqual([true, false, false]);
 
     // B restores from what landed (3 sessions) and writes the next two.
     const b = new ClickHouseSink(store, { identity: { ...identity, owner: 'B' }, maxBatchRows: 100 });

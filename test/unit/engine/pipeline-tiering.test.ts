@@ -101,6 +101,10 @@ class LostSaves implements CheckpointStore {
     return this.inner.load(group, topic, partition);
   }
   async save(): Promise<void> {}
+  /** What the fence dropped is not in the store: a stale owner asking is told so. */
+  async landed(): Promise<boolean> {
+    return false;
+  }
 }
 
 function events(): LearningEvent[] {
@@ -182,42 +186,53 @@ describe('Pipeline with tiered state', () => {
   });
 
   it.each([
-    ['without compaction', 0],
-    ['with the cold tier compacted at every landed checkpoint', 1],
-  ])('never brings a learner back from a cold row whose checkpoint did not land (%s)', async (_, compactMs) => {
-    const all = events();
-    const split = all.findIndex((e) => e.occurredAt >= Date.UTC(2026, 5, 30));
-    const refSink = new ListSink();
-    const refSource = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET });
-    await runUntil(pipeline(refSink, refSource, new InMemoryCheckpointStore()), refSource, all, all.length);
+    ['without compaction', 0, 0],
+    ['with the cold tier compacted at every landed checkpoint', 1, 0],
+    ['with the stale owner trying to compact after each of its fenced checkpoints too', 1, 1],
+  ])(
+    'never brings a learner back from a cold row whose checkpoint did not land (%s)',
+    async (_, compactMs, staleCompactMs) => {
+      const all = events();
+      const split = all.findIndex((e) => e.occurredAt >= Date.UTC(2026, 5, 30));
+      const refSink = new ListSink();
+      const refSource = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET });
+      await runUntil(pipeline(refSink, refSource, new InMemoryCheckpointStore()), refSource, all, all.length);
 
-    const sink = new ListSink();
-    const source = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET, maxBatch: 100 });
-    const checkpoints = new InMemoryCheckpointStore();
-    const cold = new MemoryColdState();
-    await runUntil(pipeline(sink, source, checkpoints, cold), source, all.slice(0, split), split);
-    expect(cold.writes).toHaveLength(1); // 'a' went cold at the June checkpoint
-    // Another owner whose checkpoints never land (stale, fenced), reading the same log: 'a' comes back in
-    // July, goes idle and is evicted again at its last checkpoint. That cold row lands; the checkpoint does not.
-    const stale = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET, maxBatch: 100 });
-    await runUntil(pipeline(new ListSink(), stale, new LostSaves(checkpoints), cold), stale, all, all.length);
-    expect(cold.rows.map((r) => r.learner.key)).toEqual([cold.writes[0], cold.writes[0]]);
-    expect(cold.rows[1]!.version).toBeGreaterThan(cold.rows[0]!.version);
-    // The owner that continues from the June checkpoint must thaw 'a' from June's row, not the newer one
-    // (which already holds July's attempts): every result as in the run that kept everyone in memory.
-    const [june, stray] = cold.rows.map((r) => r.version);
-    await sleep(2); // the compaction interval (1 ms) passes between the restore and the landing
-    await runUntil(pipeline(sink, source, checkpoints, cold, compactMs), source, all.slice(split), all.length);
-    const json = (r: StampedResult) => JSON.stringify(r);
-    expect(sink.written.map(json)).toEqual(refSink.written.map(json));
-    if (compactMs === 0) return;
-    // Its final checkpoint (version past the stray row's) took 'a' out again and landed; compaction then kept
-    // only that newest valid row: June's is superseded, the stray one void.
-    expect(cold.compactions).toHaveLength(1);
-    const { landed, voided } = cold.compactions[0]!;
-    expect(voided).toEqual([[june! + 1, stray!]]);
-    expect(cold.rows.map((r) => r.version)).toEqual([landed]);
-  });
+      const sink = new ListSink();
+      const source = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET, maxBatch: 100 });
+      const checkpoints = new InMemoryCheckpointStore();
+      const cold = new MemoryColdState();
+      await runUntil(pipeline(sink, source, checkpoints, cold), source, all.slice(0, split), split);
+      expect(cold.writes).toHaveLength(1); // 'a' went cold at the June checkpoint
+      // Another owner whose checkpoints never land (stale, fenced), reading the same log: 'a' comes back in
+      // July, goes idle and is evicted again at its last checkpoint. That cold row lands; the checkpoint does not.
+      const stale = createInProcessSource({ partitions: 1, pseudonymSecret: SECRET, maxBatch: 100 });
+      // With compaction on, it asks after each save whether its checkpoint is in the store (the fence
+      // dropped it): it must not delete June's row, which the owner continuing from June needs.
+      await runUntil(
+        pipeline(new ListSink(), stale, new LostSaves(checkpoints), cold, staleCompactMs),
+        stale,
+        all,
+        all.length,
+      );
+      expect(cold.rows.map((r) => r.learner.key)).toEqual([cold.writes[0], cold.writes[0]]);
+      expect(cold.rows[1]!.version).toBeGreaterThan(cold.rows[0]!.version);
+      // The owner that continues from the June checkpoint must thaw 'a' from June's row, not the newer one
+      // (which already holds July's attempts): every result as in the run that kept everyone in memory.
+      const [june, stray] = cold.rows.map((r) => r.version);
+      await sleep(2); // the compaction interval (1 ms) passes between the restore and the landing
+      await runUntil(pipeline(sink, source, checkpoints, cold, compactMs), source, all.slice(split), all.length);
+      const json = (r: StampedResult) => JSON.stringify(r);
+      expect(sink.written.map(json)).toEqual(refSink.written.map(json));
+      if (compactMs === 0) return;
+      // Its final checkpoint (version past the stray row's) took 'a' out again and landed; compaction then kept
+      // only that newest valid row: June's is superseded, the stray one void.
+      expect(cold.compactions).toHaveLength(1);
+      const { landed, voided } = cold.compactions[0]!;
+      expect(voided).toEqual([[june! + 1, stray!]]);
+      expect(cold.rows.map((r) => r.version)).toEqual([landed]);
+    },
+  );
 
   it('writes the cold row as evicted even when the learner returns before it is written', async () => {
     // Stopped-in-June state; the learner's eviction is captured at a checkpoint's barrier, and while that
